@@ -51,7 +51,7 @@ const envSchema = z.object({
   ESCALATION_EMAIL: optionalString.pipe(z.email().optional()),
   DEADLINE_WATCH_INTERVAL_MS: intFrom(60_000, 100, 86_400_000),
   DEADLINE_WARN_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
-  RETENTION_DAYS: optionalString.pipe(z.coerce.number().int().min(1).optional()),
+  RETENTION_DAYS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).optional()),
   RATE_LIMIT_PER_MINUTE: intFrom(600, 1, 1_000_000),
   AUTH_FAILURES_PER_MINUTE: intFrom(20, 1, 100_000),
   PROVIDER_NAME: z.string().default('Herald demo cloud'),

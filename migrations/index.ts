@@ -1,0 +1,4 @@
+import { Foundation1764300000000 } from './1764300000000-Foundation.js';
+
+/** Every migration, in order. A new migration file is added here too (see README). */
+export const MIGRATIONS = [Foundation1764300000000];

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity.js';
+
+@Injectable()
+export class ApiKeysRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Live keys with this prefix (normally one). */
+  findActiveByPrefix(prefix: string): Promise<ApiKeyEntity[]> {
+    return this.dataSource.manager.find(ApiKeyEntity, { where: { prefix, revokedAt: IsNull() } });
+  }
+
+  findById(manager: EntityManager, id: string): Promise<ApiKeyEntity | null> {
+    return manager.findOne(ApiKeyEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  findActiveByName(manager: EntityManager, name: string): Promise<ApiKeyEntity | null> {
+    return manager.findOne(ApiKeyEntity, { where: { name, revokedAt: IsNull() } });
+  }
+
+  list(): Promise<ApiKeyEntity[]> {
+    return this.dataSource.manager.find(ApiKeyEntity, { order: { createdAt: 'ASC' } });
+  }
+
+  save(manager: EntityManager, key: ApiKeyEntity): Promise<ApiKeyEntity> {
+    return manager.save(ApiKeyEntity, key);
+  }
+
+  async touch(id: string): Promise<void> {
+    // Once a minute at most: last_used_at is informational, not worth a write per request.
+    await this.dataSource.query(
+      `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [id],
+    );
+  }
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { isoTimestamp, nonEmptyLine } from '../../common/validation.js';
+import { ROLES } from '../../common/auth/principal.js';
+import { TENANT_ID } from '../../tenants/dto/tenant.dto.js';
+
+export const createApiKeySchema = z
+  .strictObject({
+    name: nonEmptyLine(200),
+    roles: z.array(z.enum(ROLES)).min(1, 'must name at least one role').max(ROLES.length),
+    tenantId: TENANT_ID.optional(),
+    expiresAt: isoTimestamp().optional(),
+  })
+  .superRefine((value, ctx) => {
+    const isTenant = value.roles.includes('tenant');
+    if (isTenant && !value.tenantId) {
+      ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'is required for a tenant key' });
+    }
+    if (isTenant && value.roles.length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['roles'], message: 'a tenant key holds the tenant role alone' });
+    }
+    if (!isTenant && value.tenantId) {
+      ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'only a tenant key is bound to a tenant' });
+    }
+    if (value.expiresAt && Date.parse(value.expiresAt) <= Date.now()) {
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be in the future' });
+    }
+  });
+
+export type CreateApiKeyDto = z.infer<typeof createApiKeySchema>;

@@ -1,0 +1,111 @@
+import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { isUtf8 } from 'node:buffer';
+import { AppModule } from './app.module.js';
+import { MetricsService } from './common/metrics/metrics.service.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { AppConfig } from './config/app-config.js';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function createLogger(config: AppConfig): ConsoleLogger {
+  const upTo = LEVELS.indexOf(config.get('LOG_LEVEL'));
+  return new ConsoleLogger('Herald', {
+    json: config.get('LOG_FORMAT') === 'json',
+    logLevels: LEVELS.slice(0, upTo + 1),
+  });
+}
+
+class BodyEncodingError extends Error {
+  readonly type = 'encoding.invalid';
+  readonly status = 400;
+  readonly expose = true;
+  constructor() {
+    super('The request body is not valid UTF-8');
+  }
+}
+
+/** The HTTP app, configured exactly as in production (tests use this too). */
+export async function createHttpApp(config: AppConfig, logger = createLogger(config)): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureHttpApp(app, config);
+  app.enableShutdownHooks();
+  await app.init();
+  installFallbackErrorHandler(app);
+  return app;
+}
+
+export function configureHttpApp(app: NestExpressApplication, config: AppConfig): void {
+  app.set('trust proxy', config.get('TRUST_PROXY'));
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      // Swagger UI needs inline scripts and styles on /docs; everything else is JSON.
+      contentSecurityPolicy: {
+        directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+      },
+      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    }),
+  );
+  const metrics = app.get(MetricsService);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      end({ route });
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
+      next(Object.assign(new Error('Send the body as application/json'), { type: 'content-type.unsupported', status: 415, expose: true }));
+      return;
+    }
+    next();
+  });
+  app.use(
+    express.json({
+    limit: '1mb',
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    verify: (_req: unknown, _res: unknown, buf: Buffer) => {
+      if (!isUtf8(buf)) throw new BodyEncodingError();
+    },
+    }),
+  );
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Herald')
+      .setDescription('Notify tenants of security incidents: affected tenants, regulatory deadlines, reviewed notices, delivery with proof.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** Body-parser and routing errors that happen before Nest's filters still answer problem+json. */
+export function installFallbackErrorHandler(app: INestApplication): void {
+  const filter = new ProblemFilter();
+  const express = app.getHttpAdapter().getInstance() as { use: (fn: unknown) => void };
+  express.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const problem = filter.toProblem(err, req);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  });
+}

@@ -1,0 +1,45 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ApiKeyGuard } from './api-keys/api-key.guard.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { MetricsModule } from './common/metrics/metrics.module.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { QueueModule } from './common/queues/queue.module.js';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { IncidentsModule } from './incidents/incidents.module.js';
+import { RegulationsModule } from './regulations/regulations.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
+
+/**
+ * The whole of Herald. HERALD_ROLE decides what runs here: the HTTP API's routes
+ * (api, all) and the queue workers (worker, all); health and metrics always.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const roles = { api: config.runsApi, workers: config.runsWorkers };
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        QueueModule,
+        MetricsModule,
+        HealthModule,
+        AuditModule,
+        ApiKeysModule.register(roles),
+        TenantsModule.register(roles),
+        RegulationsModule.register(roles),
+        IncidentsModule.register(roles),
+      ],
+      providers: [
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { AuditQuery, AuditRepository } from './audit.repository.js';
+import { ChainBreak, GENESIS_HASH, hashEvent, StoredEvent, verifyChainPage } from './domain/audit-chain.js';
+
+export interface AuditEventInput {
+  actor: string;
+  action: string;
+  entityType: 'api-key' | 'tenant' | 'incident' | 'notice' | 'delivery' | 'system';
+  entityId?: string | null;
+  incidentId?: string | null;
+  change: Record<string, unknown>;
+}
+
+export interface VerifyResult {
+  valid: boolean;
+  events: number;
+  firstBroken: (ChainBreak & { detail: string }) | null;
+  headHash: string;
+}
+
+/** The append-only, hash-chained log every feature writes to, inside its own transaction. */
+@Injectable()
+export class AuditService {
+  constructor(private readonly repository: AuditRepository) {}
+
+  /** Appends events in the caller's transaction: call it last, since it holds the chain lock until commit. */
+  async append(manager: EntityManager, events: AuditEventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    const head = await this.repository.lockHead(manager);
+    let seq = head?.seq ?? 0n;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const occurredAt = new Date().toISOString();
+    const rows: StoredEvent[] = events.map((input) => {
+      seq += 1n;
+      const fields = {
+        seq: seq.toString(),
+        id: randomUUID(),
+        occurredAt,
+        actor: input.actor,
+        action: input.action,
+        entityType: input.entityType,
+        entityId: input.entityId ?? null,
+        incidentId: input.incidentId ?? null,
+        // Through JSON once, so the hash covers exactly what jsonb will give back.
+        change: JSON.parse(JSON.stringify(input.change)) as Record<string, unknown>,
+      };
+      const hash = hashEvent(prevHash, fields);
+      const row: StoredEvent = { ...fields, prevHash, hash };
+      prevHash = hash;
+      return row;
+    });
+    await this.repository.insert(manager, rows);
+  }
+
+  find(query: AuditQuery): Promise<StoredEvent[]> {
+    return this.repository.find(query);
+  }
+
+  /** Recomputes the whole chain page by page (memory stays flat) and names the first broken event. */
+  async verify(pageSize = 5000): Promise<VerifyResult> {
+    let state = { prevHash: GENESIS_HASH, lastSeq: 0n };
+    let count = 0;
+    for (;;) {
+      const page = await this.repository.page(state.lastSeq, pageSize);
+      if (page.length === 0) break;
+      const result = verifyChainPage(state, page);
+      if (result.broken) {
+        return {
+          valid: false,
+          events: count + Number(result.state.lastSeq - state.lastSeq),
+          firstBroken: { ...result.broken, detail: describe(result.broken) },
+          headHash: result.state.prevHash,
+        };
+      }
+      count += page.length;
+      state = result.state;
+    }
+    return { valid: true, events: count, firstBroken: null, headHash: state.prevHash };
+  }
+}
+
+function describe(broken: ChainBreak): string {
+  switch (broken.kind) {
+    case 'gap':
+      return `event ${broken.expectedSeq} is missing (next stored event is ${broken.seq}): deleted`;
+    case 'prev-hash':
+      return `event ${broken.seq} does not continue the chain: an earlier event was altered or removed`;
+    case 'hash':
+      return `event ${broken.seq} does not match its hash: it was altered after it was written`;
+  }
+}

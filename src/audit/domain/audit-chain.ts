@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The fields an audit event's hash covers, in the form they are stored and read back. */
+export interface ChainedEventFields {
+  seq: string;
+  id: string;
+  occurredAt: string; // ISO-8601 with milliseconds and Z
+  actor: string;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  incidentId: string | null;
+  change: Record<string, unknown>;
+}
+
+/** sha256 over the previous hash and the RFC 8785 canonical JSON of the event. */
+export function hashEvent(prevHash: string, event: ChainedEventFields): string {
+  const body = canonicalize({
+    seq: event.seq,
+    id: event.id,
+    occurredAt: event.occurredAt,
+    actor: event.actor,
+    action: event.action,
+    entityType: event.entityType,
+    entityId: event.entityId,
+    incidentId: event.incidentId,
+    change: event.change,
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(body ?? '').digest('hex');
+}
+
+export type ChainBreak =
+  | { kind: 'gap'; seq: string; expectedSeq: string }
+  | { kind: 'prev-hash'; seq: string; id: string }
+  | { kind: 'hash'; seq: string; id: string };
+
+export interface StoredEvent extends ChainedEventFields {
+  prevHash: string;
+  hash: string;
+}
+
+/** Walks a page of events in seq order, continuing from `state`; returns the first break, if any. */
+export function verifyChainPage(
+  state: { prevHash: string; lastSeq: bigint },
+  events: StoredEvent[],
+): { state: { prevHash: string; lastSeq: bigint }; broken: ChainBreak | null } {
+  let { prevHash, lastSeq } = state;
+  for (const event of events) {
+    const seq = BigInt(event.seq);
+    if (seq !== lastSeq + 1n) {
+      return { state: { prevHash, lastSeq }, broken: { kind: 'gap', seq: event.seq, expectedSeq: String(lastSeq + 1n) } };
+    }
+    if (event.prevHash !== prevHash) return { state: { prevHash, lastSeq }, broken: { kind: 'prev-hash', seq: event.seq, id: event.id } };
+    if (hashEvent(prevHash, event) !== event.hash) {
+      return { state: { prevHash, lastSeq }, broken: { kind: 'hash', seq: event.seq, id: event.id } };
+    }
+    prevHash = event.hash;
+    lastSeq = seq;
+  }
+  return { state: { prevHash, lastSeq }, broken: null };
+}

@@ -1,0 +1,42 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** Append-only, hash-chained; the database refuses UPDATE and DELETE (see the migration's trigger). */
+@Entity('audit_events')
+@Index('idx_audit_events_entity', ['entityType', 'entityId'])
+@Index('idx_audit_events_incident', ['incidentId'])
+@Index('idx_audit_events_actor', ['actor'])
+@Index('idx_audit_events_occurred_at', ['occurredAt'])
+export class AuditEventEntity {
+  @PrimaryColumn({ type: 'bigint' })
+  seq!: string;
+
+  @Column({ type: 'uuid', unique: true })
+  id!: string;
+
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Column({ type: 'text' })
+  actor!: string;
+
+  @Column({ type: 'text' })
+  action!: string;
+
+  @Column({ name: 'entity_type', type: 'text' })
+  entityType!: string;
+
+  @Column({ name: 'entity_id', type: 'text', nullable: true })
+  entityId!: string | null;
+
+  @Column({ name: 'incident_id', type: 'uuid', nullable: true })
+  incidentId!: string | null;
+
+  @Column({ type: 'jsonb' })
+  change!: Record<string, unknown>;
+
+  @Column({ name: 'prev_hash', type: 'text' })
+  prevHash!: string;
+
+  @Column({ type: 'text' })
+  hash!: string;
+}

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The Prometheus registry and every Herald metric, declared in one place. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'herald_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'herald_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Counter({
+    name: 'herald_deliveries_total',
+    help: 'Delivery attempts by channel and outcome (sent, retry, failed)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sendDuration = new Histogram({
+    name: 'herald_delivery_send_duration_seconds',
+    help: 'Time to hand one message to the relay or the feed',
+    labelNames: ['channel'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+
+  readonly tenantsResolved = new Counter({
+    name: 'herald_incident_tenants_resolved_total',
+    help: 'Affected tenants resolved',
+    registers: [this.registry],
+  });
+
+  readonly undeliverableTenants = new Gauge({
+    name: 'herald_undeliverable_tenants',
+    help: 'Tenants of open incidents whose every email contact failed',
+    registers: [this.registry],
+  });
+
+  readonly tenantsNearDeadline = new Gauge({
+    name: 'herald_tenants_notice_due_soon',
+    help: 'Affected tenants not yet notified whose notice deadline is near',
+    registers: [this.registry],
+  });
+
+  readonly tenantsPastDeadline = new Gauge({
+    name: 'herald_tenants_notice_overdue',
+    help: 'Affected tenants not yet notified whose notice deadline has passed',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+  }
+}

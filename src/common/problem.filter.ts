@@ -1,0 +1,100 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DomainError, FieldError } from './errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  errorId?: string;
+}
+
+const PROBLEM_BASE = 'https://herald.dev/problems/';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+  message?: string;
+}
+
+/** Maps every error to RFC 9457 problem+json; a 500 carries an errorId that is also logged. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const problem = this.toProblem(exception, req);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (exception instanceof DomainError && exception.headers) {
+      for (const [k, v] of Object.entries(exception.headers)) res.setHeader(k, v);
+    }
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  toProblem(exception: unknown, req: Request): Problem {
+    const instance = req.originalUrl?.split('?')[0];
+    if (exception instanceof DomainError) {
+      return {
+        type: PROBLEM_BASE + exception.code,
+        title: exception.title,
+        status: exception.status,
+        detail: exception.message,
+        instance,
+        ...(exception.errors ? { errors: exception.errors } : {}),
+      };
+    }
+    const bodyError = exception as BodyParserError;
+    if (bodyError && typeof bodyError === 'object' && typeof bodyError.type === 'string' && bodyError.expose) {
+      // body-parser's errors: too large, malformed JSON, bad charset or encoding.
+      const status = bodyError.status ?? 400;
+      const detail =
+        bodyError.type === 'entity.too.large'
+          ? 'The request body exceeds the 1 MB limit'
+          : bodyError.type === 'entity.parse.failed'
+            ? 'The request body is not valid JSON'
+            : (bodyError.message ?? 'The request body could not be read');
+      return {
+        type: PROBLEM_BASE + (status === 413 ? 'payload-too-large' : 'malformed-body'),
+        title: status === 413 ? 'Payload too large' : 'Malformed request body',
+        status,
+        detail,
+        instance,
+        ...(status === 413 ? {} : { errors: [{ path: '', message: detail }] }),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status < 500) {
+        return {
+          type: PROBLEM_BASE + (status === 404 ? 'not-found' : `http-${status}`),
+          title: exception.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2'),
+          status,
+          detail: status === 404 ? `No route for ${req.method} ${instance}` : exception.message,
+          instance,
+        };
+      }
+    }
+    const errorId = randomUUID();
+    const err = exception instanceof Error ? exception : new Error(String(exception));
+    this.logger.error({ msg: 'unhandled error', errorId, method: req.method, path: instance, error: err.message, stack: err.stack });
+    return {
+      type: PROBLEM_BASE + 'internal',
+      title: 'Internal server error',
+      status: 500,
+      detail: `An unexpected error occurred; quote errorId ${errorId} when reporting it`,
+      instance,
+      errorId,
+    };
+  }
+}

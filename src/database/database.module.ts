@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { RedisService } from './redis.service.js';
+import { UnitOfWork } from './unit-of-work.js';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        dataSourceOptions(config.get('DATABASE_URL'), { migrationsRun: config.get('RUN_MIGRATIONS') }),
+    }),
+  ],
+  providers: [UnitOfWork, RedisService],
+  exports: [UnitOfWork, RedisService],
+})
+export class DatabaseModule {}

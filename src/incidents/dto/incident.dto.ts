@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { isoTimestamp, LIMITS, nonEmptyLine, text } from '../../common/validation.js';
+import { countryCode, slug, TENANT_ID } from '../../tenants/dto/tenant.dto.js';
+import { INCIDENT_PHASES, INCIDENT_SEVERITIES } from '../domain/incident-status.js';
+import { isEmptyScope, normalizeScope } from '../domain/scope.js';
+
+export const DATA_CATEGORIES = ['none', 'personal', 'special-category', 'phi', 'financial', 'credentials', 'customer-content'] as const;
+
+const nonEmptyText = (max?: number) => text(max).refine((v) => v.trim().length > 0, 'must not be empty');
+
+export const dataImpactSchema = z.strictObject({
+  categories: z
+    .array(z.enum(DATA_CATEGORIES))
+    .min(1, 'must name at least one category (or "none")')
+    .max(DATA_CATEGORIES.length)
+    .refine((c) => !c.includes('none') || c.length === 1, '"none" stands alone')
+    .transform((c) => [...new Set(c)]),
+  description: nonEmptyText(),
+  dataSubjectsEstimate: z.number().int().min(0).max(1e12).optional(),
+  recordsEstimate: z.number().int().min(0).max(1e15).optional(),
+});
+
+export const actionListSchema = z.array(nonEmptyText(2000)).max(LIMITS.listItems, `must have at most ${LIMITS.listItems} items`);
+
+export const scopeSchema = z
+  .strictObject({
+    tenantIds: z.array(TENANT_ID).max(LIMITS.tenantIds, `must have at most ${LIMITS.tenantIds} ids`).optional(),
+    services: z.array(slug).max(LIMITS.scopeValues).optional(),
+    dataRegions: z.array(slug).max(LIMITS.scopeValues).optional(),
+    countries: z.array(countryCode).max(LIMITS.scopeValues).optional(),
+  })
+  .refine((s) => !isEmptyScope(s), 'must give tenantIds or at least one of services, dataRegions, countries')
+  .transform(normalizeScope);
+
+// awareAt may not be in the future: allow five minutes of clock skew between systems.
+const MAX_SKEW_MS = 5 * 60_000;
+const notFuture = (v: string) => Date.parse(v) <= Date.now() + MAX_SKEW_MS;
+
+export const createIncidentSchema = z
+  .strictObject({
+    externalId: nonEmptyLine(200),
+    title: nonEmptyLine(500),
+    severity: z.enum(INCIDENT_SEVERITIES),
+    phase: z.enum(INCIDENT_PHASES),
+    awareAt: isoTimestamp().refine(notFuture, 'must not be in the future'),
+    occurredAt: isoTimestamp().refine(notFuture, 'must not be in the future').optional(),
+    description: nonEmptyText(),
+    dataImpact: dataImpactSchema,
+    actionsTaken: actionListSchema.default([]),
+    suggestedActions: actionListSchema.default([]),
+    scope: scopeSchema,
+  })
+  .superRefine((v, ctx) => {
+    if (v.occurredAt && Date.parse(v.occurredAt) > Date.parse(v.awareAt)) {
+      ctx.addIssue({ code: 'custom', path: ['occurredAt'], message: 'must not be after awareAt' });
+    }
+  });
+export type CreateIncidentDto = z.output<typeof createIncidentSchema>;
+
+export const patchIncidentSchema = z
+  .strictObject({
+    phase: z.enum(INCIDENT_PHASES).optional(),
+    actionsTaken: actionListSchema.min(1, 'must add at least one action').optional(),
+    scope: scopeSchema.optional(),
+  })
+  .refine((v) => v.phase !== undefined || v.actionsTaken !== undefined || v.scope !== undefined, 'must change phase, actionsTaken or scope');
+export type PatchIncidentDto = z.output<typeof patchIncidentSchema>;

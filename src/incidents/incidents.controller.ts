@@ -1,0 +1,108 @@
+import { Body, Controller, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
+import { ApiAuth, ApiZodBody } from '../common/openapi.js';
+import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
+import { isoTimestamp, parseUuid, ZodPipe } from '../common/validation.js';
+import { INCIDENT_STATUSES } from './domain/incident-status.js';
+import { type CreateIncidentDto, createIncidentSchema, type PatchIncidentDto, patchIncidentSchema } from './dto/incident.dto.js';
+import { IncidentsService, IncidentTenantView, IncidentView } from './incidents.service.js';
+
+const tenantsQuery = z.strictObject({
+  limit: limitSchema,
+  cursor: z.string().optional(),
+  regulationId: z.string().max(200).optional(),
+  dueBefore: isoTimestamp().optional(),
+});
+
+const listQuery = z.strictObject({
+  limit: limitSchema,
+  cursor: z.string().optional(),
+  status: z.enum(INCIDENT_STATUSES).optional(),
+});
+
+@ApiTags('incidents')
+@Controller('v1/incidents')
+export class IncidentsController {
+  constructor(private readonly incidents: IncidentsService) {}
+
+  @Post()
+  @Roles('reporter')
+  @ApiAuth(['reporter'])
+  @ApiOperation({ summary: 'Notify affected tenants: 202 when accepted, 200 when the same externalId and body were already accepted, 409 for a different body' })
+  @ApiZodBody(createIncidentSchema)
+  async create(
+    @Body(new ZodPipe(createIncidentSchema)) body: CreateIncidentDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ id: string; externalId: string; status: string }> {
+    const { incident, created } = await this.incidents.create(body, principal.name);
+    res.status(created ? 202 : 200);
+    res.setHeader('Location', `/v1/incidents/${incident.id}`);
+    return { id: incident.id, externalId: incident.externalId, status: incident.status };
+  }
+
+  @Get()
+  @Roles('reporter', 'comms', 'auditor')
+  @ApiAuth(['reporter', 'comms', 'auditor'])
+  @ApiOperation({ summary: 'Incidents, newest first' })
+  async list(@Query() query: unknown): Promise<Page<Omit<IncidentView, 'deliveries'>>> {
+    const q = parseQuery(listQuery, query);
+    const after = decodeCursor(q.cursor, z.object({ createdAt: z.string(), id: z.uuid() }));
+    const rows = await this.incidents.list(q.limit + 1, after, q.status);
+    const more = rows.length > q.limit;
+    const items = (more ? rows.slice(0, q.limit) : rows).map((i) => {
+      const { deliveries: _d, ...view } = this.incidents.toView(i, {});
+      return view;
+    });
+    const last = items[items.length - 1];
+    return { items, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  }
+
+  @Get(':id')
+  @Roles('reporter', 'comms', 'auditor')
+  @ApiAuth(['reporter', 'comms', 'auditor'])
+  @ApiOperation({ summary: 'The incident with its status, affected tenant count, earliest deadline and delivery counts' })
+  get(@Param('id') id: string): Promise<IncidentView> {
+    return this.incidents.view(parseUuid(id));
+  }
+
+  @Patch(':id')
+  @Roles('reporter')
+  @ApiAuth(['reporter'])
+  @ApiOperation({ summary: 'A new phase, more actionsTaken, or a wider scope (narrowing is a 409)' })
+  @ApiZodBody(patchIncidentSchema)
+  async patch(
+    @Param('id') id: string,
+    @Body(new ZodPipe(patchIncidentSchema)) body: PatchIncidentDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<IncidentView> {
+    const incident = await this.incidents.patch(parseUuid(id), body, principal.name);
+    return this.incidents.view(incident.id);
+  }
+
+  @Get(':id/tenants')
+  @Roles('reporter', 'comms', 'auditor')
+  @ApiAuth(['reporter', 'comms', 'auditor'])
+  @ApiOperation({ summary: 'Affected tenants with their deadlines and obligations' })
+  @ApiQuery({ name: 'regulationId', required: false })
+  @ApiQuery({ name: 'dueBefore', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  async tenants(@Param('id') id: string, @Query() query: unknown): Promise<Page<IncidentTenantView>> {
+    const incidentId = parseUuid(id);
+    const q = parseQuery(tenantsQuery, query);
+    await this.incidents.get(incidentId);
+    const after = decodeCursor(q.cursor, z.object({ t: z.string() }));
+    const rows = await this.incidents.tenants(
+      incidentId,
+      { regulationId: q.regulationId, dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined, afterTenantId: after?.t },
+      q.limit + 1,
+    );
+    const more = rows.length > q.limit;
+    const items = more ? rows.slice(0, q.limit) : rows;
+    return { items, nextCursor: more ? encodeCursor({ t: items[items.length - 1].tenantId }) : null };
+  }
+}

@@ -1,0 +1,329 @@
+import { Injectable, Logger } from '@nestjs/common';
+import canonicalize from 'canonicalize';
+import { createHash } from 'node:crypto';
+import { EntityManager, QueryFailedError } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { conflict, notFound } from '../common/errors.js';
+import { JobQueueService } from '../common/queues/job-queue.service.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { RegulationsService } from '../regulations/regulations.service.js';
+import type { Obligation } from '../regulations/domain/evaluate.js';
+import { checkIncidentTransition, checkPhaseChange, IncidentStatus } from './domain/incident-status.js';
+import { compareScopes } from './domain/scope.js';
+import { CreateIncidentDto, PatchIncidentDto } from './dto/incident.dto.js';
+import { IncidentEntity } from './entities/incident.entity.js';
+import { IncidentsRepository, NewIncidentTenant } from './incidents.repository.js';
+
+export const RESOLUTION_PAGE_SIZE = 5000;
+
+export interface IncidentView {
+  id: string;
+  externalId: string;
+  title: string;
+  severity: string;
+  phase: string;
+  status: IncidentStatus;
+  awareAt: string;
+  occurredAt: string | null;
+  description: string;
+  dataImpact: IncidentEntity['dataImpact'];
+  actionsTaken: string[];
+  suggestedActions: string[];
+  scope: IncidentEntity['scope'];
+  affectedTenantCount: number;
+  earliestNoticeDueAt: string | null;
+  rulesVersion: string | null;
+  deliveries: Record<string, number>;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface IncidentTenantView {
+  tenantId: string;
+  noticeDueAt: string;
+  obligations: Obligation[];
+  rulesVersion: string;
+}
+
+function sha256(value: unknown): string {
+  return createHash('sha256').update(canonicalize(value) ?? '').digest('hex');
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505';
+}
+
+@Injectable()
+export class IncidentsService {
+  private readonly logger = new Logger(IncidentsService.name);
+
+  constructor(
+    private readonly repository: IncidentsRepository,
+    private readonly regulations: RegulationsService,
+    private readonly audit: AuditService,
+    private readonly uow: UnitOfWork,
+    private readonly jobs: JobQueueService,
+  ) {}
+
+  /** Stores the incident, then enqueues its resolution. The same externalId and body is idempotent. */
+  async create(dto: CreateIncidentDto, actor: string): Promise<{ incident: IncidentEntity; created: boolean }> {
+    const requestSha256 = sha256(dto);
+    let result: { incident: IncidentEntity; created: boolean };
+    try {
+      result = await this.uow.run(async (manager) => {
+        const existing = await this.repository.findByExternalId(dto.externalId, manager);
+        if (existing) return { incident: this.replay(existing, requestSha256), created: false };
+        const incident = await this.repository.save(
+          manager,
+          Object.assign(new IncidentEntity(), {
+            externalId: dto.externalId,
+            requestSha256,
+            title: dto.title,
+            severity: dto.severity,
+            phase: dto.phase,
+            status: 'resolving' as const,
+            awareAt: new Date(dto.awareAt),
+            occurredAt: dto.occurredAt ? new Date(dto.occurredAt) : null,
+            description: dto.description,
+            dataImpact: dto.dataImpact,
+            actionsTaken: dto.actionsTaken,
+            suggestedActions: dto.suggestedActions,
+            scope: dto.scope,
+            scopeGeneration: 1,
+            affectedTenantCount: 0,
+            earliestNoticeDueAt: null,
+            rulesVersion: null,
+            resolvedAt: null,
+            createdBy: actor,
+            updatedBy: actor,
+          }),
+        );
+        await this.audit.append(manager, [
+          {
+            actor,
+            action: 'incident.created',
+            entityType: 'incident',
+            entityId: incident.id,
+            incidentId: incident.id,
+            change: { externalId: dto.externalId, severity: dto.severity, phase: dto.phase, awareAt: dto.awareAt, scope: dto.scope, requestSha256 },
+          },
+        ]);
+        return { incident, created: true };
+      });
+    } catch (err) {
+      // Two posts of the same externalId at once: the loser replays the winner.
+      if (!isUniqueViolation(err)) throw err;
+      const existing = await this.repository.findByExternalId(dto.externalId);
+      if (!existing) throw err;
+      return { incident: this.replay(existing, requestSha256), created: false };
+    }
+    if (result.created) await this.enqueueResolution(result.incident);
+    return result;
+  }
+
+  private replay(existing: IncidentEntity, requestSha256: string): IncidentEntity {
+    if (existing.requestSha256 !== requestSha256) {
+      throw conflict(
+        `externalId ${JSON.stringify(existing.externalId)} already names incident ${existing.id} with a different body; change it with PATCH /v1/incidents/${existing.id}`,
+      );
+    }
+    return existing;
+  }
+
+  async get(id: string): Promise<IncidentEntity> {
+    const incident = await this.repository.findById(id);
+    if (!incident) throw notFound('Incident', id);
+    return incident;
+  }
+
+  async view(id: string): Promise<IncidentView> {
+    const incident = await this.get(id);
+    return this.toView(incident, await this.repository.deliveryCounts(id));
+  }
+
+  toView(i: IncidentEntity, deliveries: Record<string, number>): IncidentView {
+    return {
+      id: i.id,
+      externalId: i.externalId,
+      title: i.title,
+      severity: i.severity,
+      phase: i.phase,
+      status: i.status,
+      awareAt: i.awareAt.toISOString(),
+      occurredAt: i.occurredAt?.toISOString() ?? null,
+      description: i.description,
+      dataImpact: i.dataImpact,
+      actionsTaken: i.actionsTaken,
+      suggestedActions: i.suggestedActions,
+      scope: i.scope,
+      affectedTenantCount: i.affectedTenantCount,
+      earliestNoticeDueAt: i.earliestNoticeDueAt?.toISOString() ?? null,
+      rulesVersion: i.rulesVersion,
+      deliveries,
+      createdBy: i.createdBy,
+      createdAt: i.createdAt.toISOString(),
+      updatedAt: i.updatedAt.toISOString(),
+    };
+  }
+
+  async list(limit: number, after?: { createdAt: string; id: string }, status?: string): Promise<IncidentEntity[]> {
+    return this.repository.list(limit, after, status);
+  }
+
+  /** New phase, more actions, a wider scope (re-resolved in a job); narrowing is a 409. */
+  async patch(id: string, dto: PatchIncidentDto, actor: string): Promise<IncidentEntity> {
+    const { incident, widened } = await this.uow.run(async (manager) => {
+      const incident = await this.repository.lockById(manager, id);
+      if (!incident) throw notFound('Incident', id);
+      const changes: Record<string, unknown> = {};
+      if (dto.phase !== undefined && dto.phase !== incident.phase) {
+        const check = checkPhaseChange(incident.phase, dto.phase);
+        if (!check.allowed) throw conflict(check.reason);
+        changes.phase = { from: incident.phase, to: dto.phase };
+        incident.phase = dto.phase;
+      }
+      if (dto.actionsTaken) {
+        const fresh = dto.actionsTaken.filter((a) => !incident.actionsTaken.includes(a));
+        if (incident.actionsTaken.length + fresh.length > 100) throw conflict('an incident holds at most 100 actionsTaken');
+        if (fresh.length) {
+          incident.actionsTaken = [...incident.actionsTaken, ...fresh];
+          changes.actionsTaken = { added: fresh };
+        }
+      }
+      let widened = false;
+      if (dto.scope) {
+        const comparison = compareScopes(incident.scope, dto.scope);
+        if (!comparison.wider) throw conflict(`the scope can only widen: ${comparison.reason}; no one already in scope is dropped`);
+        if (Object.keys(comparison.added).length > 0) {
+          changes.scope = { from: incident.scope, to: dto.scope, added: comparison.added };
+          incident.scope = dto.scope;
+          incident.scopeGeneration += 1;
+          if (incident.status !== 'resolving') this.transition(incident, 'resolving');
+          changes.scopeGeneration = incident.scopeGeneration;
+          widened = true;
+        }
+      }
+      if (Object.keys(changes).length === 0) return { incident, widened: false };
+      incident.updatedBy = actor;
+      await this.repository.save(manager, incident);
+      await this.audit.append(manager, [{ actor, action: 'incident.updated', entityType: 'incident', entityId: id, incidentId: id, change: changes }]);
+      return { incident, widened };
+    });
+    if (widened) await this.enqueueResolution(incident);
+    return incident;
+  }
+
+  async enqueueResolution(incident: Pick<IncidentEntity, 'id' | 'scopeGeneration'>): Promise<void> {
+    await this.jobs.add({
+      name: 'resolve-incident',
+      data: { incidentId: incident.id, scopeGeneration: incident.scopeGeneration },
+      jobId: `resolve:${incident.id}:${incident.scopeGeneration}`,
+    });
+  }
+
+  /**
+   * Works out the affected tenants and their deadlines, page by page through the directory, so
+   * that a million tenants never sit in memory. Safe to re-run: stored tenants are kept as they were.
+   */
+  async resolve(incidentId: string, scopeGeneration: number): Promise<'resolved' | 'stale'> {
+    const incident = await this.repository.findById(incidentId);
+    if (!incident || incident.scopeGeneration !== scopeGeneration || incident.status !== 'resolving') return 'stale';
+    const started = Date.now();
+    const evaluator = this.regulations.prepare({ awareAt: incident.awareAt, dataCategories: incident.dataImpact.categories });
+    let afterId = '';
+    let added = 0;
+    let scanned = 0;
+    for (;;) {
+      const page = await this.repository.tenantsInScopePage(incident.scope, afterId, RESOLUTION_PAGE_SIZE);
+      if (page.length === 0) break;
+      const rows: NewIncidentTenant[] = page.map((tenant) => {
+        const result = evaluator.evaluate(tenant);
+        return {
+          tenantId: tenant.id,
+          noticeDueAt: result.noticeDueAt,
+          obligations: result.obligations.map((o) => ({ regulationId: o.regulationId, dueAt: o.dueAt })),
+        };
+      });
+      added += await this.repository.insertIncidentTenants(incidentId, evaluator.rulesVersion, scopeGeneration, rows);
+      scanned += page.length;
+      afterId = page[page.length - 1].id;
+      if (page.length < RESOLUTION_PAGE_SIZE) break;
+    }
+    const outcome = await this.uow.run(async (manager) => {
+      const current = await this.repository.lockById(manager, incidentId);
+      if (!current || current.scopeGeneration !== scopeGeneration || current.status !== 'resolving') return 'stale' as const;
+      const totals = await this.repository.refreshTotals(manager, incidentId);
+      current.affectedTenantCount = totals.count;
+      current.earliestNoticeDueAt = totals.earliest;
+      current.rulesVersion = evaluator.rulesVersion;
+      current.resolvedAt = new Date();
+      this.transition(current, 'awaiting-review');
+      await this.repository.save(manager, current);
+      await this.audit.append(manager, [
+        {
+          actor: 'system',
+          action: 'incident.resolved',
+          entityType: 'incident',
+          entityId: incidentId,
+          incidentId,
+          change: {
+            scopeGeneration,
+            affectedTenantCount: totals.count,
+            newlyAffected: added,
+            earliestNoticeDueAt: totals.earliest?.toISOString() ?? null,
+            rulesVersion: evaluator.rulesVersion,
+            status: { from: 'resolving', to: 'awaiting-review' },
+          },
+        },
+      ]);
+      return 'resolved' as const;
+    });
+    if (outcome === 'resolved') {
+      this.logger.log({ msg: 'incident resolved', incidentId, scopeGeneration, scanned, added, ms: Date.now() - started });
+      await this.jobs.add({
+        name: 'incident-resolved',
+        data: { incidentId, scopeGeneration },
+        jobId: `resolved:${incidentId}:${scopeGeneration}`,
+      });
+    }
+    return outcome;
+  }
+
+  /** Moves the status along the table, or throws: callers hold the row lock. */
+  transition(incident: IncidentEntity, to: IncidentStatus): void {
+    const check = checkIncidentTransition(incident.status, to);
+    if (!check.allowed) throw conflict(check.reason);
+    incident.status = to;
+  }
+
+  /** Moves the status inside the caller's transaction, recording the actor. No-op when already there. */
+  async moveStatus(manager: EntityManager, incidentId: string, to: IncidentStatus, actor: string, from?: IncidentStatus[]): Promise<boolean> {
+    const incident = await this.repository.lockById(manager, incidentId);
+    if (!incident || incident.status === to) return false;
+    if (from && !from.includes(incident.status)) return false;
+    const previous = incident.status;
+    this.transition(incident, to);
+    await this.repository.save(manager, incident);
+    await this.audit.append(manager, [
+      { actor, action: 'incident.status-changed', entityType: 'incident', entityId: incidentId, incidentId, change: { status: { from: previous, to } } },
+    ]);
+    return true;
+  }
+
+  async tenants(
+    incidentId: string,
+    filter: { regulationId?: string; dueBefore?: Date; afterTenantId?: string; tenantId?: string },
+    limit: number,
+  ): Promise<IncidentTenantView[]> {
+    const rows = await this.repository.incidentTenants(incidentId, filter, limit);
+    return Promise.all(
+      rows.map(async (r) => ({
+        tenantId: r.tenantId,
+        noticeDueAt: r.noticeDueAt.toISOString(),
+        obligations: await this.regulations.expand(r.rulesVersion, r.obligations),
+        rulesVersion: r.rulesVersion,
+      })),
+    );
+  }
+}

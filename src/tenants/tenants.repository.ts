@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { TenantContact, TenantEntity } from './entities/tenant.entity.js';
+import { countryMatchCodes } from './domain/codes.js';
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  locale: string;
+  timeZone: string;
+  countries: string[];
+  dataRegions: string[];
+  services: string[];
+  industries: string[];
+  flags: Record<string, boolean>;
+  contractualNoticeHours: number | null;
+  contacts: TenantContact[];
+}
+
+@Injectable()
+export class TenantsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<TenantEntity | null> {
+    return manager.findOne(TenantEntity, { where: { id } });
+  }
+
+  /** Locks and returns the rows that exist among `ids` (one statement). */
+  lockExisting(manager: EntityManager, ids: string[]): Promise<TenantEntity[]> {
+    return manager
+      .createQueryBuilder(TenantEntity, 't')
+      .where('t.id = ANY(:ids)', { ids })
+      .orderBy('t.id')
+      .setLock('pessimistic_write')
+      .getMany();
+  }
+
+  /** Inserts or replaces tenants, 1,000 per statement; returns the ids that were created. */
+  async upsertMany(manager: EntityManager, tenants: TenantRecord[]): Promise<Set<string>> {
+    const created = new Set<string>();
+    for (let i = 0; i < tenants.length; i += 1000) {
+      const chunk = tenants.slice(i, i + 1000).map((t) => ({ ...t, countryMatch: countryMatchCodes(t.countries) }));
+      const rows: Array<{ id: string; inserted: boolean }> = await manager.query(
+        `INSERT INTO tenants AS t (id, name, locale, time_zone, countries, country_match, data_regions, services, industries, flags, contractual_notice_hours, contacts)
+         SELECT r.id, r.name, r.locale, r."timeZone",
+                ARRAY(SELECT jsonb_array_elements_text(r.countries)),
+                ARRAY(SELECT jsonb_array_elements_text(r."countryMatch")),
+                ARRAY(SELECT jsonb_array_elements_text(r."dataRegions")),
+                ARRAY(SELECT jsonb_array_elements_text(r.services)),
+                ARRAY(SELECT jsonb_array_elements_text(r.industries)),
+                r.flags, r."contractualNoticeHours", r.contacts
+         FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, locale text, "timeZone" text, countries jsonb, "countryMatch" jsonb,
+              "dataRegions" jsonb, services jsonb, industries jsonb, flags jsonb, "contractualNoticeHours" integer, contacts jsonb)
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, locale = EXCLUDED.locale, time_zone = EXCLUDED.time_zone,
+           countries = EXCLUDED.countries, country_match = EXCLUDED.country_match, data_regions = EXCLUDED.data_regions,
+           services = EXCLUDED.services, industries = EXCLUDED.industries, flags = EXCLUDED.flags,
+           contractual_notice_hours = EXCLUDED.contractual_notice_hours, contacts = EXCLUDED.contacts, updated_at = now()
+         RETURNING id, (xmax = 0) AS inserted`,
+        [JSON.stringify(chunk)],
+      );
+      for (const row of rows) if (row.inserted) created.add(row.id);
+    }
+    return created;
+  }
+
+  async replaceContacts(manager: EntityManager, id: string, contacts: TenantContact[]): Promise<void> {
+    await manager.query('UPDATE tenants SET contacts = $2::jsonb, updated_at = now() WHERE id = $1', [id, JSON.stringify(contacts)]);
+  }
+}
