@@ -9,8 +9,10 @@ import { QueueModule } from './common/queues/queue.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IncidentsModule } from './incidents/incidents.module.js';
+import { NoticesModule } from './notices/notices.module.js';
 import { RegulationsModule } from './regulations/regulations.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 
@@ -35,6 +37,8 @@ export class AppModule {
         TenantsModule.register(roles),
         RegulationsModule.register(roles),
         IncidentsModule.register(roles),
+        NoticesModule.register(roles),
+        DeliveryModule.register(roles),
       ],
       providers: [
         { provide: APP_GUARD, useExisting: ApiKeyGuard },

@@ -31,7 +31,8 @@ export class AuditRepository {
   async lockHead(manager: EntityManager): Promise<{ seq: bigint; hash: string } | null> {
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
     const rows: Array<{ seq: string; hash: string }> = await manager.query(
-      'SELECT seq::text AS seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
+      // Qualified: a bare "seq" in ORDER BY would sort the text alias, putting 9 after 10.
+      'SELECT a.seq::text AS seq, a.hash FROM audit_events a ORDER BY a.seq DESC LIMIT 1',
     );
     return rows.length ? { seq: BigInt(rows[0].seq), hash: rows[0].hash } : null;
   }
@@ -61,7 +62,7 @@ export class AuditRepository {
 
   async page(afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
     return this.dataSource.query(
-      `SELECT ${SELECT_COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      `SELECT ${SELECT_COLUMNS} FROM audit_events a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2`,
       [afterSeq.toString(), limit],
     );
   }
@@ -83,7 +84,7 @@ export class AuditRepository {
     if (query.afterSeq) add('seq > ?', query.afterSeq);
     params.push(query.limit);
     return this.dataSource.query(
-      `SELECT ${SELECT_COLUMNS} FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT $${params.length}`,
+      `SELECT ${SELECT_COLUMNS} FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY audit_events.seq LIMIT $${params.length}`,
       params,
     );
   }

@@ -10,6 +10,7 @@ export function dataSourceOptions(databaseUrl: string, extra: Partial<DataSource
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
+    uuidExtension: 'pgcrypto',
     synchronize: false,
     migrationsRun: false,
     logging: ['error', 'warn'],

@@ -1,9 +1,28 @@
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity.js';
 import { AuditEventEntity } from '../audit/entities/audit-event.entity.js';
+import { DeliveryEntity } from '../delivery/entities/delivery.entity.js';
+import { FeedPostEntity } from '../delivery/entities/feed-post.entity.js';
+import { NoticeFanoutEntity } from '../delivery/entities/notice-fanout.entity.js';
 import { IncidentTenantEntity } from '../incidents/entities/incident-tenant.entity.js';
 import { IncidentEntity } from '../incidents/entities/incident.entity.js';
+import { NoticeApprovalEntity } from '../notices/entities/notice-approval.entity.js';
+import { NoticeRevisionEntity } from '../notices/entities/notice-revision.entity.js';
+import { NoticeEntity } from '../notices/entities/notice.entity.js';
 import { RuleSetEntity } from '../regulations/entities/rule-set.entity.js';
 import { TenantEntity } from '../tenants/entities/tenant.entity.js';
 
 /** Every entity; listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [ApiKeyEntity, TenantEntity, IncidentEntity, IncidentTenantEntity, AuditEventEntity, RuleSetEntity];
+export const ENTITIES = [
+  ApiKeyEntity,
+  TenantEntity,
+  IncidentEntity,
+  IncidentTenantEntity,
+  AuditEventEntity,
+  RuleSetEntity,
+  NoticeEntity,
+  NoticeRevisionEntity,
+  NoticeApprovalEntity,
+  DeliveryEntity,
+  FeedPostEntity,
+  NoticeFanoutEntity,
+];

@@ -218,7 +218,7 @@ export class IncidentsService {
     await this.jobs.add({
       name: 'resolve-incident',
       data: { incidentId: incident.id, scopeGeneration: incident.scopeGeneration },
-      jobId: `resolve:${incident.id}:${incident.scopeGeneration}`,
+      jobId: `resolve.${incident.id}.${incident.scopeGeneration}`,
     });
   }
 
@@ -228,7 +228,7 @@ export class IncidentsService {
    */
   async resolve(incidentId: string, scopeGeneration: number): Promise<'resolved' | 'stale'> {
     const incident = await this.repository.findById(incidentId);
-    if (!incident || incident.scopeGeneration !== scopeGeneration || incident.status !== 'resolving') return 'stale';
+    if (!incident || incident.scopeGeneration !== scopeGeneration) return 'stale';
     const started = Date.now();
     const evaluator = this.regulations.prepare({ awareAt: incident.awareAt, dataCategories: incident.dataImpact.categories });
     let afterId = '';
@@ -252,13 +252,15 @@ export class IncidentsService {
     }
     const outcome = await this.uow.run(async (manager) => {
       const current = await this.repository.lockById(manager, incidentId);
-      if (!current || current.scopeGeneration !== scopeGeneration || current.status !== 'resolving') return 'stale' as const;
+      if (!current || current.scopeGeneration !== scopeGeneration) return 'stale' as const;
+      // An approval during resolution may already have moved it on to delivering.
+      const previous = current.status;
       const totals = await this.repository.refreshTotals(manager, incidentId);
       current.affectedTenantCount = totals.count;
       current.earliestNoticeDueAt = totals.earliest;
       current.rulesVersion = evaluator.rulesVersion;
       current.resolvedAt = new Date();
-      this.transition(current, 'awaiting-review');
+      if (previous === 'resolving') this.transition(current, 'awaiting-review');
       await this.repository.save(manager, current);
       await this.audit.append(manager, [
         {
@@ -273,7 +275,7 @@ export class IncidentsService {
             newlyAffected: added,
             earliestNoticeDueAt: totals.earliest?.toISOString() ?? null,
             rulesVersion: evaluator.rulesVersion,
-            status: { from: 'resolving', to: 'awaiting-review' },
+            status: { from: previous, to: current.status },
           },
         },
       ]);
@@ -284,7 +286,7 @@ export class IncidentsService {
       await this.jobs.add({
         name: 'incident-resolved',
         data: { incidentId, scopeGeneration },
-        jobId: `resolved:${incidentId}:${scopeGeneration}`,
+        jobId: `resolved.${incidentId}.${scopeGeneration}`,
       });
     }
     return outcome;

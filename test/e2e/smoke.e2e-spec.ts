@@ -1,4 +1,4 @@
-import { bearer, startTestApp, TestApp } from '../support/test-app';
+import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 describe('smoke', () => {
   let t: TestApp;

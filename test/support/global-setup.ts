@@ -1,8 +1,7 @@
-import './resolve-ts';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options';
-import { databaseUrl, TEMPLATE_DATABASE, withAdminClient } from './databases';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { databaseUrl, TEMPLATE_DATABASE, withAdminClient } from './databases.js';
 
 /** Builds the template database once per run by applying the real migrations. */
 export default async function globalSetup(): Promise<void> {

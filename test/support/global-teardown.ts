@@ -1,4 +1,4 @@
-import { TEMPLATE_DATABASE, withAdminClient } from './databases';
+import { TEMPLATE_DATABASE, withAdminClient } from './databases.js';
 
 export default async function globalTeardown(): Promise<void> {
   await withAdminClient(async (c) => {

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import type TestAgent from 'supertest/lib/agent';
-import { createHttpApp } from '../../src/app.factory';
-import { AppConfig, loadConfig } from '../../src/config/app-config';
-import { createTestDatabase } from './databases';
+type TestAgent = ReturnType<typeof request>;
+import { createHttpApp } from '../../src/app.factory.js';
+import { AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { createTestDatabase } from './databases.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

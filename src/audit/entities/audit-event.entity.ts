@@ -1,7 +1,8 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 
 /** Append-only, hash-chained; the database refuses UPDATE and DELETE (see the migration's trigger). */
 @Entity('audit_events')
+@Unique('UQ_audit_events_id', ['id'])
 @Index('idx_audit_events_entity', ['entityType', 'entityId'])
 @Index('idx_audit_events_incident', ['incidentId'])
 @Index('idx_audit_events_actor', ['actor'])
@@ -10,7 +11,7 @@ export class AuditEventEntity {
   @PrimaryColumn({ type: 'bigint' })
   seq!: string;
 
-  @Column({ type: 'uuid', unique: true })
+  @Column({ type: 'uuid' })
   id!: string;
 
   @Column({ name: 'occurred_at', type: 'timestamptz' })

@@ -6,7 +6,7 @@ import { DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobName, JobPayloads, QUEUES, QueueName
 export interface TypedJob<J extends JobName> {
   name: J;
   data: JobPayloads[J];
-  /** Deterministic: the same work always gets the same id, so a second add is a no-op. */
+  /** Deterministic: the same work always gets the same id, so a second add is a no-op (no ":" allowed). */
   jobId: string;
   opts?: Omit<JobsOptions, 'jobId'>;
 }

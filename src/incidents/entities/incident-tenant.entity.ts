@@ -1,4 +1,13 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import {
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  type Relation,
+} from 'typeorm';
+import { IncidentEntity } from './incident.entity.js';
 
 /** Compact: the rule's texts live once in rule_sets under the recorded rules version. */
 export interface StoredObligation {
@@ -12,6 +21,10 @@ export interface StoredObligation {
 export class IncidentTenantEntity {
   @PrimaryColumn({ name: 'incident_id', type: 'uuid' })
   incidentId!: string;
+
+  @ManyToOne(() => IncidentEntity, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'incident_id', foreignKeyConstraintName: 'FK_incident_tenants_incident' })
+  incident?: Relation<IncidentEntity>;
 
   @PrimaryColumn({ name: 'tenant_id', type: 'text' })
   tenantId!: string;

@@ -1,4 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
 import type { IncidentPhase, IncidentSeverity, IncidentStatus } from '../domain/incident-status.js';
 
 export interface DataImpact {
@@ -16,11 +23,12 @@ export interface IncidentScope {
 }
 
 @Entity('incidents')
+@Unique('UQ_incidents_external_id', ['externalId'])
 export class IncidentEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Column({ name: 'external_id', type: 'text', unique: true })
+  @Column({ name: 'external_id', type: 'text' })
   externalId!: string;
 
   // sha256 of the canonical intake body: the same externalId with another body is a 409.

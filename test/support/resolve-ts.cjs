@@ -1,11 +1,9 @@
 // jest's globalSetup is loaded outside its module system, so moduleNameMapper does not apply:
 // map the ESM-style "./x.js" specifiers of our sources to the TypeScript files.
-import Module from 'node:module';
+const Module = require('node:module');
 
-type Resolve = (request: string, ...rest: unknown[]) => string;
-const mod = Module as unknown as { _resolveFilename: Resolve };
-const original = mod._resolveFilename;
-mod._resolveFilename = function (request: string, ...rest: unknown[]): string {
+const original = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
   try {
     return original.call(this, request, ...rest);
   } catch (err) {

@@ -1,0 +1,122 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { Roles } from '../common/auth/principal.js';
+import { streamCsv, wantsCsv } from '../common/csv.js';
+import { ApiAuth } from '../common/openapi.js';
+import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
+import { isoTimestamp } from '../common/validation.js';
+import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
+import { DeliveryFilter, DeliveryRepository, DeliveryRow } from './delivery.repository.js';
+import { DELIVERY_CHANNELS, DELIVERY_STATUSES } from './domain/delivery-status.js';
+
+const query = z.strictObject({
+  limit: limitSchema,
+  cursor: z.string().optional(),
+  incidentId: z.uuid().optional(),
+  tenantId: TENANT_ID.optional(),
+  noticeId: z.uuid().optional(),
+  channel: z.enum(DELIVERY_CHANNELS).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  from: isoTimestamp().optional(),
+  to: isoTimestamp().optional(),
+});
+
+export interface DeliveryView {
+  id: string;
+  noticeId: string;
+  incidentId: string;
+  tenantId: string;
+  channel: string;
+  recipient: string;
+  status: string;
+  attempts: number;
+  queuedAt: string;
+  sentAt: string | null;
+  failedAt: string | null;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  messageId: string | null;
+  contentSha256: string | null;
+  noticeDueAt: string;
+  metDeadline: boolean | null;
+}
+
+export function toDeliveryView(d: DeliveryRow): DeliveryView {
+  return {
+    id: d.id,
+    noticeId: d.noticeId,
+    incidentId: d.incidentId,
+    tenantId: d.tenantId,
+    channel: d.channel,
+    recipient: d.recipient,
+    status: d.status,
+    attempts: d.attempts,
+    queuedAt: d.queuedAt.toISOString(),
+    sentAt: d.sentAt?.toISOString() ?? null,
+    failedAt: d.failedAt?.toISOString() ?? null,
+    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+    lastError: d.lastError,
+    messageId: d.messageId,
+    contentSha256: d.contentSha256,
+    noticeDueAt: d.noticeDueAt.toISOString(),
+    metDeadline: d.metDeadline,
+  };
+}
+
+const CSV_COLUMNS: Array<keyof DeliveryView> = [
+  'id', 'noticeId', 'incidentId', 'tenantId', 'channel', 'recipient', 'status', 'attempts', 'queuedAt', 'sentAt',
+  'failedAt', 'messageId', 'contentSha256', 'noticeDueAt', 'metDeadline', 'lastError',
+];
+
+const cursorShape = z.object({ q: z.string(), i: z.uuid() });
+
+@ApiTags('deliveries')
+@Controller('v1/deliveries')
+export class DeliveriesController {
+  constructor(private readonly repository: DeliveryRepository) {}
+
+  @Get()
+  @Roles('auditor')
+  @ApiAuth(['auditor'])
+  @ApiProduces('application/json', 'text/csv')
+  @ApiHeader({ name: 'Accept', required: false, description: 'text/csv streams every matching row as CSV' })
+  @ApiOperation({ summary: 'Delivery records, filtered; as CSV with Accept: text/csv' })
+  async list(@Query() raw: unknown, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<Page<DeliveryView> | undefined> {
+    const q = parseQuery(query, raw);
+    const filter: DeliveryFilter = {
+      incidentId: q.incidentId,
+      tenantId: q.tenantId,
+      noticeId: q.noticeId,
+      channel: q.channel,
+      status: q.status,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    };
+    if (wantsCsv(accept)) {
+      const repository = this.repository;
+      async function* pages(): AsyncIterable<DeliveryRow[]> {
+        let after: { queuedAt: string; id: string } | undefined;
+        for (;;) {
+          const rows = await repository.find(filter, 5000, after);
+          yield rows;
+          if (rows.length < 5000) return;
+          const last = rows[rows.length - 1];
+          after = { queuedAt: last.queuedAt.toISOString(), id: last.id };
+        }
+      }
+      await streamCsv(res, 'deliveries.csv', CSV_COLUMNS, pages(), (row) => {
+        const v = toDeliveryView(row);
+        return CSV_COLUMNS.map((c) => v[c]);
+      });
+      return undefined;
+    }
+    const after = decodeCursor(q.cursor, cursorShape);
+    const rows = await this.repository.find(filter, q.limit + 1, after ? { queuedAt: after.q, id: after.i } : undefined);
+    const more = rows.length > q.limit;
+    const items = (more ? rows.slice(0, q.limit) : rows).map(toDeliveryView);
+    const last = items[items.length - 1];
+    return { items, nextCursor: more && last ? encodeCursor({ q: last.queuedAt, i: last.id }) : null };
+  }
+}

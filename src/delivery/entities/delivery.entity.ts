@@ -1,0 +1,87 @@
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  JoinColumn,
+  ManyToOne,
+  type Relation,
+} from 'typeorm';
+import { NoticeEntity } from '../../notices/entities/notice.entity.js';
+import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.js';
+
+/** One message to one recipient: the record an auditor reads. Unique per notice, tenant, channel, recipient. */
+@Entity('deliveries')
+@Check('CHK_deliveries_channel', `channel IN ('email', 'dashboard')`)
+@Check('CHK_deliveries_status', `status IN ('queued', 'sent', 'failed')`)
+@Unique('uq_deliveries_recipient', ['noticeId', 'tenantId', 'channel', 'recipient'])
+@Index('idx_deliveries_incident_status', ['incidentId', 'status'])
+@Index('idx_deliveries_notice_status', ['noticeId', 'status'])
+@Index('idx_deliveries_tenant', ['tenantId', 'queuedAt'])
+@Index('idx_deliveries_queued_at', ['queuedAt'])
+@Index('idx_deliveries_pending', { synchronize: false })
+export class DeliveryEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'notice_id', type: 'uuid' })
+  noticeId!: string;
+
+  @ManyToOne(() => NoticeEntity, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'notice_id', foreignKeyConstraintName: 'FK_deliveries_notice' })
+  notice?: Relation<NoticeEntity>;
+
+  @Column({ name: 'incident_id', type: 'uuid' })
+  incidentId!: string;
+
+  @Column({ name: 'tenant_id', type: 'text' })
+  tenantId!: string;
+
+  @Column({ type: 'text' })
+  channel!: DeliveryChannel;
+
+  @Column({ type: 'text' })
+  recipient!: string;
+
+  @Column({ type: 'text' })
+  status!: DeliveryStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'queued_at', type: 'timestamptz' })
+  queuedAt!: Date;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
+
+  @Column({ name: 'failed_at', type: 'timestamptz', nullable: true })
+  failedAt!: Date | null;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'message_id', type: 'text', nullable: true })
+  messageId!: string | null;
+
+  @Column({ name: 'content_sha256', type: 'text', nullable: true })
+  contentSha256!: string | null;
+
+  @Column({ name: 'notice_due_at', type: 'timestamptz' })
+  noticeDueAt!: Date;
+
+  @Column({ name: 'met_deadline', type: 'boolean', nullable: true })
+  metDeadline!: boolean | null;
+
+  @Column({ type: 'text', nullable: true })
+  locale!: string | null;
+
+  // A worker claims a queued delivery until then; a crashed worker's claim simply runs out.
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt!: Date | null;
+}

@@ -1,0 +1,2 @@
+require('./resolve-ts.cjs');
+module.exports = async () => require('./global-setup.ts').default();
