@@ -11,7 +11,7 @@ import { FeedController } from './feed.controller.js';
 import { FeedService } from './feed.service.js';
 import { DeliveryWorker } from './jobs/delivery.worker.js';
 import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
-import { mailerProvider } from './mail/mailer.provider.js';
+import { MAILER, mailerProvider } from './mail/mailer.provider.js';
 
 @Module({})
 export class DeliveryModule {
@@ -27,7 +27,7 @@ export class DeliveryModule {
         mailerProvider,
         ...(options.workers ? [DeliveryWorker, MaintenanceProcessor] : []),
       ],
-      exports: [DeliveryService, DeliveryRepository],
+      exports: [DeliveryService, DeliveryRepository, MAILER],
     };
   }
 }
