@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { DomainError, FieldError } from './errors.js';
 
@@ -20,6 +21,10 @@ interface BodyParserError {
   status?: number;
   expose?: boolean;
   message?: string;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return error !== null && typeof error === 'object' && typeof (error as BodyParserError).type === 'string' && (error as BodyParserError).expose === true;
 }
 
 /** Maps every error to RFC 9457 problem+json; a 500 carries an errorId that is also logged. */
@@ -54,8 +59,9 @@ export class ProblemFilter implements ExceptionFilter {
         ...(exception.errors ? { errors: exception.errors } : {}),
       };
     }
-    const bodyError = exception as BodyParserError;
-    if (bodyError && typeof bodyError === 'object' && typeof bodyError.type === 'string' && bodyError.expose) {
+    // Nest's Express adapter wraps body-parser's errors in an HttpException: answer from the cause.
+    const bodyError = (exception instanceof HttpException && isBodyParserError(exception.cause) ? exception.cause : exception) as BodyParserError;
+    if (isBodyParserError(bodyError)) {
       // body-parser's errors: too large, malformed JSON, bad charset or encoding.
       const status = bodyError.status ?? 400;
       const detail =
@@ -65,8 +71,8 @@ export class ProblemFilter implements ExceptionFilter {
             ? 'The request body is not valid JSON'
             : (bodyError.message ?? 'The request body could not be read');
       return {
-        type: PROBLEM_BASE + (status === 413 ? 'payload-too-large' : 'malformed-body'),
-        title: status === 413 ? 'Payload too large' : 'Malformed request body',
+        type: PROBLEM_BASE + (status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : 'malformed-body'),
+        title: status === 413 ? 'Payload too large' : status === 415 ? 'Unsupported media type' : 'Malformed request body',
         status,
         detail,
         instance,
@@ -78,7 +84,7 @@ export class ProblemFilter implements ExceptionFilter {
       if (status < 500) {
         return {
           type: PROBLEM_BASE + (status === 404 ? 'not-found' : `http-${status}`),
-          title: exception.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2'),
+          title: STATUS_CODES[status] ?? 'Client error',
           status,
           detail: status === 404 ? `No route for ${req.method} ${instance}` : exception.message,
           instance,

@@ -1,6 +1,6 @@
 import { PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
-import { FieldError, invalid } from './errors.js';
+import { DomainError, FieldError, invalid } from './errors.js';
 
 /** Documented limits (README "Limits"): strings, arrays and lists. */
 export const LIMITS = {
@@ -17,20 +17,26 @@ export const LIMITS = {
 // NUL and the other C0 controls never belong in stored text; tab, LF and CR do in free text.
 const CONTROL_MULTILINE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const CONTROL_ANY = /[\u0000-\u001F\u007F\u2028\u2029]/;
+// A JSON "\ud800" escape is valid JSON in valid UTF-8 but no Unicode text: Postgres jsonb refuses it (a 500).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (v: string) => !LONE_SURROGATE.test(v);
+const NOT_WELL_FORMED = 'must be valid Unicode text (no lone surrogate)';
 
 /** Free text (several lines allowed), at most `max` characters, no NUL or other control characters. */
 export const text = (max: number = LIMITS.text) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => !CONTROL_MULTILINE.test(v), 'must not contain NUL or control characters');
+    .refine((v) => !CONTROL_MULTILINE.test(v), 'must not contain NUL or control characters')
+    .refine(wellFormed, NOT_WELL_FORMED);
 
 /** One line: no CR, LF or other control characters (it may reach a mail header). */
 export const line = (max: number = LIMITS.line) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => !CONTROL_ANY.test(v), 'must be a single line without control characters');
+    .refine((v) => !CONTROL_ANY.test(v), 'must be a single line without control characters')
+    .refine(wellFormed, NOT_WELL_FORMED);
 
 export const nonEmptyLine = (max: number = LIMITS.line) =>
   line(max).refine((v) => v.trim().length > 0, 'must not be empty');
@@ -65,24 +71,58 @@ export function toFieldErrors(error: z.ZodError, prefix: ReadonlyArray<PropertyK
   return out;
 }
 
-/** Parses with a zod schema or throws a 400 naming every bad field. */
+/** At most this many bad fields are reported: a hostile body must not buy a huge answer. */
+export const MAX_FIELD_ERRORS = 100;
+
+/** The 400 for these field errors, listing at most MAX_FIELD_ERRORS of them. */
+export function invalidFields(errors: FieldError[]): DomainError {
+  if (errors.length <= MAX_FIELD_ERRORS) return invalid(errors);
+  const shown = errors.slice(0, MAX_FIELD_ERRORS);
+  return invalid(shown, `${errors.length} invalid fields; the first ${MAX_FIELD_ERRORS}: ${shown.map((e) => e.path || '(body)').join(', ')}`);
+}
+
+/** Parses with a zod schema or throws a 400 naming every bad field (up to MAX_FIELD_ERRORS). */
 export function parseOrThrow<T extends z.ZodType>(
   schema: T,
   value: unknown,
   prefix: ReadonlyArray<PropertyKey> = [],
 ): z.output<T> {
   const result = schema.safeParse(value);
-  if (!result.success) throw invalid(toFieldErrors(result.error, prefix));
+  if (!result.success) throw invalidFields(toFieldErrors(result.error, prefix));
   return result.data;
+}
+
+/**
+ * Own `__proto__` keys, which JSON.parse creates: zod records drop them silently and an
+ * object spread would turn them into a prototype. They are unknown fields, like any other.
+ */
+function protoKeys(value: unknown, path: ReadonlyArray<PropertyKey>, out: FieldError[]): FieldError[] {
+  // No schema nests deeper than a few levels: deeper values fail validation anyway (and must not overflow the stack here).
+  if (out.length >= MAX_FIELD_ERRORS || path.length > 16 || value === null || typeof value !== 'object') return out;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => protoKeys(item, [...path, i], out));
+    return out;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') out.push({ path: formatPath([...path, key]), message: 'unknown field' });
+    else protoKeys((value as Record<string, unknown>)[key], [...path, key], out);
+  }
+  return out;
 }
 
 /** `@Body(new ZodPipe(schema))`: validates and strips nothing: unknown fields are errors. */
 export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.output<T>> {
   constructor(private readonly schema: T) {}
   transform(value: unknown): z.output<T> {
-    return parseOrThrow(this.schema, value ?? {});
+    const body = value ?? {};
+    const proto = protoKeys(body, [], []);
+    if (proto.length > 0) throw invalidFields(proto);
+    return parseOrThrow(this.schema, body);
   }
 }
+
+/** For routes that take no body: any field sent is an unknown field (a 400), never ignored. */
+export const noBodySchema = z.strictObject({});
 
 const UUID = z.uuid('must be a UUID');
 

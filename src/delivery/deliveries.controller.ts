@@ -70,7 +70,7 @@ const CSV_COLUMNS: Array<keyof DeliveryView> = [
   'failedAt', 'messageId', 'contentSha256', 'noticeDueAt', 'metDeadline', 'lastError',
 ];
 
-const cursorShape = z.object({ q: z.string(), i: z.uuid() });
+const cursorShape = z.object({ q: isoTimestamp(), i: z.uuid() });
 
 @ApiTags('deliveries')
 @Controller('v1/deliveries')

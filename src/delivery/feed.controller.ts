@@ -6,13 +6,13 @@ import { canActForTenant, CurrentPrincipal, type Principal, Roles } from '../com
 import { forbidden } from '../common/errors.js';
 import { ApiAuth } from '../common/openapi.js';
 import { decodeCursor, encodeCursor, parseQuery } from '../common/pagination.js';
-import { parseOrThrow } from '../common/validation.js';
+import { isoTimestamp, parseOrThrow } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { FeedService, RenderedFeed } from './feed.service.js';
 
 const feedQuery = z.strictObject({ cursor: z.string().optional() });
-const cursorShape = z.object({ p: z.string(), i: z.uuid() });
+const cursorShape = z.object({ p: isoTimestamp(), i: z.uuid() });
 
 @ApiTags('tenant feed')
 @Controller('v1/tenants/:id')

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
 import { ApiAuth, ApiZodBody } from '../common/openapi.js';
 import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
-import { isoTimestamp, parseUuid, ZodPipe } from '../common/validation.js';
+import { isoTimestamp, line, parseUuid, ZodPipe } from '../common/validation.js';
+import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { INCIDENT_STATUSES } from './domain/incident-status.js';
 import { type CreateIncidentDto, createIncidentSchema, type PatchIncidentDto, patchIncidentSchema } from './dto/incident.dto.js';
 import { IncidentsService, IncidentTenantView, IncidentView } from './incidents.service.js';
@@ -13,7 +14,7 @@ import { IncidentsService, IncidentTenantView, IncidentView } from './incidents.
 const tenantsQuery = z.strictObject({
   limit: limitSchema,
   cursor: z.string().optional(),
-  regulationId: z.string().max(200).optional(),
+  regulationId: line(200).optional(),
   dueBefore: isoTimestamp().optional(),
 });
 
@@ -50,7 +51,7 @@ export class IncidentsController {
   @ApiOperation({ summary: 'Incidents, newest first' })
   async list(@Query() query: unknown): Promise<Page<Omit<IncidentView, 'deliveries'>>> {
     const q = parseQuery(listQuery, query);
-    const after = decodeCursor(q.cursor, z.object({ createdAt: z.string(), id: z.uuid() }));
+    const after = decodeCursor(q.cursor, z.object({ createdAt: isoTimestamp(), id: z.uuid() }));
     const rows = await this.incidents.list(q.limit + 1, after, q.status);
     const more = rows.length > q.limit;
     const items = (more ? rows.slice(0, q.limit) : rows).map((i) => {
@@ -95,7 +96,7 @@ export class IncidentsController {
     const incidentId = parseUuid(id);
     const q = parseQuery(tenantsQuery, query);
     await this.incidents.get(incidentId);
-    const after = decodeCursor(q.cursor, z.object({ t: z.string() }));
+    const after = decodeCursor(q.cursor, z.object({ t: TENANT_ID }));
     const rows = await this.incidents.tenants(
       incidentId,
       { regulationId: q.regulationId, dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined, afterTenantId: after?.t },

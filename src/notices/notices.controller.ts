@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
 import { ApiAuth, ApiZodBody } from '../common/openapi.js';
 import { Page, parseQuery } from '../common/pagination.js';
-import { parseUuid, ZodPipe } from '../common/validation.js';
+import { noBodySchema, parseUuid, ZodPipe } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { type CreateNoticeDto, createNoticeSchema, type PatchNoticeDto, patchNoticeSchema, rejectNoticeSchema } from './dto/notice.dto.js';
 import { NoticeRenderingService, RenderedPreview } from './notice-rendering.service.js';
@@ -92,7 +92,11 @@ export class NoticesController {
   @Roles('comms')
   @ApiAuth(['comms'])
   @ApiOperation({ summary: 'Approve a draft (never by its creator or last editor); the last approval needed starts delivery' })
-  async approve(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<NoticeView> {
+  async approve(
+    @Param('id') id: string,
+    @Body(new ZodPipe(noBodySchema)) _body: Record<string, never>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NoticeView> {
     return this.notices.view(await this.notices.approve(parseUuid(id), principal.name));
   }
 
