@@ -55,6 +55,12 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
     }),
   );
+  // API answers carry secrets (a new key is shown once) and tenant data: no cache may keep them.
+  // The tenant feed sets its own policy (private, revalidated with its ETag).
+  app.use('/v1', (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   const metrics = app.get(MetricsService);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });

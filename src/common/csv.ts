@@ -9,16 +9,24 @@ export async function streamCsv<R>(
   pages: AsyncIterable<R[]>,
   toRecord: (row: R) => Array<string | number | boolean | null>,
 ): Promise<void> {
+  // The first page is read before the 200 goes out: a failing query is still a proper 500 problem,
+  // not a truncated CSV under a success status.
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = await iterator.next();
   res.status(200);
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   res.write(stringify([columns]));
-  for await (const page of pages) {
+  for (; !next.done; next = await iterator.next()) {
+    const page = next.value;
     if (page.length === 0) continue;
     // A leading =, +, - or @ would be a formula in a spreadsheet: prefix it (CSV injection).
     const chunk = stringify(page.map((r) => toRecord(r).map(neutralize)));
     if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
-    if (res.destroyed) return;
+    if (res.destroyed) {
+      await iterator.return?.();
+      return;
+    }
   }
   res.end();
 }

@@ -76,18 +76,23 @@ export class DbProbe {
     return (await this.client.query(sql, params)).rows as R[];
   }
 
+  /** One round trip: the counts of every table (listed when first asked) and the audit head. */
   async snapshot(): Promise<DbSnapshot> {
+    this.snapshotSql ??= await this.buildSnapshotSql();
+    const [row] = await this.query<Record<string, string | null>>(this.snapshotSql);
+    const { audit_head: auditHead, ...counts } = row;
+    return { counts: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])), auditHead };
+  }
+
+  private snapshotSql?: string;
+
+  private async buildSnapshotSql(): Promise<string> {
     const tables = await this.query<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables
         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'migrations' ORDER BY 1`,
     );
-    const counts: Record<string, number> = {};
-    for (const { name } of tables) {
-      const [row] = await this.query<{ n: string }>(`SELECT count(*) AS n FROM "${name}"`);
-      counts[name] = Number(row.n);
-    }
-    const [head] = await this.query<{ head: string | null }>(`SELECT seq::text || ':' || hash AS head FROM audit_events ORDER BY seq DESC LIMIT 1`);
-    return { counts, auditHead: head?.head ?? null };
+    const counts = tables.map(({ name }) => `(SELECT count(*) FROM "${name}") AS "${name}"`);
+    return `SELECT ${[...counts, `(SELECT seq::text || ':' || hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS audit_head`].join(', ')}`;
   }
 
   close(): Promise<void> {
