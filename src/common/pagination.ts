@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalid } from './errors.js';
-import { parseOrThrow } from './validation.js';
+import { isSafeLine, parseOrThrow } from './validation.js';
 
 export interface Page<T> {
   items: T[];
@@ -23,8 +23,11 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sh
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    // Whatever a list's shape allows, a cursor it made never holds a NUL, control character or
+    // lone surrogate: those only fail later in Postgres (a 500).
+    const values = parsed !== null && typeof parsed === 'object' ? Object.values(parsed) : [];
     const result = shape.safeParse(parsed);
-    if (result.success) return result.data;
+    if (result.success && values.every((v) => typeof v !== 'string' || isSafeLine(v))) return result.data;
   } catch {
     // falls through to the 400
   }

@@ -22,6 +22,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const wellFormed = (v: string) => !LONE_SURROGATE.test(v);
 const NOT_WELL_FORMED = 'must be valid Unicode text (no lone surrogate)';
 
+/** True when `v` could be a `line()`: no control characters, no lone surrogates. */
+export const isSafeLine = (v: string): boolean => !CONTROL_ANY.test(v) && wellFormed(v);
+
 /** Free text (several lines allowed), at most `max` characters, no NUL or other control characters. */
 export const text = (max: number = LIMITS.text) =>
   z
