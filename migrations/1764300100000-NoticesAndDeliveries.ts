@@ -100,6 +100,7 @@ export class NoticesAndDeliveries1764300100000 implements MigrationInterface {
         "pages" integer NOT NULL DEFAULT 0,
         "deliveries" integer NOT NULL DEFAULT 0,
         "started_at" timestamptz NOT NULL DEFAULT now(),
+        "progressed_at" timestamptz NOT NULL DEFAULT now(),
         "completed_at" timestamptz,
         CONSTRAINT "PK_notice_fanouts" PRIMARY KEY ("notice_id"),
         CONSTRAINT "FK_notice_fanouts_notice" FOREIGN KEY ("notice_id") REFERENCES "notices"("id") ON DELETE CASCADE

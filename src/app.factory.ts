@@ -10,6 +10,10 @@ import { MetricsService } from './common/metrics/metrics.service.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { AppConfig } from './config/app-config.js';
 
+const BODY_LIMIT = '1mb';
+// A bulk call may carry 10,000 tenants (API.md): at a few hundred bytes each that is well over 1 MB.
+const BULK_BODY_LIMIT = '32mb';
+
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 export function createLogger(config: AppConfig): ConsoleLogger {
@@ -61,6 +65,14 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  if (!config.runsApi) {
+    // A worker process serves /health and /metrics only.
+    app.use('/v1', (req: Request, res: Response) => {
+      res.status(404).type('application/problem+json').send(
+        JSON.stringify({ type: 'https://herald.dev/problems/not-found', title: 'Not found', status: 404, detail: 'This Herald process runs workers only (HERALD_ROLE=worker)', instance: req.originalUrl.split('?')[0] }),
+      );
+    });
+  }
   const metrics = app.get(MetricsService);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
@@ -79,16 +91,18 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     }
     next();
   });
-  app.use(
+  const json = (limit: string) =>
     express.json({
-    limit: '1mb',
-    strict: true,
-    type: ['application/json', 'application/*+json'],
-    verify: (_req: unknown, _res: unknown, buf: Buffer) => {
-      if (!isUtf8(buf)) throw new BodyEncodingError();
-    },
-    }),
-  );
+      limit,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+      verify: (_req: unknown, _res: unknown, buf: Buffer) => {
+        if (!isUtf8(buf)) throw new BodyEncodingError();
+      },
+    });
+  const bulkJson = json(BULK_BODY_LIMIT);
+  app.use('/v1/tenants/bulk', (req: Request, res: Response, next: NextFunction) => (req.method === 'POST' ? bulkJson(req, res, next) : next()));
+  app.use(json(BODY_LIMIT));
 
   const document = SwaggerModule.createDocument(
     app,

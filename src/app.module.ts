@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './api-keys/api-key.guard.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { ComplianceModule } from './compliance/compliance.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { QueueModule } from './common/queues/queue.module.js';
@@ -23,7 +24,6 @@ import { TenantsModule } from './tenants/tenants.module.js';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const roles = { api: config.runsApi, workers: config.runsWorkers };
     return {
       module: AppModule,
       imports: [
@@ -33,12 +33,13 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         AuditModule,
-        ApiKeysModule.register(roles),
-        TenantsModule.register(roles),
-        RegulationsModule.register(roles),
-        IncidentsModule.register(roles),
-        NoticesModule.register(roles),
-        DeliveryModule.register(roles),
+        ApiKeysModule,
+        TenantsModule,
+        RegulationsModule,
+        IncidentsModule,
+        NoticesModule,
+        DeliveryModule,
+        ComplianceModule,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: ApiKeyGuard },

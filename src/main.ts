@@ -10,7 +10,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
   const logger = createLogger(config);
   await warnOnRedisEvictionPolicy(config.get('REDIS_URL'), logger);
   const role = config.get('HERALD_ROLE');
-  if (role === 'worker' && process.env.HERALD_WORKER_HTTP === 'false') {
+  if (role === 'worker' && !config.get('WORKER_HTTP')) {
     const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger });
     ctx.enableShutdownHooks();
     logger.log({ msg: 'herald worker started', role, ms: Date.now() - started });

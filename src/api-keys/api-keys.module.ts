@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeysController } from './api-keys.controller.js';
@@ -7,11 +7,8 @@ import { ApiKeysService } from './api-keys.service.js';
 
 @Module({
   imports: [AuditModule],
+  controllers: [ApiKeysController],
   providers: [ApiKeysService, ApiKeysRepository, ApiKeyGuard],
   exports: [ApiKeysService, ApiKeyGuard],
 })
-export class ApiKeysModule {
-  static register(options: { api: boolean }): DynamicModule {
-    return { module: ApiKeysModule, controllers: options.api ? [ApiKeysController] : [] };
-  }
-}
+export class ApiKeysModule {}

@@ -67,6 +67,11 @@ export class AuditRepository {
     );
   }
 
+  async hashAt(seq: bigint): Promise<string | null> {
+    const rows: Array<{ hash: string }> = await this.dataSource.query('SELECT hash FROM audit_events WHERE seq = $1', [seq.toString()]);
+    return rows[0]?.hash ?? null;
+  }
+
   async find(query: AuditQuery): Promise<StoredEvent[]> {
     const where: string[] = [];
     const params: unknown[] = [];

@@ -17,7 +17,10 @@ export interface VerifyResult {
   valid: boolean;
   events: number;
   firstBroken: (ChainBreak & { detail: string }) | null;
+  headSeq: string;
   headHash: string;
+  /** When an anchor (a head recorded earlier, e.g. by an auditor) was given: whether the chain still holds it. */
+  anchor?: { seq: string; hash: string; matches: boolean; detail: string };
 }
 
 /** The append-only, hash-chained log every feature writes to, inside its own transaction. */
@@ -58,26 +61,44 @@ export class AuditService {
     return this.repository.find(query);
   }
 
-  /** Recomputes the whole chain page by page (memory stays flat) and names the first broken event. */
-  async verify(pageSize = 5000): Promise<VerifyResult> {
+  /**
+   * Recomputes the whole chain page by page (memory stays flat) and names the first broken event.
+   * A chain can only prove what lies before its head: an `anchor` recorded earlier (seq and hash)
+   * also catches a removed tail or a wholesale rewrite.
+   */
+  async verify(options: { anchor?: { seq: string; hash: string }; pageSize?: number } = {}): Promise<VerifyResult> {
+    const pageSize = options.pageSize ?? 5000;
     let state = { prevHash: GENESIS_HASH, lastSeq: 0n };
     let count = 0;
+    let result: VerifyResult | null = null;
     for (;;) {
       const page = await this.repository.page(state.lastSeq, pageSize);
       if (page.length === 0) break;
-      const result = verifyChainPage(state, page);
-      if (result.broken) {
-        return {
+      const checked = verifyChainPage(state, page);
+      if (checked.broken) {
+        result = {
           valid: false,
-          events: count + Number(result.state.lastSeq - state.lastSeq),
-          firstBroken: { ...result.broken, detail: describe(result.broken) },
-          headHash: result.state.prevHash,
+          events: count + Number(checked.state.lastSeq - state.lastSeq),
+          firstBroken: { ...checked.broken, detail: describe(checked.broken) },
+          headSeq: checked.state.lastSeq.toString(),
+          headHash: checked.state.prevHash,
         };
+        break;
       }
       count += page.length;
-      state = result.state;
+      state = checked.state;
     }
-    return { valid: true, events: count, firstBroken: null, headHash: state.prevHash };
+    result ??= { valid: true, events: count, firstBroken: null, headSeq: state.lastSeq.toString(), headHash: state.prevHash };
+    if (!options.anchor) return result;
+    const anchor = await this.checkAnchor(options.anchor);
+    return { ...result, valid: result.valid && anchor.matches, anchor };
+  }
+
+  private async checkAnchor(anchor: { seq: string; hash: string }): Promise<NonNullable<VerifyResult['anchor']>> {
+    const stored = await this.repository.hashAt(BigInt(anchor.seq));
+    if (stored === null) return { ...anchor, matches: false, detail: `event ${anchor.seq} is no longer in the log: the chain was cut back or rewritten` };
+    if (stored !== anchor.hash) return { ...anchor, matches: false, detail: `event ${anchor.seq} now has another hash: the chain up to it was rewritten` };
+    return { ...anchor, matches: true, detail: `event ${anchor.seq} still has the recorded hash` };
   }
 }
 

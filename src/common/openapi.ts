@@ -5,9 +5,9 @@ import type { Role } from './auth/principal.js';
 
 /** Publishes a zod request schema in the OpenAPI document (the same schema validates). */
 export function ApiZodBody(schema: z.ZodType, description?: string) {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  // The document is OpenAPI 3.0 (swagger's default): emit 3.0 schema objects (nullable, no type "null" or propertyNames).
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
   delete json.$schema;
-  // The JSON Schema zod emits is the OpenAPI 3.1 schema object swagger expects.
   return ApiBody({ schema: json as never, description });
 }
 

@@ -68,6 +68,11 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  // A worker serves /health and /metrics on PORT unless this is false.
+  WORKER_HTTP: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   RUN_MIGRATIONS: z
     .enum(['true', 'false'])
     .default('true')

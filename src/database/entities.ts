@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity.js';
 import { AuditEventEntity } from '../audit/entities/audit-event.entity.js';
+import { DeadlineAlertEntity } from '../compliance/entities/deadline-alert.entity.js';
 import { DeliveryEntity } from '../delivery/entities/delivery.entity.js';
 import { FeedPostEntity } from '../delivery/entities/feed-post.entity.js';
 import { NoticeFanoutEntity } from '../delivery/entities/notice-fanout.entity.js';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   DeliveryEntity,
   FeedPostEntity,
   NoticeFanoutEntity,
+  DeadlineAlertEntity,
 ];

@@ -103,7 +103,7 @@ export class DeliveriesController {
           yield rows;
           if (rows.length < 5000) return;
           const last = rows[rows.length - 1];
-          after = { queuedAt: last.queuedAt.toISOString(), id: last.id };
+          after = { queuedAt: last.queuedAtKey, id: last.id };
         }
       }
       await streamCsv(res, 'deliveries.csv', CSV_COLUMNS, pages(), (row) => {
@@ -115,8 +115,8 @@ export class DeliveriesController {
     const after = decodeCursor(q.cursor, cursorShape);
     const rows = await this.repository.find(filter, q.limit + 1, after ? { queuedAt: after.q, id: after.i } : undefined);
     const more = rows.length > q.limit;
-    const items = (more ? rows.slice(0, q.limit) : rows).map(toDeliveryView);
-    const last = items[items.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor({ q: last.queuedAt, i: last.id }) : null };
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page[page.length - 1];
+    return { items: page.map(toDeliveryView), nextCursor: more && last ? encodeCursor({ q: last.queuedAtKey, i: last.id }) : null };
   }
 }

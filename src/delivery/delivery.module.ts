@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { IncidentsModule } from '../incidents/incidents.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
@@ -10,24 +10,12 @@ import { DeliveryService } from './delivery.service.js';
 import { FeedController } from './feed.controller.js';
 import { FeedService } from './feed.service.js';
 import { DeliveryWorker } from './jobs/delivery.worker.js';
-import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
 import { MAILER, mailerProvider } from './mail/mailer.provider.js';
 
-@Module({})
-export class DeliveryModule {
-  static register(options: { api: boolean; workers: boolean }): DynamicModule {
-    return {
-      module: DeliveryModule,
-      imports: [AuditModule, IncidentsModule.register(options), NoticesModule.register(options), RegulationsModule, TenantsModule],
-      controllers: options.api ? [DeliveriesController, FeedController] : [],
-      providers: [
-        DeliveryService,
-        DeliveryRepository,
-        FeedService,
-        mailerProvider,
-        ...(options.workers ? [DeliveryWorker, MaintenanceProcessor] : []),
-      ],
-      exports: [DeliveryService, DeliveryRepository, MAILER],
-    };
-  }
-}
+@Module({
+  imports: [AuditModule, IncidentsModule, NoticesModule, RegulationsModule, TenantsModule],
+  controllers: [DeliveriesController, FeedController],
+  providers: [DeliveryService, DeliveryRepository, FeedService, mailerProvider, DeliveryWorker],
+  exports: [DeliveryService, DeliveryRepository, MAILER],
+})
+export class DeliveryModule {}

@@ -84,12 +84,14 @@ export interface DeliveryRow {
   contentSha256: string | null;
   noticeDueAt: Date;
   metDeadline: boolean | null;
+  /** queued_at with its microseconds, for keyset cursors (a JS Date keeps only milliseconds). */
+  queuedAtKey: string;
 }
 
 const DELIVERY_COLUMNS = `id, notice_id AS "noticeId", incident_id AS "incidentId", tenant_id AS "tenantId", channel, recipient, status,
   attempts, queued_at AS "queuedAt", sent_at AS "sentAt", failed_at AS "failedAt", next_attempt_at AS "nextAttemptAt",
   last_error AS "lastError", message_id AS "messageId", content_sha256 AS "contentSha256", notice_due_at AS "noticeDueAt",
-  met_deadline AS "metDeadline"`;
+  met_deadline AS "metDeadline", to_char(queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "queuedAtKey"`;
 
 @Injectable()
 export class DeliveryRepository {
@@ -103,7 +105,7 @@ export class DeliveryRepository {
     // A new scope generation starts over from the first tenant (existing deliveries are kept).
     await this.dataSource.query(
       `INSERT INTO notice_fanouts (notice_id, incident_id, scope_generation) VALUES ($1, $2, $3)
-       ON CONFLICT (notice_id) DO UPDATE SET scope_generation = EXCLUDED.scope_generation, cursor = '', pages = 0, completed_at = NULL, started_at = now()
+       ON CONFLICT (notice_id) DO UPDATE SET scope_generation = EXCLUDED.scope_generation, cursor = '', pages = 0, completed_at = NULL, started_at = now(), progressed_at = now()
        WHERE notice_fanouts.scope_generation < EXCLUDED.scope_generation`,
       [noticeId, incidentId, scopeGeneration],
     );
@@ -112,9 +114,13 @@ export class DeliveryRepository {
 
   async saveFanoutProgress(noticeId: string, cursor: string, added: number, completed: boolean): Promise<void> {
     await this.dataSource.query(
-      `UPDATE notice_fanouts SET cursor = $2, pages = pages + 1, deliveries = deliveries + $3, completed_at = CASE WHEN $4 THEN now() ELSE NULL END WHERE notice_id = $1`,
+      `UPDATE notice_fanouts SET cursor = $2, pages = pages + 1, deliveries = deliveries + $3, progressed_at = now(), completed_at = CASE WHEN $4 THEN now() ELSE NULL END WHERE notice_id = $1`,
       [noticeId, cursor, added, completed],
     );
+  }
+
+  async touchFanout(noticeId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE notice_fanouts SET progressed_at = now() WHERE notice_id = $1`, [noticeId]);
   }
 
   async fanoutCompleted(noticeId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
@@ -258,22 +264,29 @@ export class DeliveryRepository {
     return rows.length > 0;
   }
 
-  /** Work a crash or a lost job left behind: queued, unclaimed, and due for a while. */
-  async orphaned(olderThanMs: number, limit: number): Promise<Array<{ id: string; noticeId: string; attempts: number }>> {
+  /**
+   * Retries whose job was lost (a crash between recording the failure and enqueueing the retry):
+   * queued, unclaimed, and due for a retry long ago. Deliveries waiting their first turn in a
+   * long queue have no next_attempt_at and are not orphans.
+   */
+  async orphanedRetries(graceMs: number, limit: number): Promise<Array<{ id: string; attempts: number }>> {
     return this.dataSource.query(
-      `SELECT id, notice_id AS "noticeId", attempts FROM deliveries
-       WHERE status = 'queued' AND (lease_expires_at IS NULL OR lease_expires_at < now())
-         AND coalesce(next_attempt_at, queued_at) < now() - ($1::integer * interval '1 millisecond')
-       ORDER BY queued_at LIMIT $2`,
-      [olderThanMs, limit],
+      `SELECT id, attempts FROM deliveries
+       WHERE status = 'queued' AND next_attempt_at < now() - ($1::integer * interval '1 millisecond')
+         AND (lease_expires_at IS NULL OR lease_expires_at < now())
+       ORDER BY next_attempt_at LIMIT $2`,
+      [graceMs, limit],
     );
   }
 
-  async incompleteFanouts(olderThanMs: number): Promise<Array<{ noticeId: string }>> {
+  /** Approved notices whose fan-out never started, or stopped moving. */
+  async stalledFanouts(graceMs: number): Promise<Array<{ noticeId: string; pages: number }>> {
     return this.dataSource.query(
-      `SELECT f.notice_id AS "noticeId" FROM notice_fanouts f JOIN notices n ON n.id = f.notice_id
-       WHERE f.completed_at IS NULL AND n.status IN ('approved', 'sent') AND f.started_at < now() - ($1::integer * interval '1 millisecond')`,
-      [olderThanMs],
+      `SELECT n.id AS "noticeId", coalesce(f.pages, -1) AS pages FROM notices n
+       LEFT JOIN notice_fanouts f ON f.notice_id = n.id
+       WHERE n.status IN ('approved', 'sent') AND n.approved_at < now() - ($1::integer * interval '1 millisecond')
+         AND (f.notice_id IS NULL OR (f.completed_at IS NULL AND f.progressed_at < now() - ($1::integer * interval '1 millisecond')))`,
+      [graceMs],
     );
   }
 

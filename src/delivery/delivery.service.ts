@@ -54,6 +54,7 @@ export class DeliveryService {
   private readonly contexts = new Map<string, { at: number; ctx: NoticeRenderContext }>();
   private readonly mailFrom: string;
   private readonly messageIdDomain: string;
+  private stopping = false;
 
   constructor(
     private readonly repository: DeliveryRepository,
@@ -110,7 +111,7 @@ export class DeliveryService {
         return count;
       });
       const pending = await this.repository.pendingInRange(noticeId, first, last);
-      await this.waitForRoom();
+      await this.waitForRoom(noticeId);
       const batches: Array<TypedJob<'send-batch'>> = [];
       for (let i = 0; i < pending.length; i += batchSize) {
         batches.push({
@@ -133,10 +134,16 @@ export class DeliveryService {
   }
 
   /** Flow control: keep at most FANOUT_MAX_WAITING_JOBS batches waiting, so Redis memory stays bounded. */
-  private async waitForRoom(): Promise<void> {
+  private async waitForRoom(noticeId: string): Promise<void> {
     const queue = this.jobs.queue(QUEUES.delivery);
     const max = this.config.get('FANOUT_MAX_WAITING_JOBS');
-    while ((await queue.getWaitingCount()) >= max) await sleep(50);
+    let waited = 0;
+    while ((await queue.getWaitingCount()) >= max) {
+      // On shutdown a waiting fan-out gives up its slot; it resumes from its cursor elsewhere.
+      if (this.stopping) throw new Error('shutting down: the fan-out resumes from its saved cursor');
+      await sleep(50);
+      if ((waited += 50) % 5000 === 0) await this.repository.touchFanout(noticeId);
+    }
   }
 
   /** Claims, renders, sends and records a set of deliveries. */
@@ -342,17 +349,29 @@ export class DeliveryService {
     });
   }
 
-  /** Re-enqueues what a crash or a lost job left behind (a safety net; leases and retries do the rest). */
-  async reconcile(graceMs: number): Promise<{ deliveries: number; fanouts: number }> {
-    const orphans = await this.repository.orphaned(graceMs, 5000);
-    const bucket = Math.floor(Date.now() / graceMs);
+  /**
+   * The safety net for work a crash left between a commit and its enqueue: lost retries,
+   * fan-outs that never started or stopped moving, incidents whose resolution or drafting
+   * job went missing. Job ids are deterministic, so a job that still exists is not added twice;
+   * a delivery that is somehow queued twice is still sent once (claims).
+   */
+  async reconcile(graceMs: number): Promise<{ retries: number; fanouts: number; incidents: number }> {
+    const orphans = await this.repository.orphanedRetries(graceMs, 5000);
     await this.jobs.addBulk(
-      orphans.map((o) => ({ name: 'send-one' as const, data: { deliveryId: o.id, attempt: o.attempts + 1 }, jobId: `one.${o.id}.r${bucket}` })),
+      orphans.map((o) => ({ name: 'send-one' as const, data: { deliveryId: o.id, attempt: o.attempts + 1 }, jobId: `one.${o.id}.r${o.attempts}` })),
     );
-    const fanouts = await this.repository.incompleteFanouts(graceMs);
-    for (const f of fanouts) await this.jobs.add({ name: 'fan-out', data: { noticeId: f.noticeId }, jobId: `fanout.${f.noticeId}.r${bucket}` });
-    if (orphans.length || fanouts.length) this.logger.warn({ msg: 'reconciled stalled work', deliveries: orphans.length, fanouts: fanouts.length });
-    return { deliveries: orphans.length, fanouts: fanouts.length };
+    const fanouts = await this.repository.stalledFanouts(graceMs);
+    for (const f of fanouts) await this.jobs.add({ name: 'fan-out', data: { noticeId: f.noticeId }, jobId: `fanout.${f.noticeId}.p${f.pages}` });
+    const incidents = await this.incidents.requeueStalled(graceMs);
+    if (orphans.length || fanouts.length || incidents) {
+      this.logger.warn({ msg: 'reconciled stalled work', retries: orphans.length, fanouts: fanouts.length, incidents });
+    }
+    return { retries: orphans.length, fanouts: fanouts.length, incidents };
+  }
+
+  /** Shutdown has begun: fan-outs stop waiting for room. */
+  stop(): void {
+    this.stopping = true;
   }
 
   async closeMailer(): Promise<void> {

@@ -46,8 +46,10 @@ export class IncidentsRepository {
   }
 
   async list(limit: number, after?: { createdAt: string; id: string }, status?: string): Promise<IncidentEntity[]> {
-    const qb = this.dataSource.manager.createQueryBuilder(IncidentEntity, 'i').orderBy('i.created_at', 'DESC').addOrderBy('i.id', 'DESC').limit(limit);
-    if (after) qb.andWhere('(i.created_at, i.id) < (:createdAt, :id)', after);
+    // Milliseconds, as the cursor carries them (a JS Date drops microseconds).
+    const createdMs = "date_trunc('milliseconds', i.created_at)";
+    const qb = this.dataSource.manager.createQueryBuilder(IncidentEntity, 'i').orderBy(createdMs, 'DESC').addOrderBy('i.id', 'DESC').limit(limit);
+    if (after) qb.andWhere(`(${createdMs}, i.id) < (:createdAt, :id)`, after);
     if (status) qb.andWhere('i.status = :status', { status });
     return qb.getMany();
   }
@@ -124,6 +126,18 @@ export class IncidentsRepository {
       `SELECT tenant_id AS "tenantId", notice_due_at AS "noticeDueAt", obligations, rules_version AS "rulesVersion"
        FROM incident_tenants WHERE ${where.join(' AND ')} ORDER BY tenant_id LIMIT $${params.length}`,
       params,
+    );
+  }
+
+  /** Incidents whose resolution or drafting job may have been lost: quiet for longer than the grace. */
+  async stalled(graceMs: number): Promise<Array<{ id: string; status: string; scopeGeneration: number }>> {
+    return this.dataSource.query(
+      `SELECT i.id, i.status, i.scope_generation AS "scopeGeneration" FROM incidents i
+       WHERE i.updated_at < now() - ($1::integer * interval '1 millisecond')
+         AND (i.status = 'resolving'
+              OR (i.status = 'awaiting-review' AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.incident_id = i.id AND n.kind = 'initial')))
+       LIMIT 1000`,
+      [graceMs],
     );
   }
 

@@ -292,6 +292,16 @@ export class IncidentsService {
     return outcome;
   }
 
+  /** Re-adds the (deterministic) jobs of incidents that went quiet mid-pipeline; a job that still exists is not duplicated. */
+  async requeueStalled(graceMs: number): Promise<number> {
+    const stalled = await this.repository.stalled(graceMs);
+    for (const i of stalled) {
+      if (i.status === 'resolving') await this.enqueueResolution({ id: i.id, scopeGeneration: i.scopeGeneration });
+      else await this.jobs.add({ name: 'incident-resolved', data: { incidentId: i.id, scopeGeneration: i.scopeGeneration }, jobId: `resolved.${i.id}.${i.scopeGeneration}` });
+    }
+    return stalled.length;
+  }
+
   /** Moves the status along the table, or throws: callers hold the row lock. */
   transition(incident: IncidentEntity, to: IncidentStatus): void {
     const check = checkIncidentTransition(incident.status, to);

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { IncidentsModule } from '../incidents/incidents.module.js';
 import { RegulationsModule } from '../regulations/regulations.module.js';
@@ -9,15 +9,10 @@ import { NoticesController } from './notices.controller.js';
 import { NoticesRepository } from './notices.repository.js';
 import { NoticesService } from './notices.service.js';
 
-@Module({})
-export class NoticesModule {
-  static register(options: { api: boolean; workers: boolean }): DynamicModule {
-    return {
-      module: NoticesModule,
-      imports: [AuditModule, IncidentsModule.register(options), RegulationsModule, TenantsModule],
-      controllers: options.api ? [NoticesController] : [],
-      providers: [NoticesService, NoticesRepository, NoticeRenderingService, ...(options.workers ? [NoticesProcessor] : [])],
-      exports: [NoticesService, NoticeRenderingService],
-    };
-  }
-}
+@Module({
+  imports: [AuditModule, IncidentsModule, RegulationsModule, TenantsModule],
+  controllers: [NoticesController],
+  providers: [NoticesService, NoticesRepository, NoticeRenderingService, NoticesProcessor],
+  exports: [NoticesService, NoticeRenderingService],
+})
+export class NoticesModule {}

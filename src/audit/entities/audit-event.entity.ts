@@ -4,7 +4,7 @@ import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 @Entity('audit_events')
 @Unique('UQ_audit_events_id', ['id'])
 @Index('idx_audit_events_entity', ['entityType', 'entityId'])
-@Index('idx_audit_events_incident', ['incidentId'])
+@Index('idx_audit_events_incident_occurred_at', ['incidentId', 'occurredAt'])
 @Index('idx_audit_events_actor', ['actor'])
 @Index('idx_audit_events_occurred_at', ['occurredAt'])
 export class AuditEventEntity {

@@ -19,10 +19,11 @@ export class JobQueueService {
   constructor(
     @InjectQueue(QUEUES.incidents) incidents: Queue,
     @InjectQueue(QUEUES.notices) notices: Queue,
+    @InjectQueue(QUEUES.fanout) fanout: Queue,
     @InjectQueue(QUEUES.delivery) delivery: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
   ) {
-    this.queues = { incidents, notices, delivery, maintenance };
+    this.queues = { incidents, notices, fanout, delivery, maintenance };
   }
 
   queue(name: QueueName): Queue {

@@ -4,6 +4,8 @@ import type { JobsOptions } from 'bullmq';
 export const QUEUES = {
   incidents: 'incidents',
   notices: 'notices',
+  // Fan-outs wait for room on the delivery queue: they must never take the senders' slots.
+  fanout: 'fanout',
   delivery: 'delivery',
   maintenance: 'maintenance',
 } as const;
@@ -18,7 +20,9 @@ export interface JobPayloads {
   'fan-out': { noticeId: string };
   'send-batch': { noticeId: string; deliveryIds: string[] };
   'send-one': { deliveryId: string; attempt: number };
+  // Maintenance (job schedulers): tenants near or past their notice deadline; RETENTION_DAYS purge.
   'deadline-watch': Record<string, never>;
+  retention: Record<string, never>;
   reconcile: Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
@@ -26,10 +30,11 @@ export type JobName = keyof JobPayloads;
 export const JOB_QUEUE: { [J in JobName]: QueueName } = {
   'resolve-incident': QUEUES.incidents,
   'incident-resolved': QUEUES.notices,
-  'fan-out': QUEUES.delivery,
+  'fan-out': QUEUES.fanout,
   'send-batch': QUEUES.delivery,
   'send-one': QUEUES.delivery,
   'deadline-watch': QUEUES.maintenance,
+  retention: QUEUES.maintenance,
   reconcile: QUEUES.maintenance,
 };
 

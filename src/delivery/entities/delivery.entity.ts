@@ -22,6 +22,8 @@ import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.
 @Index('idx_deliveries_tenant', ['tenantId', 'queuedAt'])
 @Index('idx_deliveries_queued_at', ['queuedAt'])
 @Index('idx_deliveries_pending', { synchronize: false })
+@Index('idx_deliveries_incident_tenant', ['incidentId', 'tenantId'])
+@Index('idx_deliveries_failed', { synchronize: false })
 export class DeliveryEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

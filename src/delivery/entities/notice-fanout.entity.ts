@@ -29,6 +29,10 @@ export class NoticeFanoutEntity {
   @Column({ name: 'started_at', type: 'timestamptz', default: () => 'now()' })
   startedAt!: Date;
 
+  // Touched on every page and while waiting for room: a fan-out that stops moving has died.
+  @Column({ name: 'progressed_at', type: 'timestamptz', default: () => 'now()' })
+  progressedAt!: Date;
+
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
 }

@@ -1,36 +1,28 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
-import { JobPayloads, QUEUES } from '../../common/queues/queue-names.js';
+import { Injectable } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { JobPayloads, QUEUES, QueueName } from '../../common/queues/queue-names.js';
+import { QueueWorker } from '../../common/queues/queue-worker.js';
 import { AppConfig } from '../../config/app-config.js';
 import { DeliveryService } from '../delivery.service.js';
 
 /**
- * The delivery queue's worker, built by hand so that its lock, stall detection and concurrency
- * come from the validated config, and so that shutdown is ordered: stop taking jobs, let the
- * sends in flight finish and be recorded, then close the SMTP pool.
+ * The fan-out and delivery queues' worker. Shutdown is ordered: waiting fan-outs give up their
+ * slot, the sends in flight finish and are recorded, then the SMTP pool closes.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(DeliveryWorker.name);
-  private worker: Worker | null = null;
-
+export class DeliveryWorker extends QueueWorker {
   constructor(
     private readonly delivery: DeliveryService,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    super(config);
+  }
 
-  onApplicationBootstrap(): void {
-    const lockMs = this.config.get('WORKER_LOCK_MS');
-    this.worker = new Worker(QUEUES.delivery, (job: Job) => this.process(job), {
-      connection: { url: this.config.get('REDIS_URL'), maxRetriesPerRequest: null },
-      prefix: this.config.get('QUEUE_PREFIX'),
-      concurrency: this.config.get('DELIVERY_CONCURRENCY'),
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
-      maxStalledCount: 10,
-    });
-    this.worker.on('failed', (job, err) => this.logger.warn({ msg: 'delivery job failed', jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, error: err.message }));
-    this.worker.on('error', (err) => this.logger.error({ msg: 'delivery worker error', error: err.message }));
+  protected queues(): Array<{ name: QueueName; concurrency: number }> {
+    return [
+      { name: QUEUES.fanout, concurrency: 2 },
+      { name: QUEUES.delivery, concurrency: this.config.get('DELIVERY_CONCURRENCY') },
+    ];
   }
 
   async process(job: Job): Promise<unknown> {
@@ -45,16 +37,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       case 'resolve-incident':
       case 'incident-resolved':
       case 'deadline-watch':
+      case 'retention':
       case 'reconcile':
-        throw new Error(`job ${name} does not belong on ${QUEUES.delivery}`);
+        throw new Error(`job ${name} does not belong on the fan-out or delivery queue`);
     }
   }
 
-  async beforeApplicationShutdown(signal?: string): Promise<void> {
-    if (!this.worker) return;
-    this.logger.log({ msg: 'delivery worker draining', signal });
-    await this.worker.close();
+  protected override beforeDrain(): void {
+    this.logger.log({ msg: 'delivery workers draining' });
+    this.delivery.stop();
+  }
+
+  protected override async afterDrain(): Promise<void> {
     await this.delivery.closeMailer();
-    this.logger.log({ msg: 'delivery worker stopped' });
+    this.logger.log({ msg: 'delivery workers stopped' });
   }
 }

@@ -1,15 +1,21 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { JobPayloads, QUEUES } from '../../common/queues/queue-names.js';
+import { JobPayloads, QUEUES, QueueName } from '../../common/queues/queue-names.js';
+import { QueueWorker } from '../../common/queues/queue-worker.js';
+import { AppConfig } from '../../config/app-config.js';
 import { IncidentsService } from '../incidents.service.js';
 
-@Processor(QUEUES.incidents, { concurrency: 2 })
-export class IncidentsProcessor extends WorkerHost {
-  private readonly logger = new Logger(IncidentsProcessor.name);
+@Injectable()
+export class IncidentsProcessor extends QueueWorker {
+  constructor(
+    private readonly incidents: IncidentsService,
+    config: AppConfig,
+  ) {
+    super(config);
+  }
 
-  constructor(private readonly incidents: IncidentsService) {
-    super();
+  protected queues(): Array<{ name: QueueName; concurrency: number }> {
+    return [{ name: QUEUES.incidents, concurrency: 2 }];
   }
 
   async process(job: Job): Promise<string> {

@@ -1,12 +1,21 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { JobPayloads, QUEUES } from '../../common/queues/queue-names.js';
+import { JobPayloads, QUEUES, QueueName } from '../../common/queues/queue-names.js';
+import { QueueWorker } from '../../common/queues/queue-worker.js';
+import { AppConfig } from '../../config/app-config.js';
 import { NoticesService } from '../notices.service.js';
 
-@Processor(QUEUES.notices, { concurrency: 4 })
-export class NoticesProcessor extends WorkerHost {
-  constructor(private readonly notices: NoticesService) {
-    super();
+@Injectable()
+export class NoticesProcessor extends QueueWorker {
+  constructor(
+    private readonly notices: NoticesService,
+    config: AppConfig,
+  ) {
+    super(config);
+  }
+
+  protected queues(): Array<{ name: QueueName; concurrency: number }> {
+    return [{ name: QUEUES.notices, concurrency: 4 }];
   }
 
   async process(job: Job): Promise<void> {

@@ -1,0 +1,120 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { Roles } from '../common/auth/principal.js';
+import { streamCsv, wantsCsv } from '../common/csv.js';
+import { ApiAuth } from '../common/openapi.js';
+import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
+import { isoTimestamp, line } from '../common/validation.js';
+import { AuditQuery } from './audit.repository.js';
+import { AuditService, VerifyResult } from './audit.service.js';
+import type { StoredEvent } from './domain/audit-chain.js';
+
+const SEQ = z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a positive whole number');
+
+const eventsQuery = z.strictObject({
+  limit: limitSchema,
+  cursor: z.string().optional(),
+  entityType: line(50).optional(),
+  entityId: line(200).optional(),
+  actor: line(200).optional(),
+  incidentId: z.uuid().optional(),
+  action: line(100).optional(),
+  from: isoTimestamp().optional(),
+  to: isoTimestamp().optional(),
+});
+
+const verifyQuery = z
+  .strictObject({
+    anchorSeq: SEQ.optional(),
+    anchorHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters').optional(),
+  })
+  .refine((q) => (q.anchorSeq === undefined) === (q.anchorHash === undefined), { path: ['anchorHash'], message: 'anchorSeq and anchorHash go together' });
+
+const CSV_COLUMNS = ['seq', 'id', 'occurredAt', 'actor', 'action', 'entityType', 'entityId', 'incidentId', 'change', 'prevHash', 'hash'] as const;
+
+const CSV_PAGE = 5000;
+
+export interface VerifyView {
+  valid: boolean;
+  events: number;
+  headSeq: string;
+  headHash: string;
+  verifiedAt: string;
+  firstBroken?: NonNullable<VerifyResult['firstBroken']>;
+  anchor?: VerifyResult['anchor'];
+}
+
+@ApiTags('audit')
+@Controller('v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('events')
+  @Roles('auditor')
+  @ApiAuth(['auditor'])
+  @ApiProduces('application/json', 'text/csv')
+  @ApiHeader({ name: 'Accept', required: false, description: 'text/csv streams every matching event as CSV' })
+  @ApiQuery({ name: 'entityType', required: false, description: 'api-key, tenant, incident, notice, delivery, system' })
+  @ApiQuery({ name: 'entityId', required: false })
+  @ApiQuery({ name: 'actor', required: false, description: 'The API key name, or system' })
+  @ApiQuery({ name: 'incidentId', required: false })
+  @ApiQuery({ name: 'action', required: false, description: 'e.g. notice.approved, delivery.sent, deadline.missed' })
+  @ApiQuery({ name: 'from', required: false, description: 'occurredAt at or after' })
+  @ApiQuery({ name: 'to', required: false, description: 'occurredAt before' })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOperation({ summary: 'The append-only, hash-chained log of every change, oldest first; filtered; as CSV with Accept: text/csv' })
+  async events(@Query() raw: unknown, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<Page<StoredEvent> | undefined> {
+    const q = parseQuery(eventsQuery, raw);
+    const filter: Omit<AuditQuery, 'limit'> = {
+      entityType: q.entityType,
+      entityId: q.entityId,
+      actor: q.actor,
+      incidentId: q.incidentId,
+      action: q.action,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    };
+    if (wantsCsv(accept)) {
+      const audit = this.audit;
+      async function* pages(): AsyncIterable<StoredEvent[]> {
+        let afterSeq: string | undefined;
+        for (;;) {
+          const rows = await audit.find({ ...filter, afterSeq, limit: CSV_PAGE });
+          yield rows;
+          if (rows.length < CSV_PAGE) return;
+          afterSeq = rows[rows.length - 1].seq;
+        }
+      }
+      await streamCsv(res, 'audit-events.csv', [...CSV_COLUMNS], pages(), (e) => CSV_COLUMNS.map((c) => (c === 'change' ? JSON.stringify(e.change) : e[c])));
+      return undefined;
+    }
+    const after = decodeCursor(q.cursor, z.object({ s: SEQ }));
+    const rows = await this.audit.find({ ...filter, afterSeq: after?.s, limit: q.limit + 1 });
+    const more = rows.length > q.limit;
+    const items = more ? rows.slice(0, q.limit) : rows;
+    return { items, nextCursor: more ? encodeCursor({ s: items[items.length - 1].seq }) : null };
+  }
+
+  @Get('verify')
+  @Roles('auditor')
+  @ApiAuth(['auditor'])
+  @ApiQuery({ name: 'anchorSeq', required: false, description: 'With anchorHash: a head you recorded earlier; the chain must still hold it' })
+  @ApiQuery({ name: 'anchorHash', required: false })
+  @ApiOperation({ summary: 'Recomputes the whole hash chain: {valid, events, headHash, firstBroken?} names the first edited or missing event' })
+  async verify(@Query() raw: unknown): Promise<VerifyView> {
+    const q = parseQuery(verifyQuery, raw);
+    const result = await this.audit.verify({ anchor: q.anchorSeq && q.anchorHash ? { seq: q.anchorSeq, hash: q.anchorHash } : undefined });
+    return {
+      valid: result.valid,
+      events: result.events,
+      headSeq: result.headSeq,
+      headHash: result.headHash,
+      verifiedAt: new Date().toISOString(),
+      ...(result.firstBroken ? { firstBroken: result.firstBroken } : {}),
+      ...(result.anchor ? { anchor: result.anchor } : {}),
+    };
+  }
+}

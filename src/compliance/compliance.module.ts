@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { DeliveryModule } from '../delivery/delivery.module.js';
+import { RegulationsModule } from '../regulations/regulations.module.js';
+import { ComplianceController } from './compliance.controller.js';
+import { ComplianceRepository } from './compliance.repository.js';
+import { ComplianceService } from './compliance.service.js';
+import { DeadlineWatchRepository } from './deadline-watch.repository.js';
+import { DeadlineWatchService } from './deadline-watch.service.js';
+import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
+import { RetentionRepository } from './retention.repository.js';
+import { RetentionService } from './retention.service.js';
+
+/** Compliance reports, the deadline watch and retention: reads incidents, notices and deliveries. */
+@Module({
+  imports: [AuditModule, DeliveryModule, RegulationsModule],
+  controllers: [ComplianceController],
+  providers: [
+    ComplianceService,
+    ComplianceRepository,
+    DeadlineWatchService,
+    DeadlineWatchRepository,
+    RetentionService,
+    RetentionRepository,
+    MaintenanceProcessor,
+  ],
+  exports: [ComplianceService, DeadlineWatchService, RetentionService],
+})
+export class ComplianceModule {}

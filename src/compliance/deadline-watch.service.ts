@@ -1,0 +1,116 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { AuditService } from '../audit/audit.service.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { MAILER } from '../delivery/mail/mailer.provider.js';
+import type { Mailer } from '../delivery/mail/mailer.js';
+import { DeadlineWatchRepository } from './deadline-watch.repository.js';
+import { escalationMail } from './domain/escalation-mail.js';
+
+const AUDIT_BATCH = 5000;
+
+export interface DeadlineWatchResult {
+  newNear: number;
+  newMissed: number;
+  audited: number;
+  near: number;
+  past: number;
+  undeliverable: number;
+  escalated: { to: string; alerts: number; messageId: string } | null;
+}
+
+/**
+ * Finds affected tenants not yet told whose notice deadline is near or past and records each
+ * state once: one set-based statement inserts the deadline_alerts rows, then their audit events
+ * are written in batches, each batch in the transaction that marks its rows audited (an outbox:
+ * a crash in between leaves them for the next run). Sets the gauges and mails one summary of
+ * what is new to ESCALATION_EMAIL. Safe to run on several workers at once.
+ */
+@Injectable()
+export class DeadlineWatchService {
+  private readonly logger = new Logger(DeadlineWatchService.name);
+
+  constructor(
+    private readonly repository: DeadlineWatchRepository,
+    private readonly audit: AuditService,
+    private readonly uow: UnitOfWork,
+    private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
+    @Inject(MAILER) private readonly mailer: Mailer,
+  ) {}
+
+  async run(now: Date = new Date()): Promise<DeadlineWatchResult> {
+    const started = Date.now();
+    const detected = await this.repository.detect(now, this.config.get('DEADLINE_WARN_FRACTION'));
+    const audited = await this.auditNewAlerts();
+    const undeliverable = await this.repository.undeliverableCount();
+    this.metrics.tenantsNearDeadline.set(detected.near);
+    this.metrics.tenantsPastDeadline.set(detected.past);
+    this.metrics.undeliverableTenants.set(undeliverable);
+    const escalated = await this.escalate(now);
+    const result = { ...detected, audited, undeliverable, escalated };
+    if (detected.newNear || detected.newMissed || escalated) this.logger.warn({ msg: 'deadline watch found tenants not yet told', ...result, ms: Date.now() - started });
+    return result;
+  }
+
+  /** One deadline.near or deadline.missed event per new alert, in batches. */
+  private async auditNewAlerts(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const count = await this.uow.run(async (manager) => {
+        const alerts = await this.repository.claimUnaudited(manager, AUDIT_BATCH);
+        if (alerts.length === 0) return 0;
+        await this.repository.markAudited(manager, alerts, new Date());
+        await this.audit.append(
+          manager,
+          alerts.map((a) => ({
+            actor: 'system',
+            action: `deadline.${a.state}`,
+            entityType: 'tenant' as const,
+            entityId: a.tenantId,
+            incidentId: a.incidentId,
+            change: { state: a.state, noticeDueAt: a.noticeDueAt.toISOString(), awareAt: a.awareAt.toISOString(), detectedAt: a.detectedAt.toISOString(), notified: false },
+          })),
+        );
+        return alerts.length;
+      });
+      total += count;
+      if (count < AUDIT_BATCH) return total;
+    }
+  }
+
+  /** One summary mail of every alert not escalated yet; a failed send leaves them for the next run. */
+  private async escalate(now: Date): Promise<DeadlineWatchResult['escalated']> {
+    const to = this.config.get('ESCALATION_EMAIL');
+    if (!to) return null;
+    return this.uow.run(async (manager) => {
+      if (!(await this.repository.tryEscalationLock(manager))) return null;
+      const lines = await this.repository.claimUnescalated(manager, now);
+      if (lines.length === 0) return null;
+      const content = escalationMail(lines, this.config.get('PROVIDER_NAME'));
+      const alerts = lines.reduce((n, l) => n + l.tenants, 0);
+      const digest = createHash('sha256').update(JSON.stringify(lines)).digest('hex').slice(0, 16);
+      const from = this.config.get('MAIL_FROM');
+      const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'herald.local';
+      const sent = await this.mailer.send({
+        from,
+        to,
+        ...content,
+        messageId: `<deadline-watch.${now.getTime()}.${digest}@${domain}>`,
+        headers: { 'X-Herald-Escalation': 'deadline-watch' },
+        date: now,
+      });
+      await this.audit.append(manager, [
+        {
+          actor: 'system',
+          action: 'deadline.escalated',
+          entityType: 'system',
+          change: { to, alerts, incidents: new Set(lines.map((l) => l.incidentId)).size, messageId: sent.messageId, subject: content.subject },
+        },
+      ]);
+      return { to, alerts, messageId: sent.messageId };
+    });
+  }
+}

@@ -1,0 +1,69 @@
+// What "told in time" means, decided once. The compliance SQL (compliance.sql.ts) computes the
+// same definitions in aggregate; the integration specs check that both agree.
+
+export type DeadlineAlertState = 'near' | 'missed';
+export type DeadlineState = 'notified' | 'ok' | DeadlineAlertState;
+
+/** The delivery facts of one tenant for one incident that decide whether it was told. */
+export interface TenantDeliveryFacts {
+  channel: 'email' | 'dashboard';
+  status: 'queued' | 'sent' | 'failed';
+  sentAt: Date | null;
+}
+
+export interface TenantOutcome {
+  /** Earliest sent email; the dashboard post only when the tenant had no email delivery at all. */
+  firstSentAt: Date | null;
+  firstSentChannel: 'email' | 'dashboard' | null;
+  /** true: told by the deadline; false: told late, or not told and the deadline passed; null: not told, not yet due. */
+  metDeadline: boolean | null;
+  /** The tenant had email deliveries and every one of them failed. */
+  undeliverable: boolean;
+}
+
+function earliest(dates: Array<Date | null>): Date | null {
+  let min: Date | null = null;
+  for (const d of dates) if (d && (!min || d.getTime() < min.getTime())) min = d;
+  return min;
+}
+
+export function tenantOutcome(deliveries: TenantDeliveryFacts[], noticeDueAt: Date, now: Date): TenantOutcome {
+  const emails = deliveries.filter((d) => d.channel === 'email');
+  const counting = emails.length > 0 ? emails : deliveries.filter((d) => d.channel === 'dashboard');
+  const firstSentAt = earliest(counting.filter((d) => d.status === 'sent').map((d) => d.sentAt));
+  return {
+    firstSentAt,
+    firstSentChannel: firstSentAt ? (emails.length > 0 ? 'email' : 'dashboard') : null,
+    metDeadline: metDeadline(firstSentAt, noticeDueAt, now),
+    undeliverable: emails.length > 0 && emails.every((d) => d.status === 'failed'),
+  };
+}
+
+export function metDeadline(firstSentAt: Date | null, noticeDueAt: Date, now: Date): boolean | null {
+  if (firstSentAt) return firstSentAt.getTime() <= noticeDueAt.getTime();
+  return noticeDueAt.getTime() < now.getTime() ? false : null;
+}
+
+/**
+ * Where a tenant that has not been told stands: `missed` once the deadline has passed, `near`
+ * when less than `warnFraction` of the window from awareAt to the deadline is left.
+ */
+export function deadlineState(input: { awareAt: Date; noticeDueAt: Date; notified: boolean; now: Date; warnFraction: number }): DeadlineState {
+  if (input.notified) return 'notified';
+  const due = input.noticeDueAt.getTime();
+  const now = input.now.getTime();
+  if (due < now) return 'missed';
+  const window = due - input.awareAt.getTime();
+  return due - now < window * input.warnFraction ? 'near' : 'ok';
+}
+
+/** The counts an auditor reads first; `late` = notifiedLate + missed. */
+export interface ComplianceCounts {
+  tenants: number;
+  notifiedInTime: number;
+  late: number;
+  notifiedLate: number;
+  missed: number;
+  notYetDue: number;
+  undeliverable: number;
+}

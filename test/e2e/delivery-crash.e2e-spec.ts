@@ -1,0 +1,120 @@
+import { TEST_REDIS_URL } from '../support/test-app.js';
+import { tenantBody } from '../factories/tenant.factory.js';
+import { approve, deliveries, flowKeys, FlowKeys, postIncident, seedTenants, waitForStatus } from '../support/flow.js';
+import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
+import { eventually, startTestApp, TestApp } from '../support/test-app.js';
+import { spawnHerald, WorkerProcess } from '../support/worker-process.js';
+
+const TENANTS = 1000;
+
+// The API runs here; the workers are real separate processes, killed and restarted.
+describe('delivery across worker crashes', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  let keys: FlowKeys;
+  const workers: WorkerProcess[] = [];
+
+  const workerEnv = () => ({
+    DATABASE_URL: t.databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: t.queuePrefix,
+    SMTP_URL: sink.url,
+    HERALD_ROLE: 'worker',
+    WORKER_HTTP: 'false',
+    RUN_MIGRATIONS: 'false',
+    LOG_LEVEL: process.env.HERALD_TEST_VERBOSE ? 'log' : 'warn',
+    DELIVERY_LEASE_MS: '3000',
+    WORKER_LOCK_MS: '2000',
+    RECONCILE_INTERVAL_MS: '2000',
+    DELIVERY_RETRY_BASE_MS: '100',
+    FANOUT_PAGE_SIZE: '100',
+    FANOUT_MAX_WAITING_JOBS: '2',
+    DELIVERY_BATCH_SIZE: '20',
+    DELIVERY_CONCURRENCY: '4',
+  });
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    t = await startTestApp({ HERALD_ROLE: 'api', SMTP_URL: sink.url });
+    keys = await flowKeys(t);
+  });
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls !== state.numPassingAsserts || process.env.HERALD_TEST_VERBOSE) {
+      // eslint-disable-next-line no-console
+      for (const w of workers) console.log(`worker ${w.proc.pid} output:\n${w.output().slice(-4000)}`);
+    }
+  });
+  afterAll(async () => {
+    for (const w of workers) w.proc.kill('SIGKILL');
+    await t.close();
+    await sink.stop();
+  });
+
+  async function fanOutTo(service: string): Promise<{ incidentId: string; expected: string[] }> {
+    const tenants = Array.from({ length: TENANTS }, (_, i) =>
+      tenantBody({ id: `${service}-${String(i).padStart(4, '0')}`, services: [service], contacts: [{ name: 'Admin', email: `admin${i}@${service}.example`, role: 'primary' }] }),
+    );
+    await seedTenants(t, tenants);
+    const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: [service] } }, 60_000);
+    await approve(t, keys, noticeId);
+    return { incidentId, expected: tenants.map((x) => x.contacts![0].email).sort() };
+  }
+
+  function received(service: string): string[] {
+    return sink.messages.flatMap((m) => m.envelope.rcptTo).filter((r) => r.endsWith(`@${service}.example`));
+  }
+
+  it('should reach every contact with duplicates only for in-flight messages when a worker is killed mid fan-out', async () => {
+    const first = spawnHerald(workerEnv());
+    workers.push(first);
+    const { incidentId, expected } = await fanOutTo('crash');
+    await eventually(async () => (received('crash').length >= 150 ? true : undefined), 60_000, 5);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const atKill = received('crash').length;
+    const recordsAtKill = await deliveries(t, keys, incidentId);
+    const recordedSent = recordsAtKill.filter((d) => d.channel === 'email' && d.status === 'sent').length;
+
+    const second = spawnHerald(workerEnv());
+    workers.push(second);
+    await waitForStatus(t, keys, incidentId, 'delivered', 120_000);
+
+    const all = received('crash');
+    const unique = [...new Set(all)].sort();
+    const duplicates = all.length - unique.length;
+    // eslint-disable-next-line no-console
+    console.log(`SIGKILL after ${atKill} of ${TENANTS} messages (${recordedSent} recorded as sent): ${all.length} received, ${duplicates} duplicates`);
+    expect(unique).toEqual(expected);
+    // Only messages the relay accepted but the dead worker had not yet recorded can repeat.
+    expect(duplicates).toBeLessThanOrEqual(atKill - recordedSent);
+    const records = await deliveries(t, keys, incidentId);
+    expect(records.filter((d) => d.status !== 'sent')).toEqual([]);
+    expect(records).toHaveLength(TENANTS * 2);
+    second.proc.kill('SIGKILL');
+    await second.exited;
+  }, 240_000);
+
+  it('should finish the sends in flight and exit cleanly on SIGTERM, with no duplicate', async () => {
+    const first = spawnHerald(workerEnv());
+    workers.push(first);
+    const { incidentId, expected } = await fanOutTo('term');
+    await eventually(async () => (received('term').length >= 100 ? true : undefined), 60_000, 5);
+    first.proc.kill('SIGTERM');
+    // Nest re-raises the signal once its shutdown hooks are done: exit by SIGTERM, not by a crash.
+    expect(await first.exited).toBe('SIGTERM');
+    expect(first.output()).not.toMatch(/"level":"(error|fatal)"/);
+    const atStop = received('term').length;
+    const records = await deliveries(t, keys, incidentId);
+    // Everything the relay accepted was recorded before the process left.
+    expect(records.filter((d) => d.channel === 'email' && d.status === 'sent')).toHaveLength(atStop);
+
+    const second = spawnHerald(workerEnv());
+    workers.push(second);
+    await waitForStatus(t, keys, incidentId, 'delivered', 120_000);
+    const all = received('term');
+    expect([...all].sort()).toEqual(expected);
+    second.proc.kill('SIGTERM');
+    expect(await second.exited).toBe('SIGTERM');
+  }, 240_000);
+});
