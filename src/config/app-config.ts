@@ -81,6 +81,9 @@ const envSchema = z.object({
 
 export type AppConfigValues = z.infer<typeof envSchema>;
 
+/** Every variable Herald reads (docker-compose.yml and the README are checked against it). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as Array<keyof AppConfigValues>;
+
 export class ConfigError extends Error {}
 
 /** The one place that reads process.env. Throws a ConfigError naming each bad variable. */
