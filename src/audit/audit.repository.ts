@@ -5,7 +5,6 @@ import type { StoredEvent } from './domain/audit-chain.js';
 // One lock id for the whole chain: appends are serialized, reads are not.
 const AUDIT_CHAIN_LOCK = 7_245_001;
 
-export interface AuditEventRow extends StoredEvent {}
 
 export interface AuditQuery {
   entityType?: string;

@@ -41,7 +41,6 @@ describe('delivery across worker crashes', () => {
   afterEach(() => {
     const state = expect.getState();
     if (state.assertionCalls !== state.numPassingAsserts || process.env.HERALD_TEST_VERBOSE) {
-      // eslint-disable-next-line no-console
       for (const w of workers) console.log(`worker ${w.proc.pid} output:\n${w.output().slice(-4000)}`);
     }
   });
@@ -83,7 +82,6 @@ describe('delivery across worker crashes', () => {
     const all = received('crash');
     const unique = [...new Set(all)].sort();
     const duplicates = all.length - unique.length;
-    // eslint-disable-next-line no-console
     console.log(`SIGKILL after ${atKill} of ${TENANTS} messages (${recordedSent} recorded as sent): ${all.length} received, ${duplicates} duplicates`);
     expect(unique).toEqual(expected);
     // Only messages the relay accepted but the dead worker had not yet recorded can repeat.

@@ -20,7 +20,7 @@ export const DELIVERY_TRANSITIONS: TransitionTable<DeliveryStatus> = {
 export function checkDeliveryTransition(
   from: DeliveryStatus,
   to: DeliveryStatus,
-): TransitionCheck<DeliveryStatus> {
+): TransitionCheck {
   return checkTransition(DELIVERY_TRANSITIONS, 'delivery', from, to);
 }
 

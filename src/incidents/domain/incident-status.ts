@@ -19,12 +19,12 @@ export const INCIDENT_TRANSITIONS: TransitionTable<IncidentStatus> = {
   delivered: ['resolving', 'delivering'],
 };
 
-export function checkIncidentTransition(from: IncidentStatus, to: IncidentStatus): TransitionCheck<IncidentStatus> {
+export function checkIncidentTransition(from: IncidentStatus, to: IncidentStatus): TransitionCheck {
   return checkTransition(INCIDENT_TRANSITIONS, 'incident', from, to);
 }
 
 /** Phases move forward only; the same phase again is a no-op. */
-export function checkPhaseChange(from: IncidentPhase, to: IncidentPhase): TransitionCheck<IncidentPhase> {
+export function checkPhaseChange(from: IncidentPhase, to: IncidentPhase): TransitionCheck {
   if (INCIDENT_PHASES.indexOf(to) >= INCIDENT_PHASES.indexOf(from)) return { allowed: true };
   return { allowed: false, reason: `the phase cannot go back from ${from} to ${to}` };
 }

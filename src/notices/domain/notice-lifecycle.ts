@@ -13,7 +13,7 @@ export const NOTICE_TRANSITIONS: TransitionTable<NoticeStatus> = {
   rejected: [],
 };
 
-export function checkNoticeTransition(from: NoticeStatus, to: NoticeStatus): TransitionCheck<NoticeStatus> {
+export function checkNoticeTransition(from: NoticeStatus, to: NoticeStatus): TransitionCheck {
   return checkTransition(NOTICE_TRANSITIONS, 'notice', from, to);
 }
 
