@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { incidentBody } from '../factories/incident.factory.js';
 import { tenantBody } from '../factories/tenant.factory.js';
+import { DbProbe } from '../support/security.js';
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
@@ -110,5 +111,28 @@ describe('security: nothing secret in the logs', () => {
     for (const secret of secrets) expect({ secret, found: log.includes(secret) }).toEqual({ secret, found: false });
     for (const line of bodies) expect({ line, found: log.includes(line) }).toEqual({ line, found: false });
     expect(log).not.toContain(encodeURIComponent(smtpPassword));
+  });
+
+  it('should log a failed query without its parameters when a notice body cannot be stored', async () => {
+    // The dashboard post of this notice is refused by the database: the failing INSERT carries the rendered body.
+    const secretBody = `FAILED-INSERT-${randomBytes(8).toString('hex')}`;
+    const db = await DbProbe.connect(t.databaseUrl);
+    try {
+      await db.query(`ALTER TABLE feed_posts ADD CONSTRAINT sec_refuse_post CHECK (position('FAILED-INSERT-' in content_text) = 0)`);
+      const reporter = await newKey('log-reporter-2', ['reporter']);
+      const comms = await newKey('log-comms-2', ['comms']);
+      const [incident] = await db.query<{ id: string }>(`SELECT id FROM incidents ORDER BY created_at LIMIT 1`);
+      const draft = await t.http.post(`/v1/incidents/${incident.id}/notices`).set(bearer(reporter)).send({ kind: 'update', description: `Update. ${secretBody}` });
+      expect(draft.status).toBe(201);
+      expect((await t.http.post(`/v1/notices/${draft.body.id}/approve`).set(bearer(comms))).status).toBe(200);
+      await eventually(async () => (captured.join('').includes('sec_refuse_post') ? true : undefined));
+      const log = captured.join('');
+      const found = (text: string) => ({ text, found: log.includes(text) });
+      expect(found('query failed')).toEqual({ text: 'query failed', found: true });
+      expect(found(secretBody)).toEqual({ text: secretBody, found: false });
+      expect(found('PARAMETERS')).toEqual({ text: 'PARAMETERS', found: false });
+    } finally {
+      await db.close();
+    }
   });
 });
