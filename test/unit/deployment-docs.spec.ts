@@ -61,3 +61,11 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(new RegExp(`EXPOSE ${env.PORT}\\b`));
   });
 });
+
+describe('README configuration table', () => {
+  it('should document every variable the configuration reads', () => {
+    const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
+    const missing = CONFIG_VARIABLES.filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
