@@ -9,10 +9,13 @@ import { AppModule } from './app.module.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { AppConfig } from './config/app-config.js';
+import { runMigrations } from './database/migrate.js';
 
 const BODY_LIMIT = '1mb';
 // A bulk call may carry 10,000 tenants (API.md): at a few hundred bytes each that is well over 1 MB.
 const BULK_BODY_LIMIT = '32mb';
+// An incident's scope may list 100,000 tenant ids (64 characters at most each).
+const INCIDENT_BODY_LIMIT = '8mb';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -35,6 +38,7 @@ class BodyEncodingError extends Error {
 
 /** The HTTP app, configured exactly as in production (tests use this too). */
 export async function createHttpApp(config: AppConfig, logger = createLogger(config)): Promise<NestExpressApplication> {
+  await migrateIfConfigured(config, logger);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger,
     bodyParser: false,
@@ -102,6 +106,13 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     });
   const bulkJson = json(BULK_BODY_LIMIT);
   app.use('/v1/tenants/bulk', (req: Request, res: Response, next: NextFunction) => (req.method === 'POST' ? bulkJson(req, res, next) : next()));
+  const incidentJson = json(INCIDENT_BODY_LIMIT);
+  app.use('/v1/incidents', (req: Request, res: Response, next: NextFunction) =>
+    // POST /v1/incidents and PATCH /v1/incidents/{id}: the routes that carry a scope.
+    (req.method === 'POST' && (req.path === '/' || req.path === '')) || (req.method === 'PATCH' && /^\/[^/]+\/?$/.test(req.path))
+      ? incidentJson(req, res, next)
+      : next(),
+  );
   app.use(json(BODY_LIMIT));
 
   const document = SwaggerModule.createDocument(
@@ -114,6 +125,13 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** RUN_MIGRATIONS=true: apply pending migrations (one process at a time) before anything starts. */
+export async function migrateIfConfigured(config: AppConfig, logger: ConsoleLogger): Promise<void> {
+  if (!config.get('RUN_MIGRATIONS')) return;
+  const applied = await runMigrations(config.get('DATABASE_URL'));
+  if (applied.length) logger.log({ msg: 'migrations applied', migrations: applied });
 }
 
 /** Body-parser and routing errors that happen before Nest's filters still answer problem+json. */

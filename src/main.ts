@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
-import { createHttpApp, createLogger } from './app.factory.js';
+import { createHttpApp, createLogger, migrateIfConfigured } from './app.factory.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { warnOnRedisEvictionPolicy } from './database/redis-policy.js';
 
@@ -11,6 +11,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
   await warnOnRedisEvictionPolicy(config.get('REDIS_URL'), logger);
   const role = config.get('HERALD_ROLE');
   if (role === 'worker' && !config.get('WORKER_HTTP')) {
+    await migrateIfConfigured(config, logger);
     const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger });
     ctx.enableShutdownHooks();
     logger.log({ msg: 'herald worker started', role, ms: Date.now() - started });

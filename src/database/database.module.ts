@@ -11,7 +11,8 @@ import { UnitOfWork } from './unit-of-work.js';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
-        dataSourceOptions(config.get('DATABASE_URL'), { migrationsRun: config.get('RUN_MIGRATIONS') }),
+        // Migrations run before the app is built (src/database/migrate.ts), under a lock.
+        dataSourceOptions(config.get('DATABASE_URL')),
     }),
   ],
   providers: [UnitOfWork, RedisService],

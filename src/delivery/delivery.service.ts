@@ -339,6 +339,8 @@ export class DeliveryService {
     await this.uow.run(async (manager) => {
       if (!(await this.repository.fanoutCompleted(noticeId, manager))) return;
       if (await this.repository.hasPending(manager, noticeId)) return;
+      // The incident row first: the audit chain lock is always taken last.
+      await this.incidents.lockForUpdate(manager, incidentId);
       await this.notices.markSent(manager, noticeId, new Date());
       const open: unknown[] = await manager.query(
         `SELECT 1 FROM notices WHERE incident_id = $1 AND status = 'approved'

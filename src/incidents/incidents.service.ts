@@ -309,6 +309,11 @@ export class IncidentsService {
     incident.status = to;
   }
 
+  /** Takes the incident's row lock in the caller's transaction (lock order: incident, notice, audit). */
+  async lockForUpdate(manager: EntityManager, incidentId: string): Promise<void> {
+    await this.repository.lockById(manager, incidentId);
+  }
+
   /** Moves the status inside the caller's transaction, recording the actor. No-op when already there. */
   async moveStatus(manager: EntityManager, incidentId: string, to: IncidentStatus, actor: string, from?: IncidentStatus[]): Promise<boolean> {
     const incident = await this.repository.lockById(manager, incidentId);

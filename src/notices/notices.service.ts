@@ -259,6 +259,10 @@ export class NoticesService {
   /** Four eyes; the approval binds the current revision and its hash; the last one needed starts delivery. */
   async approve(id: string, actor: string): Promise<NoticeEntity> {
     const { notice, complete } = await this.uow.run(async (manager) => {
+      // Lock order everywhere: incident, then notice, then the audit chain.
+      const found = await this.repository.findById(id, manager);
+      if (!found) throw notFound('Notice', id);
+      await this.incidents.lockForUpdate(manager, found.incidentId);
       const notice = await this.repository.lockById(manager, id);
       if (!notice) throw notFound('Notice', id);
       const incident = await this.incidents.get(notice.incidentId);
@@ -295,8 +299,9 @@ export class NoticesService {
         await this.repository.save(manager, notice);
         change.status = { from: 'draft', to: 'approved' };
       }
-      await this.audit.append(manager, [{ actor, action: 'notice.approved', entityType: 'notice', entityId: id, incidentId: notice.incidentId, change }]);
+      // Row locks before the audit chain lock (always the last lock a transaction takes).
       if (check.complete) await this.incidents.moveStatus(manager, notice.incidentId, 'delivering', actor);
+      await this.audit.append(manager, [{ actor, action: 'notice.approved', entityType: 'notice', entityId: id, incidentId: notice.incidentId, change }]);
       return { notice, complete: check.complete };
     });
     if (complete) await this.enqueueFanOut(notice.id, 'approved');
