@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { conflict, notFound } from '../common/errors.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { JobQueueService } from '../common/queues/job-queue.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { RegulationsService } from '../regulations/regulations.service.js';
@@ -64,6 +65,7 @@ export class IncidentsService {
     private readonly audit: AuditService,
     private readonly uow: UnitOfWork,
     private readonly jobs: JobQueueService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Stores the incident, then enqueues its resolution. The same externalId and body is idempotent. */
@@ -245,7 +247,9 @@ export class IncidentsService {
           obligations: result.obligations.map((o) => ({ regulationId: o.regulationId, dueAt: o.dueAt })),
         };
       });
-      added += await this.repository.insertIncidentTenants(incidentId, evaluator.rulesVersion, scopeGeneration, rows);
+      const inserted = await this.repository.insertIncidentTenants(incidentId, evaluator.rulesVersion, scopeGeneration, rows);
+      this.metrics.tenantsResolved.inc(inserted);
+      added += inserted;
       scanned += page.length;
       afterId = page[page.length - 1].id;
       if (page.length < RESOLUTION_PAGE_SIZE) break;

@@ -166,6 +166,24 @@ describe('resolution: obligations per affected tenant', () => {
     expect(incident.body).toMatchObject({ affectedTenantCount: 5, earliestNoticeDueAt: '2026-10-30T08:00:00.000Z', rulesVersion: '2026-11-28' });
   });
 
+  it('should count the resolved tenants in herald_incident_tenants_resolved_total when an incident is resolved', async () => {
+    const metrics = await t.http.get('/metrics');
+    expect(metrics.text).toMatch(/^herald_incident_tenants_resolved_total 5$/m);
+  });
+
+  it('should affect a tenant listed by id or sharing a value with every given list when the scope mixes them', async () => {
+    const post = await t.http
+      .post('/v1/incidents')
+      .set(bearer(reporter))
+      .send(incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { tenantIds: ['br'], services: ['mail', 'files'], countries: ['US'] } }));
+    expect(post.status).toBe(202);
+    const id = post.body.id as string;
+    await eventually(async () => ((await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body.status === 'awaiting-review' ? true : undefined));
+    const res = await t.http.get(`/v1/incidents/${id}/tenants`).set(bearer(auditor));
+    // br by id; us-ca through its country US; fed directly; the DE tenants share no country.
+    expect(res.body.items.map((i: TenantItem) => i.tenantId)).toEqual(['br', 'fed', 'us-ca']);
+  });
+
   it('should page through the tenants with the cursor when the limit is smaller than the list', async () => {
     const first = await tenantsPage('?limit=2');
     expect(first.body.items.map((i: TenantItem) => i.tenantId)).toEqual(['br', 'de-24h']);
