@@ -63,6 +63,27 @@ function contentFromIncident(incident: IncidentEntity): NoticeContent {
   };
 }
 
+/** A first revision, by its author. */
+function newDraft(incidentId: string, kind: NoticeKind, content: NoticeContent, author: string): NoticeEntity {
+  return Object.assign(new NoticeEntity(), {
+    incidentId,
+    kind,
+    status: 'draft' as const,
+    revision: 1,
+    content,
+    contentSha256: contentSha256(content),
+    createdBy: author,
+    editedBy: author,
+    approvedRevision: null,
+    approvedSha256: null,
+    approvedAt: null,
+    rejectedBy: null,
+    rejectedAt: null,
+    rejectReason: null,
+    sentAt: null,
+  });
+}
+
 @Injectable()
 export class NoticesService {
   private readonly logger = new Logger(NoticesService.name);
@@ -147,27 +168,8 @@ export class NoticesService {
       const now = new Date();
       const content = contentFromIncident(incident);
       const sha = contentSha256(content);
-      const notice = await this.repository.insertInitial(
-        manager,
-        Object.assign(new NoticeEntity(), {
-          incidentId,
-          kind: 'initial' as const,
-          status: 'draft' as const,
-          revision: 1,
-          content,
-          contentSha256: sha,
-          // The reporter's words: the reporter's key is the author, so someone else must approve.
-          createdBy: incident.createdBy,
-          editedBy: incident.createdBy,
-          approvedRevision: null,
-          approvedSha256: null,
-          approvedAt: null,
-          rejectedBy: null,
-          rejectedAt: null,
-          rejectReason: null,
-          sentAt: null,
-        }),
-      );
+      // The reporter's words: the reporter's key is the author, so someone else must approve.
+      const notice = await this.repository.insertInitial(manager, newDraft(incidentId, 'initial', content, incident.createdBy));
       if (!notice) return;
       await this.repository.addRevision(
         manager,
@@ -197,26 +199,7 @@ export class NoticesService {
         ...(dto.translations ? { translations: dto.translations } : {}),
       };
       const sha = contentSha256(content);
-      const notice = await this.repository.save(
-        manager,
-        Object.assign(new NoticeEntity(), {
-          incidentId,
-          kind: dto.kind,
-          status: 'draft' as const,
-          revision: 1,
-          content,
-          contentSha256: sha,
-          createdBy: actor,
-          editedBy: actor,
-          approvedRevision: null,
-          approvedSha256: null,
-          approvedAt: null,
-          rejectedBy: null,
-          rejectedAt: null,
-          rejectReason: null,
-          sentAt: null,
-        }),
-      );
+      const notice = await this.repository.save(manager, newDraft(incidentId, dto.kind, content, actor));
       await this.repository.addRevision(
         manager,
         Object.assign(new NoticeRevisionEntity(), { noticeId: notice.id, revision: 1, content, contentSha256: sha, editedBy: actor, editedAt: new Date() }),

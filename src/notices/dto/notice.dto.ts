@@ -42,29 +42,19 @@ export const noticeContentSchema = z.strictObject({
 });
 export type NoticeContent = z.output<typeof noticeContentSchema>;
 
+// Every content field, each optional: what a new notice may set and an edit may change.
+const partialContent = noticeContentSchema.partial().shape;
+
 /** POST /v1/incidents/{id}/notices: a kind and content; missing content comes from the incident. */
 export const createNoticeSchema = z.strictObject({
   kind: z.enum(NOTICE_KINDS).refine((k) => k !== 'initial', 'the initial notice is drafted automatically; create an update or resolution'),
-  title: nonEmptyLine(500).optional(),
-  description: nonEmptyText().optional(),
-  dataImpact: dataImpactSchema.optional(),
-  actionsTaken: actionListSchema.optional(),
-  suggestedActions: actionListSchema.optional(),
-  translations: translationsSchema.optional(),
+  ...partialContent,
 });
 export type CreateNoticeDto = z.output<typeof createNoticeSchema>;
 
 /** PATCH /v1/notices/{id}: any content field; each edit makes a new revision. */
 export const patchNoticeSchema = z
-  .strictObject({
-    title: nonEmptyLine(500).optional(),
-    description: nonEmptyText().optional(),
-    dataImpact: dataImpactSchema.optional(),
-    actionsTaken: actionListSchema.optional(),
-    suggestedActions: actionListSchema.optional(),
-    translations: translationsSchema.optional(),
-    expectedRevision: z.number().int().min(1).optional(),
-  })
+  .strictObject({ ...partialContent, expectedRevision: z.number().int().min(1).optional() })
   .refine((v) => Object.keys(v).some((k) => k !== 'expectedRevision'), 'must change at least one content field');
 export type PatchNoticeDto = z.output<typeof patchNoticeSchema>;
 
