@@ -121,4 +121,39 @@ describe('resolution at 100,000 tenants', () => {
     // g = 100000 is a files tenant: not affected.
     expect(await t.app.get(IncidentsService).tenants(id, { tenantId: seedTenantId(100_000) }, 1)).toEqual([]);
   }, 600_000);
+
+  it('should end with every tenant of the wider scope, once, when the scope widens while the first resolution runs', async () => {
+    const reporter = await t.key(['reporter']);
+    const auditor = await t.key(['auditor']);
+    const post = await t.http.post('/v1/incidents').set(bearer(reporter)).send(incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { services: ['mail'] } }));
+    expect(post.status).toBe(202);
+    const id = post.body.id as string;
+    // Widen as soon as the first resolution has stored some tenants, long before it is done.
+    await eventually(async () => ((await query(t, 'SELECT 1 FROM incident_tenants WHERE incident_id = $1 LIMIT 1', [id])).length > 0 ? true : undefined), 60_000, 20);
+    const patch = await t.http.patch(`/v1/incidents/${id}`).set(bearer(reporter)).send({ scope: { services: ['files', 'mail'] } });
+    expect(patch.status).toBe(200);
+    expect(patch.body.status).toBe('resolving');
+
+    // The stale first resolution must not end the incident's resolving with its narrower count.
+    const first = await eventually(
+      async () => {
+        const r = await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor));
+        return r.body.status !== 'resolving' ? (r.body as Record<string, unknown>) : undefined;
+      },
+      300_000,
+      100,
+    );
+    expect(first).toMatchObject({ status: 'awaiting-review', affectedTenantCount: TENANTS, earliestNoticeDueAt: '2026-11-21T10:00:00.000Z' });
+    const resolved = await query<{ change: { scopeGeneration: number } }>(t, `SELECT change FROM audit_events WHERE incident_id = $1 AND action = 'incident.resolved'`, [id]);
+    expect(resolved.map((r) => r.change.scopeGeneration)).toEqual([2]);
+    const rows = await queryOne<{ n: string; distinct_tenants: string }>(
+      t,
+      'SELECT count(*)::text AS n, count(DISTINCT tenant_id)::text AS distinct_tenants FROM incident_tenants WHERE incident_id = $1',
+      [id],
+    );
+    expect(rows).toEqual({ n: String(TENANTS), distinct_tenants: String(TENANTS) });
+    await eventually(async () => ((await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items?.length ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items).toHaveLength(1);
+  }, 600_000);
 });
