@@ -68,7 +68,7 @@ export class ProblemFilter implements ExceptionFilter {
       const status = bodyError.status ?? 400;
       const detail =
         bodyError.type === 'entity.too.large'
-          ? `The request body exceeds the ${bodyError.limit === undefined ? '1 MB' : `${Math.round(bodyError.limit / 1_048_576)} MB`} limit`
+          ? `The request body exceeds the ${bodyError.limit === undefined ? '1 MB' : `${Number((bodyError.limit / 1_048_576).toFixed(1))} MB`} limit`
           : bodyError.type === 'entity.parse.failed'
             ? 'The request body is not valid JSON'
             : (bodyError.message ?? 'The request body could not be read');
