@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { incidentBody } from '../factories/incident.factory.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import { query } from '../support/inspect.js';
-import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
+import { createHttpApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/app-config.js';
+import { bearer, eventually, startTestApp, TestApp, testEnv } from '../support/test-app.js';
 
 // Issue 3: an operator overrides and adds rules with RULES_PATH, without a code change; the
 // obligations follow, and the rules version recorded with them names the override.
@@ -59,6 +61,13 @@ describe('resolution: RULES_PATH overrides', () => {
   });
   afterAll(async () => {
     await t.close();
+  });
+
+  it('should refuse to start naming the file, rule and field when an override is invalid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-rules-'));
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, JSON.stringify({ rules: [{ ...override.rules[0], deadline: { amount: 24, unit: 'fortnights' } }] }));
+    await expect(createHttpApp(loadConfig(testEnv(t.databaseUrl, { RULES_PATH: path, LOG_LEVEL: 'error' })))).rejects.toThrow(/broken\.json.*rules\[0\].*deadline/s);
   });
 
   it('should publish the overridden and added rules under a version naming the override file', async () => {
