@@ -28,11 +28,29 @@ const eventsQuery = z.strictObject({
 const verifyQuery = z
   .strictObject({
     anchorSeq: SEQ.optional(),
-    anchorHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters').optional(),
+    anchorHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
+      .optional(),
   })
-  .refine((q) => (q.anchorSeq === undefined) === (q.anchorHash === undefined), { path: ['anchorHash'], message: 'anchorSeq and anchorHash go together' });
+  .refine((q) => (q.anchorSeq === undefined) === (q.anchorHash === undefined), {
+    path: ['anchorHash'],
+    message: 'anchorSeq and anchorHash go together',
+  });
 
-const CSV_COLUMNS = ['seq', 'id', 'occurredAt', 'actor', 'action', 'entityType', 'entityId', 'incidentId', 'change', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = [
+  'seq',
+  'id',
+  'occurredAt',
+  'actor',
+  'action',
+  'entityType',
+  'entityId',
+  'incidentId',
+  'change',
+  'prevHash',
+  'hash',
+] as const;
 
 const CSV_PAGE = 5000;
 
@@ -55,18 +73,37 @@ export class AuditController {
   @Roles('auditor')
   @ApiAuth(['auditor'])
   @ApiProduces('application/json', 'text/csv')
-  @ApiHeader({ name: 'Accept', required: false, description: 'text/csv streams every matching event as CSV' })
-  @ApiQuery({ name: 'entityType', required: false, description: 'api-key, tenant, incident, notice, delivery, system' })
+  @ApiHeader({
+    name: 'Accept',
+    required: false,
+    description: 'text/csv streams every matching event as CSV',
+  })
+  @ApiQuery({
+    name: 'entityType',
+    required: false,
+    description: 'api-key, tenant, incident, notice, delivery, system',
+  })
   @ApiQuery({ name: 'entityId', required: false })
   @ApiQuery({ name: 'actor', required: false, description: 'The API key name, or system' })
   @ApiQuery({ name: 'incidentId', required: false })
-  @ApiQuery({ name: 'action', required: false, description: 'e.g. notice.approved, delivery.sent, deadline.missed' })
+  @ApiQuery({
+    name: 'action',
+    required: false,
+    description: 'e.g. notice.approved, delivery.sent, deadline.missed',
+  })
   @ApiQuery({ name: 'from', required: false, description: 'occurredAt at or after' })
   @ApiQuery({ name: 'to', required: false, description: 'occurredAt before' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiOperation({ summary: 'The append-only, hash-chained log of every change, oldest first; filtered; as CSV with Accept: text/csv' })
-  async events(@Query() raw: unknown, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<Page<StoredEvent> | undefined> {
+  @ApiOperation({
+    summary:
+      'The append-only, hash-chained log of every change, oldest first; filtered; as CSV with Accept: text/csv',
+  })
+  async events(
+    @Query() raw: unknown,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Page<StoredEvent> | undefined> {
     const q = parseQuery(eventsQuery, raw);
     const filter: Omit<AuditQuery, 'limit'> = {
       entityType: q.entityType,
@@ -88,7 +125,9 @@ export class AuditController {
           afterSeq = rows[rows.length - 1].seq;
         }
       }
-      await streamCsv(res, 'audit-events.csv', [...CSV_COLUMNS], pages(), (e) => CSV_COLUMNS.map((c) => (c === 'change' ? JSON.stringify(e.change) : e[c])));
+      await streamCsv(res, 'audit-events.csv', [...CSV_COLUMNS], pages(), (e) =>
+        CSV_COLUMNS.map((c) => (c === 'change' ? JSON.stringify(e.change) : e[c])),
+      );
       return undefined;
     }
     const after = decodeCursor(q.cursor, z.object({ s: SEQ }));
@@ -101,12 +140,21 @@ export class AuditController {
   @Get('verify')
   @Roles('auditor')
   @ApiAuth(['auditor'])
-  @ApiQuery({ name: 'anchorSeq', required: false, description: 'With anchorHash: a head you recorded earlier; the chain must still hold it' })
+  @ApiQuery({
+    name: 'anchorSeq',
+    required: false,
+    description: 'With anchorHash: a head you recorded earlier; the chain must still hold it',
+  })
   @ApiQuery({ name: 'anchorHash', required: false })
-  @ApiOperation({ summary: 'Recomputes the whole hash chain: {valid, events, headHash, firstBroken?} names the first edited or missing event' })
+  @ApiOperation({
+    summary:
+      'Recomputes the whole hash chain: {valid, events, headHash, firstBroken?} names the first edited or missing event',
+  })
   async verify(@Query() raw: unknown): Promise<VerifyView> {
     const q = parseQuery(verifyQuery, raw);
-    const result = await this.audit.verify({ anchor: q.anchorSeq && q.anchorHash ? { seq: q.anchorSeq, hash: q.anchorHash } : undefined });
+    const result = await this.audit.verify({
+      anchor: q.anchorSeq && q.anchorHash ? { seq: q.anchorSeq, hash: q.anchorHash } : undefined,
+    });
     return {
       valid: result.valid,
       events: result.events,

@@ -8,7 +8,13 @@ import { ApiAuth } from '../common/openapi.js';
 import { decodeCursor, limitSchema, parseQuery } from '../common/pagination.js';
 import { isoTimestamp, parseUuid } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
-import { ComplianceService, ComplianceTenantView, IncidentComplianceReport, PortfolioItem, PortfolioReport } from './compliance.service.js';
+import {
+  ComplianceService,
+  ComplianceTenantView,
+  IncidentComplianceReport,
+  PortfolioItem,
+  PortfolioReport,
+} from './compliance.service.js';
 
 const incidentQuery = z.strictObject({
   limit: limitSchema,
@@ -23,15 +29,40 @@ const portfolioQuery = z
     from: isoTimestamp().optional(),
     to: isoTimestamp().optional(),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'must be after from' });
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    path: ['to'],
+    message: 'must be after from',
+  });
 
 const TENANT_CSV_COLUMNS = [
-  'incidentId', 'externalId', 'tenantId', 'tenantName', 'noticeDueAt', 'firstSentAt', 'firstSentChannel', 'metDeadline', 'undeliverable',
-  'obligations', 'approvals', 'emailDeliveries', 'emailsSent', 'emailsFailed', 'emailsQueued', 'dashboardStatus', 'deliveries',
+  'incidentId',
+  'externalId',
+  'tenantId',
+  'tenantName',
+  'noticeDueAt',
+  'firstSentAt',
+  'firstSentChannel',
+  'metDeadline',
+  'undeliverable',
+  'deadlineState',
+  'obligations',
+  'approvals',
+  'emailDeliveries',
+  'emailsSent',
+  'emailsFailed',
+  'emailsQueued',
+  'dashboardStatus',
+  'deliveries',
 ];
 
+// csv-stringify writes false as an empty cell, the same as null: spell booleans out.
+const bool = (value: boolean | null): string | null => (value === null ? null : String(value));
+
 /** One CSV row per tenant: lists flattened into "; "-separated cells. */
-function tenantCsvRow(incident: { id: string; externalId: string }, t: ComplianceTenantView): Array<string | number | boolean | null> {
+function tenantCsvRow(
+  incident: { id: string; externalId: string },
+  t: ComplianceTenantView,
+): Array<string | number | boolean | null> {
   const emails = t.deliveries.filter((d) => d.channel === 'email');
   const dashboard = t.deliveries.filter((d) => d.channel === 'dashboard');
   return [
@@ -42,11 +73,19 @@ function tenantCsvRow(incident: { id: string; externalId: string }, t: Complianc
     t.noticeDueAt,
     t.firstSentAt,
     t.firstSentChannel,
-    t.metDeadline,
-    t.undeliverable,
-    t.obligations.map((o) => `${o.regulationId} (${o.notifier}) ${o.dueAt ?? o.dueText}`).join('; '),
+    bool(t.metDeadline),
+    bool(t.undeliverable),
+    t.deadlineState,
+    t.obligations
+      .map((o) => `${o.regulationId} (${o.notifier}) ${o.dueAt ?? o.dueText}`)
+      .join('; '),
     t.notices
-      .flatMap((n) => n.approvals.map((a) => `${n.noticeId} ${n.kind} r${a.revision} by ${a.approver} at ${a.approvedAt} sha256:${a.contentSha256}`))
+      .flatMap((n) =>
+        n.approvals.map(
+          (a) =>
+            `${n.noticeId} ${n.kind} r${a.revision} by ${a.approver} at ${a.approvedAt} sha256:${a.contentSha256}`,
+        ),
+      )
       .join('; '),
     emails.length,
     emails.filter((d) => d.status === 'sent').length,
@@ -54,14 +93,29 @@ function tenantCsvRow(incident: { id: string; externalId: string }, t: Complianc
     emails.filter((d) => d.status === 'queued').length,
     dashboard.map((d) => d.status).join('; '),
     t.deliveries
-      .map((d) => `${d.channel} ${d.recipient} ${d.status} sent:${d.sentAt ?? '-'} id:${d.messageId ?? '-'} sha256:${d.contentSha256 ?? '-'}`)
+      .map(
+        (d) =>
+          `${d.channel} ${d.recipient} ${d.status} sent:${d.sentAt ?? '-'} id:${d.messageId ?? '-'} sha256:${d.contentSha256 ?? '-'}`,
+      )
       .join('; '),
   ];
 }
 
 const PORTFOLIO_CSV_COLUMNS: Array<keyof PortfolioItem> = [
-  'id', 'externalId', 'title', 'severity', 'phase', 'status', 'awareAt', 'affected', 'notifiedInTime', 'late', 'notifiedLate', 'missed',
-  'undeliverable', 'pending',
+  'id',
+  'externalId',
+  'title',
+  'severity',
+  'phase',
+  'status',
+  'awareAt',
+  'affected',
+  'notifiedInTime',
+  'late',
+  'notifiedLate',
+  'missed',
+  'undeliverable',
+  'pending',
 ];
 
 @ApiTags('compliance')
@@ -73,7 +127,11 @@ export class ComplianceController {
   @Roles('auditor')
   @ApiAuth(['auditor'])
   @ApiProduces('application/json', 'text/csv')
-  @ApiHeader({ name: 'Accept', required: false, description: 'text/csv streams one row per affected tenant' })
+  @ApiHeader({
+    name: 'Accept',
+    required: false,
+    description: 'text/csv streams one row per affected tenant',
+  })
   @ApiQuery({ name: 'tenantId', required: false, description: 'Only this tenant' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
@@ -91,33 +149,65 @@ export class ComplianceController {
     const q = parseQuery(incidentQuery, raw);
     if (wantsCsv(accept)) {
       const incident = await this.compliance.incident(incidentId);
-      await streamCsv(res, `compliance-${incident.externalId.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`, TENANT_CSV_COLUMNS, this.compliance.incidentReportPages(incidentId, q.tenantId), (t) =>
-        tenantCsvRow(incident, t),
+      await streamCsv(
+        res,
+        `compliance-${incident.externalId.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`,
+        TENANT_CSV_COLUMNS,
+        this.compliance.incidentReportPages(incidentId, q.tenantId),
+        (t) => tenantCsvRow(incident, t),
       );
       return undefined;
     }
     const after = decodeCursor(q.cursor, z.object({ t: z.string() }));
-    return this.compliance.incidentReport(incidentId, { limit: q.limit, afterTenantId: after?.t, tenantId: q.tenantId });
+    return this.compliance.incidentReport(incidentId, {
+      limit: q.limit,
+      afterTenantId: after?.t,
+      tenantId: q.tenantId,
+    });
   }
 
   @Get('compliance')
   @Roles('auditor')
   @ApiAuth(['auditor'])
   @ApiProduces('application/json', 'text/csv')
-  @ApiHeader({ name: 'Accept', required: false, description: 'text/csv streams one row per incident' })
+  @ApiHeader({
+    name: 'Accept',
+    required: false,
+    description: 'text/csv streams one row per incident',
+  })
   @ApiQuery({ name: 'from', required: false, description: 'awareAt at or after (ISO-8601)' })
   @ApiQuery({ name: 'to', required: false, description: 'awareAt before (ISO-8601)' })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiOperation({ summary: 'Across the incidents whose awareAt falls in [from, to): per incident and in total, affected, notified in time, late, undeliverable, pending' })
-  async portfolio(@Query() raw: unknown, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<PortfolioReport | undefined> {
+  @ApiOperation({
+    summary:
+      'Across the incidents whose awareAt falls in [from, to): per incident and in total, affected, notified in time, late, undeliverable, pending',
+  })
+  async portfolio(
+    @Query() raw: unknown,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PortfolioReport | undefined> {
     const q = parseQuery(portfolioQuery, raw);
-    const window = { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined };
+    const window = {
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    };
     if (wantsCsv(accept)) {
-      await streamCsv(res, 'compliance-portfolio.csv', PORTFOLIO_CSV_COLUMNS, this.compliance.portfolioPages(window), (row) => PORTFOLIO_CSV_COLUMNS.map((c) => row[c]));
+      await streamCsv(
+        res,
+        'compliance-portfolio.csv',
+        PORTFOLIO_CSV_COLUMNS,
+        this.compliance.portfolioPages(window),
+        (row) => PORTFOLIO_CSV_COLUMNS.map((c) => row[c]),
+      );
       return undefined;
     }
     const after = decodeCursor(q.cursor, z.object({ a: isoTimestamp(), i: z.uuid() }));
-    return this.compliance.portfolio(window, q.limit, after ? { awareAt: after.a, id: after.i } : undefined);
+    return this.compliance.portfolio(
+      window,
+      q.limit,
+      after ? { awareAt: after.a, id: after.i } : undefined,
+    );
   }
 }

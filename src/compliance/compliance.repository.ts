@@ -47,7 +47,12 @@ export interface ReportNoticeRow {
   approvedSha256: string | null;
   approvedAt: Date | null;
   sentAt: Date | null;
-  approvals: Array<{ approver: string; approvedAt: string; revision: number; contentSha256: string }>;
+  approvals: Array<{
+    approver: string;
+    approvedAt: string;
+    revision: number;
+    contentSha256: string;
+  }>;
 }
 
 export interface PortfolioWindow {
@@ -62,7 +67,15 @@ export interface PortfolioIncidentRow extends ReportIncidentRow {
 const INCIDENT_COLUMNS = `i.id, i.external_id AS "externalId", i.title, i.severity, i.phase, i.status, i.aware_at AS "awareAt",
   i.affected_tenant_count AS "affectedTenantCount"`;
 
-const ZERO: ComplianceCounts = { tenants: 0, notifiedInTime: 0, late: 0, notifiedLate: 0, missed: 0, notYetDue: 0, undeliverable: 0 };
+const ZERO: ComplianceCounts = {
+  tenants: 0,
+  notifiedInTime: 0,
+  late: 0,
+  notifiedLate: 0,
+  missed: 0,
+  notYetDue: 0,
+  undeliverable: 0,
+};
 
 function windowWhere(window: PortfolioWindow, params: unknown[]): string {
   const where = ['true'];
@@ -94,24 +107,39 @@ export class ComplianceRepository {
   }
 
   async incident(id: string): Promise<ReportIncidentRow | null> {
-    const rows: ReportIncidentRow[] = await this.dataSource.query(`SELECT ${INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $1`, [id]);
+    const rows: ReportIncidentRow[] = await this.dataSource.query(
+      `SELECT ${INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $1`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
   /** The incident's counts in one aggregate statement (one pass over its tenants and deliveries). */
-  async incidentCounts(incidentId: string, now: Date, tenantId?: string): Promise<ComplianceCounts> {
+  async incidentCounts(
+    incidentId: string,
+    now: Date,
+    tenantId?: string,
+  ): Promise<ComplianceCounts> {
     const params: unknown[] = [incidentId, now];
     let filter = (a: string) => `${a}.incident_id = $1`;
     if (tenantId) {
       params.push(tenantId);
       filter = (a: string) => `${a}.incident_id = $1 AND ${a}.tenant_id = $3`;
     }
-    const rows = await this.aggregate<ComplianceCounts>(`SELECT ${OUTCOME_COUNTS} FROM (${tenantOutcomesSql(filter, '$2::timestamptz')}) x`, params);
+    const rows = await this.aggregate<ComplianceCounts>(
+      `SELECT ${OUTCOME_COUNTS} FROM (${tenantOutcomesSql(filter, '$2::timestamptz')}) x`,
+      params,
+    );
     return rows[0] ?? { ...ZERO };
   }
 
   /** A page of affected tenants in tenant id order (keyset). */
-  tenantPage(incidentId: string, afterTenantId: string, limit: number, tenantId?: string): Promise<ReportTenantRow[]> {
+  tenantPage(
+    incidentId: string,
+    afterTenantId: string,
+    limit: number,
+    tenantId?: string,
+  ): Promise<ReportTenantRow[]> {
     const params: unknown[] = [incidentId, afterTenantId, limit];
     let extra = '';
     if (tenantId) {
@@ -165,12 +193,19 @@ export class ComplianceRepository {
   }
 
   /** A page of the incidents whose awareAt falls in the window (awareAt, id order), with their counts. */
-  async portfolioPage(window: PortfolioWindow, now: Date, limit: number, after?: { awareAt: string; id: string }): Promise<PortfolioIncidentRow[]> {
+  async portfolioPage(
+    window: PortfolioWindow,
+    now: Date,
+    limit: number,
+    after?: { awareAt: string; id: string },
+  ): Promise<PortfolioIncidentRow[]> {
     const params: unknown[] = [];
     const where = [windowWhere(window, params)];
     if (after) {
       params.push(after.awareAt, after.id);
-      where.push(`(i.aware_at, i.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.push(
+        `(i.aware_at, i.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
     }
     params.push(limit);
     const incidents: ReportIncidentRow[] = await this.dataSource.query(
@@ -189,13 +224,23 @@ export class ComplianceRepository {
   }
 
   /** The window's totals in one aggregate statement. */
-  async portfolioTotals(window: PortfolioWindow, now: Date): Promise<ComplianceCounts & { incidents: number }> {
+  async portfolioTotals(
+    window: PortfolioWindow,
+    now: Date,
+  ): Promise<ComplianceCounts & { incidents: number }> {
     const params: unknown[] = [now];
     const where = windowWhere(window, params);
-    const inWindow = (a: string) => `${a}.incident_id IN (SELECT i.id FROM incidents i WHERE ${where})`;
-    const [counts] = await this.aggregate<ComplianceCounts>(`SELECT ${OUTCOME_COUNTS} FROM (${tenantOutcomesSql(inWindow, '$1::timestamptz')}) x`, params);
+    const inWindow = (a: string) =>
+      `${a}.incident_id IN (SELECT i.id FROM incidents i WHERE ${where})`;
+    const [counts] = await this.aggregate<ComplianceCounts>(
+      `SELECT ${OUTCOME_COUNTS} FROM (${tenantOutcomesSql(inWindow, '$1::timestamptz')}) x`,
+      params,
+    );
     const countParams: unknown[] = [];
-    const [incidents]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM incidents i WHERE ${windowWhere(window, countParams)}`, countParams);
+    const [incidents]: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM incidents i WHERE ${windowWhere(window, countParams)}`,
+      countParams,
+    );
     return { incidents: incidents.n, ...(counts ?? ZERO) };
   }
 }

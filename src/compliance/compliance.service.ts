@@ -12,7 +12,13 @@ import {
   ReportNoticeRow,
   ReportTenantRow,
 } from './compliance.repository.js';
-import { ComplianceCounts, tenantOutcome } from './domain/compliance-status.js';
+import { AppConfig } from '../config/app-config.js';
+import {
+  ComplianceCounts,
+  deadlineState,
+  DeadlineState,
+  tenantOutcome,
+} from './domain/compliance-status.js';
 
 export interface ApprovalView {
   approver: string;
@@ -54,6 +60,8 @@ export interface ComplianceTenantView {
   firstSentChannel: 'email' | 'dashboard' | null;
   metDeadline: boolean | null;
   undeliverable: boolean;
+  /** What the deadline watch sees: notified, ok, near (less than the warning share left) or missed. */
+  deadlineState: DeadlineState;
   obligations: Obligation[];
   rulesVersion: string;
   /** The notices this tenant was sent (has deliveries of), each with its approvals. */
@@ -74,7 +82,8 @@ export interface IncidentSummaryView {
 export interface IncidentComplianceReport extends Page<ComplianceTenantView> {
   incident: IncidentSummaryView;
   generatedAt: string;
-  summary: ComplianceCounts;
+  /** On the first page only (null after): one aggregate over every tenant, seconds for a million. */
+  summary: ComplianceCounts | null;
 }
 
 export interface PortfolioCounts {
@@ -99,7 +108,15 @@ export interface PortfolioReport extends Page<PortfolioItem> {
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 function incidentView(i: ReportIncidentRow): IncidentSummaryView {
-  return { id: i.id, externalId: i.externalId, title: i.title, severity: i.severity, phase: i.phase, status: i.status, awareAt: i.awareAt.toISOString() };
+  return {
+    id: i.id,
+    externalId: i.externalId,
+    title: i.title,
+    severity: i.severity,
+    phase: i.phase,
+    status: i.status,
+    awareAt: i.awareAt.toISOString(),
+  };
 }
 
 function portfolioCounts(c: ComplianceCounts): PortfolioCounts {
@@ -122,6 +139,7 @@ export class ComplianceService {
   constructor(
     private readonly repository: ComplianceRepository,
     private readonly regulations: RegulationsService,
+    private readonly config: AppConfig,
   ) {}
 
   async incident(id: string): Promise<ReportIncidentRow> {
@@ -130,15 +148,29 @@ export class ComplianceService {
     return incident;
   }
 
-  async incidentReport(incidentId: string, options: { limit: number; afterTenantId?: string; tenantId?: string }, now = new Date()): Promise<IncidentComplianceReport> {
+  async incidentReport(
+    incidentId: string,
+    options: { limit: number; afterTenantId?: string; tenantId?: string },
+    now = new Date(),
+  ): Promise<IncidentComplianceReport> {
     const incident = await this.incident(incidentId);
     const [summary, notices, rows] = await Promise.all([
-      this.repository.incidentCounts(incidentId, now, options.tenantId),
+      options.afterTenantId === undefined
+        ? this.repository.incidentCounts(incidentId, now, options.tenantId)
+        : null,
       this.repository.notices(incidentId),
-      this.repository.tenantPage(incidentId, options.afterTenantId ?? '', options.limit + 1, options.tenantId),
+      this.repository.tenantPage(
+        incidentId,
+        options.afterTenantId ?? '',
+        options.limit + 1,
+        options.tenantId,
+      ),
     ]);
     const more = rows.length > options.limit;
-    const items = await this.tenantViews(incidentId, notices, more ? rows.slice(0, options.limit) : rows, now);
+    const items = await this.tenantViews(
+      { incident, notices, now },
+      more ? rows.slice(0, options.limit) : rows,
+    );
     return {
       incident: incidentView(incident),
       generatedAt: now.toISOString(),
@@ -149,20 +181,36 @@ export class ComplianceService {
   }
 
   /** Every affected tenant's row, a page at a time (for CSV): memory stays flat. */
-  async *incidentReportPages(incidentId: string, tenantId?: string, now = new Date()): AsyncIterable<ComplianceTenantView[]> {
-    const notices = await this.repository.notices(incidentId);
+  async *incidentReportPages(
+    incidentId: string,
+    tenantId?: string,
+    now = new Date(),
+  ): AsyncIterable<ComplianceTenantView[]> {
+    const context = {
+      incident: await this.incident(incidentId),
+      notices: await this.repository.notices(incidentId),
+      now,
+    };
     let after = '';
     for (;;) {
       const rows = await this.repository.tenantPage(incidentId, after, REPORT_PAGE_SIZE, tenantId);
       if (rows.length === 0) return;
-      yield await this.tenantViews(incidentId, notices, rows, now);
+      yield await this.tenantViews(context, rows);
       if (rows.length < REPORT_PAGE_SIZE) return;
       after = rows[rows.length - 1].tenantId;
     }
   }
 
-  private async tenantViews(incidentId: string, notices: ReportNoticeRow[], rows: ReportTenantRow[], now: Date): Promise<ComplianceTenantView[]> {
-    const deliveries = await this.repository.deliveriesOf(incidentId, rows.map((r) => r.tenantId));
+  private async tenantViews(
+    context: { incident: ReportIncidentRow; notices: ReportNoticeRow[]; now: Date },
+    rows: ReportTenantRow[],
+  ): Promise<ComplianceTenantView[]> {
+    const { incident, notices, now } = context;
+    const warnFraction = this.config.get('DEADLINE_WARN_FRACTION');
+    const deliveries = await this.repository.deliveriesOf(
+      incident.id,
+      rows.map((r) => r.tenantId),
+    );
     const byTenant = new Map<string, ReportDeliveryRow[]>();
     for (const d of deliveries) {
       const list = byTenant.get(d.tenantId);
@@ -183,17 +231,34 @@ export class ComplianceService {
           firstSentChannel: outcome.firstSentChannel,
           metDeadline: outcome.metDeadline,
           undeliverable: outcome.undeliverable,
+          deadlineState: deadlineState({
+            awareAt: incident.awareAt,
+            noticeDueAt: row.noticeDueAt,
+            notified: outcome.firstSentAt !== null,
+            now,
+            warnFraction,
+          }),
           obligations: await this.regulations.expand(row.rulesVersion, row.obligations),
           rulesVersion: row.rulesVersion,
-          notices: received.map((id) => noticeViews.get(id)).filter((n): n is ReportNoticeView => n !== undefined),
+          notices: received
+            .map((id) => noticeViews.get(id))
+            .filter((n): n is ReportNoticeView => n !== undefined),
           deliveries: own.map(deliveryView),
         };
       }),
     );
   }
 
-  async portfolio(window: PortfolioWindow, limit: number, after: { awareAt: string; id: string } | undefined, now = new Date()): Promise<PortfolioReport> {
-    const [rows, totals] = await Promise.all([this.repository.portfolioPage(window, now, limit + 1, after), this.repository.portfolioTotals(window, now)]);
+  async portfolio(
+    window: PortfolioWindow,
+    limit: number,
+    after: { awareAt: string; id: string } | undefined,
+    now = new Date(),
+  ): Promise<PortfolioReport> {
+    const [rows, totals] = await Promise.all([
+      this.repository.portfolioPage(window, now, limit + 1, after),
+      this.repository.portfolioTotals(window, now),
+    ]);
     const more = rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(portfolioItem);
     const last = items[items.length - 1];

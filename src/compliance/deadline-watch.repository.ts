@@ -43,12 +43,15 @@ const DUE_BY = `$1::timestamptz + ($1::timestamptz - i.aware_at) * ($2::float8 /
 // MATERIALIZED: the deadline bound filters first; the "told?" probe runs only on what is left,
 // and not at all for an incident nothing was sent for yet (AND short-circuits).
 const DUE_SOON_OR_PAST = `
-  due AS MATERIALIZED (
-    SELECT it.incident_id, it.tenant_id, it.notice_due_at, s.any_sent
+  unfinished AS MATERIALIZED (
+    SELECT i.id, i.aware_at, EXISTS (SELECT 1 FROM deliveries d WHERE d.incident_id = i.id AND d.status = 'sent') AS any_sent
     FROM incidents i
-    CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM deliveries d WHERE d.incident_id = i.id AND d.status = 'sent') AS any_sent) s
-    JOIN incident_tenants it ON it.incident_id = i.id AND it.notice_due_at < ${DUE_BY}
     WHERE i.status <> 'delivered'
+  ),
+  due AS MATERIALIZED (
+    SELECT it.incident_id, it.tenant_id, it.notice_due_at, i.any_sent
+    FROM unfinished i
+    JOIN incident_tenants it ON it.incident_id = i.id AND it.notice_due_at < ${DUE_BY}
     UNION ALL
     SELECT it.incident_id, it.tenant_id, it.notice_due_at, true
     FROM (SELECT DISTINCT f.incident_id, f.tenant_id FROM deliveries f WHERE f.status = 'failed') f
@@ -72,15 +75,16 @@ export class DeadlineWatchRepository {
    */
   async detect(now: Date, warnFraction: number): Promise<DetectionCounts> {
     return this.dataSource.transaction(async (manager) => {
-      // Runs every minute: compiling it (JIT) costs more than it saves; the anti-join hashes in memory.
+      // Runs every minute: compiling it (JIT) costs more than it saves.
       await manager.query(`SET LOCAL jit = off`);
-      await manager.query(`SET LOCAL work_mem = '64MB'`);
       const [row]: DetectionCounts[] = await manager.query(
         `WITH ${DUE_SOON_OR_PAST},
        inserted AS (
          INSERT INTO deadline_alerts (incident_id, tenant_id, state, notice_due_at, detected_at)
          SELECT u.incident_id, u.tenant_id, u.state, u.notice_due_at, $1 FROM untold u
-         WHERE NOT EXISTS (SELECT 1 FROM deadline_alerts a WHERE a.incident_id = u.incident_id AND a.tenant_id = u.tenant_id AND a.state = u.state)
+         -- A probe per row, not an anti-join: planned from a small alerts table, an anti-join
+         -- can turn into a nested loop over every alert for every tenant.
+         WHERE NOT coalesce((SELECT true FROM deadline_alerts a WHERE a.incident_id = u.incident_id AND a.tenant_id = u.tenant_id AND a.state = u.state), false)
          ON CONFLICT DO NOTHING
          RETURNING state
        )
@@ -139,7 +143,7 @@ export class DeadlineWatchRepository {
   async tryEscalationLock(manager: EntityManager): Promise<boolean> {
     const [row]: Array<{ locked: boolean }> = await manager.query(
       'SELECT pg_try_advisory_xact_lock($1) AS locked',
-      [7_245_002],
+      [7_245_010],
     );
     return row.locked;
   }

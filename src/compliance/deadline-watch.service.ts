@@ -51,7 +51,12 @@ export class DeadlineWatchService {
     this.metrics.undeliverableTenants.set(undeliverable);
     const escalated = await this.escalate(now);
     const result = { ...detected, audited, undeliverable, escalated };
-    if (detected.newNear || detected.newMissed || escalated) this.logger.warn({ msg: 'deadline watch found tenants not yet told', ...result, ms: Date.now() - started });
+    if (detected.newNear || detected.newMissed || escalated)
+      this.logger.warn({
+        msg: 'deadline watch found tenants not yet told',
+        ...result,
+        ms: Date.now() - started,
+      });
     return result;
   }
 
@@ -71,7 +76,13 @@ export class DeadlineWatchService {
             entityType: 'tenant' as const,
             entityId: a.tenantId,
             incidentId: a.incidentId,
-            change: { state: a.state, noticeDueAt: a.noticeDueAt.toISOString(), awareAt: a.awareAt.toISOString(), detectedAt: a.detectedAt.toISOString(), notified: false },
+            change: {
+              state: a.state,
+              noticeDueAt: a.noticeDueAt.toISOString(),
+              awareAt: a.awareAt.toISOString(),
+              detectedAt: a.detectedAt.toISOString(),
+              notified: false,
+            },
           })),
         );
         return alerts.length;
@@ -107,7 +118,13 @@ export class DeadlineWatchService {
           actor: 'system',
           action: 'deadline.escalated',
           entityType: 'system',
-          change: { to, alerts, incidents: new Set(lines.map((l) => l.incidentId)).size, messageId: sent.messageId, subject: content.subject },
+          change: {
+            to,
+            alerts,
+            incidents: new Set(lines.map((l) => l.incidentId)).size,
+            messageId: sent.messageId,
+            subject: content.subject,
+          },
         },
       ]);
       return { to, alerts, messageId: sent.messageId };

@@ -47,10 +47,15 @@ export class RetentionRepository {
   /** Feed posts, deliveries, notices (with revisions, approvals, fan-outs), affected tenants, the incident. */
   async purge(manager: EntityManager, id: string): Promise<PurgeCounts> {
     const count = async (sql: string): Promise<number> => {
-      const [row]: Array<{ n: number }> = await manager.query(`WITH gone AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM gone`, [id]);
+      const [row]: Array<{ n: number }> = await manager.query(
+        `WITH gone AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+        [id],
+      );
       return row.n;
     };
-    const feedPosts = await count(`DELETE FROM feed_posts WHERE notice_id IN (SELECT n.id FROM notices n WHERE n.incident_id = $1)`);
+    const feedPosts = await count(
+      `DELETE FROM feed_posts WHERE notice_id IN (SELECT n.id FROM notices n WHERE n.incident_id = $1)`,
+    );
     const deliveries = await count(`DELETE FROM deliveries WHERE incident_id = $1`);
     const notices = await count(`DELETE FROM notices WHERE incident_id = $1`);
     const incidentTenants = await count(`DELETE FROM incident_tenants WHERE incident_id = $1`);

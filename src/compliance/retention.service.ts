@@ -41,11 +41,18 @@ export class RetentionService {
     let after: string | null = null;
     for (;;) {
       const page = await this.repository.expired(cutoff, after, PAGE);
-      for (const incident of page) if (await this.purge(incident, cutoff, days)) purged.push(incident.id);
+      for (const incident of page)
+        if (await this.purge(incident, cutoff, days)) purged.push(incident.id);
       if (page.length < PAGE) break;
       after = page[page.length - 1].id;
     }
-    if (purged.length) this.logger.log({ msg: 'retention purged incidents', count: purged.length, cutoff: cutoff.toISOString(), retentionDays: days });
+    if (purged.length)
+      this.logger.log({
+        msg: 'retention purged incidents',
+        count: purged.length,
+        cutoff: cutoff.toISOString(),
+        retentionDays: days,
+      });
     return { enabled: true, cutoff: cutoff.toISOString(), purged };
   }
 
@@ -61,7 +68,12 @@ export class RetentionService {
           entityType: 'incident',
           entityId: incident.id,
           incidentId: incident.id,
-          change: { externalId: incident.externalId, retentionDays: days, lastActivityAt: lastActivityAt.toISOString(), deleted: counts },
+          change: {
+            externalId: incident.externalId,
+            retentionDays: days,
+            lastActivityAt: lastActivityAt.toISOString(),
+            deleted: counts,
+          },
         },
       ]);
       return true;

@@ -27,7 +27,11 @@ function earliest(dates: Array<Date | null>): Date | null {
   return min;
 }
 
-export function tenantOutcome(deliveries: TenantDeliveryFacts[], noticeDueAt: Date, now: Date): TenantOutcome {
+export function tenantOutcome(
+  deliveries: TenantDeliveryFacts[],
+  noticeDueAt: Date,
+  now: Date,
+): TenantOutcome {
   const emails = deliveries.filter((d) => d.channel === 'email');
   const counting = emails.length > 0 ? emails : deliveries.filter((d) => d.channel === 'dashboard');
   const firstSentAt = earliest(counting.filter((d) => d.status === 'sent').map((d) => d.sentAt));
@@ -39,7 +43,11 @@ export function tenantOutcome(deliveries: TenantDeliveryFacts[], noticeDueAt: Da
   };
 }
 
-export function metDeadline(firstSentAt: Date | null, noticeDueAt: Date, now: Date): boolean | null {
+export function metDeadline(
+  firstSentAt: Date | null,
+  noticeDueAt: Date,
+  now: Date,
+): boolean | null {
   if (firstSentAt) return firstSentAt.getTime() <= noticeDueAt.getTime();
   return noticeDueAt.getTime() < now.getTime() ? false : null;
 }
@@ -48,7 +56,13 @@ export function metDeadline(firstSentAt: Date | null, noticeDueAt: Date, now: Da
  * Where a tenant that has not been told stands: `missed` once the deadline has passed, `near`
  * when less than `warnFraction` of the window from awareAt to the deadline is left.
  */
-export function deadlineState(input: { awareAt: Date; noticeDueAt: Date; notified: boolean; now: Date; warnFraction: number }): DeadlineState {
+export function deadlineState(input: {
+  awareAt: Date;
+  noticeDueAt: Date;
+  notified: boolean;
+  now: Date;
+  warnFraction: number;
+}): DeadlineState {
   if (input.notified) return 'notified';
   const due = input.noticeDueAt.getTime();
   const now = input.now.getTime();

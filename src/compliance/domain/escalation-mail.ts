@@ -18,7 +18,10 @@ export interface EscalationMailContent {
 const MAX_INCIDENTS_LISTED = 50;
 
 function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 /**
@@ -28,14 +31,25 @@ function escapeHtml(value: string): string {
 export function escalationMail(lines: EscalationLine[], provider: string): EscalationMailContent {
   const missed = lines.filter((l) => l.state === 'missed').reduce((n, l) => n + l.tenants, 0);
   const near = lines.filter((l) => l.state === 'near').reduce((n, l) => n + l.tenants, 0);
-  const byIncident = new Map<string, { externalId: string; title: string; missed: number; near: number; earliestDueAt: Date }>();
+  const byIncident = new Map<
+    string,
+    { externalId: string; title: string; missed: number; near: number; earliestDueAt: Date }
+  >();
   for (const l of lines) {
-    const entry = byIncident.get(l.incidentId) ?? { externalId: l.externalId, title: l.title, missed: 0, near: 0, earliestDueAt: l.earliestDueAt };
+    const entry = byIncident.get(l.incidentId) ?? {
+      externalId: l.externalId,
+      title: l.title,
+      missed: 0,
+      near: 0,
+      earliestDueAt: l.earliestDueAt,
+    };
     entry[l.state] += l.tenants;
     if (l.earliestDueAt < entry.earliestDueAt) entry.earliestDueAt = l.earliestDueAt;
     byIncident.set(l.incidentId, entry);
   }
-  const incidents = [...byIncident.entries()].sort((a, b) => a[1].earliestDueAt.getTime() - b[1].earliestDueAt.getTime());
+  const incidents = [...byIncident.entries()].sort(
+    (a, b) => a[1].earliestDueAt.getTime() - b[1].earliestDueAt.getTime(),
+  );
   const listed = incidents.slice(0, MAX_INCIDENTS_LISTED);
   const more = incidents.length - listed.length;
 
@@ -46,7 +60,14 @@ export function escalationMail(lines: EscalationLine[], provider: string): Escal
       `- ${e.externalId} "${e.title}": ${e.missed} missed, ${e.near} near; earliest deadline ${e.earliestDueAt.toISOString()}; report GET /v1/incidents/${id}/compliance`,
   );
   if (more > 0) textLines.push(`- and ${more} more incident(s)`);
-  const text = [intro, '', ...textLines, '', 'Each tenant is reported once per state; the audit log holds a deadline.near or deadline.missed event for each.', ''].join('\n');
+  const text = [
+    intro,
+    '',
+    ...textLines,
+    '',
+    'Each tenant is reported once per state; the audit log holds a deadline.near or deadline.missed event for each.',
+    '',
+  ].join('\n');
   const htmlItems = listed.map(
     ([id, e]) =>
       `<li><strong>${escapeHtml(e.externalId)}</strong> &ldquo;${escapeHtml(e.title)}&rdquo;: ${e.missed} missed, ${e.near} near; earliest deadline ${e.earliestDueAt.toISOString()}; report <code>GET /v1/incidents/${id}/compliance</code></li>`,

@@ -33,10 +33,22 @@ export class MaintenanceProcessor extends QueueWorker {
 
   protected override async beforeStart(): Promise<void> {
     // A job scheduler is one schedule however many workers start it.
-    await this.queue.upsertJobScheduler('reconcile', { every: this.config.get('RECONCILE_INTERVAL_MS') }, { name: 'reconcile', data: {} });
-    await this.queue.upsertJobScheduler('deadline-watch', { every: this.config.get('DEADLINE_WATCH_INTERVAL_MS') }, { name: 'deadline-watch', data: {} });
+    await this.queue.upsertJobScheduler(
+      'reconcile',
+      { every: this.config.get('RECONCILE_INTERVAL_MS') },
+      { name: 'reconcile', data: {} },
+    );
+    await this.queue.upsertJobScheduler(
+      'deadline-watch',
+      { every: this.config.get('DEADLINE_WATCH_INTERVAL_MS') },
+      { name: 'deadline-watch', data: {} },
+    );
     if (this.retention.enabled) {
-      await this.queue.upsertJobScheduler('retention', { every: DAY_MS }, { name: 'retention', data: {} });
+      await this.queue.upsertJobScheduler(
+        'retention',
+        { every: DAY_MS },
+        { name: 'retention', data: {} },
+      );
     } else {
       await this.queue.removeJobScheduler('retention');
     }
@@ -46,7 +58,9 @@ export class MaintenanceProcessor extends QueueWorker {
     const name = job.name as JobName;
     switch (name) {
       case 'reconcile':
-        return this.delivery.reconcile(Math.max(this.config.get('DELIVERY_LEASE_MS'), this.config.get('RECONCILE_INTERVAL_MS')));
+        return this.delivery.reconcile(
+          Math.max(this.config.get('DELIVERY_LEASE_MS'), this.config.get('RECONCILE_INTERVAL_MS')),
+        );
       case 'deadline-watch':
         return this.deadlines.run();
       case 'retention':
@@ -56,7 +70,11 @@ export class MaintenanceProcessor extends QueueWorker {
       case 'fan-out':
       case 'send-batch':
       case 'send-one':
-        this.logger.warn({ msg: 'job does not belong on the maintenance queue', name, jobId: job.id });
+        this.logger.warn({
+          msg: 'job does not belong on the maintenance queue',
+          name,
+          jobId: job.id,
+        });
         return undefined;
     }
   }
