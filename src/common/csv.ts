@@ -2,6 +2,9 @@ import { stringify } from 'csv-stringify/sync';
 import type { Response } from 'express';
 
 /** Writes rows as CSV page by page, honouring backpressure: memory stays flat however many rows. */
+// csv-stringify writes false as an empty cell, the same as null: spell booleans out.
+const CSV_OPTIONS = { cast: { boolean: (value: boolean) => (value ? 'true' : 'false') } };
+
 export async function streamCsv<R>(
   res: Response,
   filename: string,
@@ -21,7 +24,7 @@ export async function streamCsv<R>(
     const page = next.value;
     if (page.length === 0) continue;
     // A leading =, +, - or @ would be a formula in a spreadsheet: prefix it (CSV injection).
-    const chunk = stringify(page.map((r) => toRecord(r).map(neutralize)));
+    const chunk = stringify(page.map((r) => toRecord(r).map(neutralize)), CSV_OPTIONS);
     if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
     if (res.destroyed) {
       await iterator.return?.();

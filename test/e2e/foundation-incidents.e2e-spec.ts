@@ -223,3 +223,30 @@ describe('foundation: incidents', () => {
     });
   });
 });
+
+describe('incident intake idempotency, normalized', () => {
+  let t: TestApp;
+  let reporter: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    reporter = await t.key(['reporter']);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should treat the same instant in another offset and categories in another order as the same body', async () => {
+    const body = incidentBody({ awareAt: '2026-11-27T09:00:00+01:00', dataImpact: { categories: ['phi', 'personal'], description: 'Some.' } });
+    const first = await t.http.post('/v1/incidents').set(bearer(reporter)).send(body);
+    expect(first.status).toBe(202);
+    const again = await t.http
+      .post('/v1/incidents')
+      .set(bearer(reporter))
+      .send({ ...body, awareAt: '2026-11-27T08:00:00.000Z', dataImpact: { categories: ['personal', 'phi'], description: 'Some.' } });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    const shown = await t.http.get(`/v1/incidents/${first.body.id}`).set(bearer(reporter));
+    expect(shown.body.awareAt).toBe('2026-11-27T08:00:00.000Z');
+    expect(shown.body.dataImpact.categories).toEqual(['personal', 'phi']);
+  });
+});

@@ -14,7 +14,8 @@ export const dataImpactSchema = z.strictObject({
     .min(1, 'must name at least one category (or "none")')
     .max(DATA_CATEGORIES.length)
     .refine((c) => !c.includes('none') || c.length === 1, '"none" stands alone')
-    .transform((c) => [...new Set(c)]),
+    // A set: stored sorted, so the same categories in another order are the same incident.
+    .transform((c) => [...new Set(c)].sort()),
   description: nonEmptyText(),
   dataSubjectsEstimate: z.number().int().min(0).max(1e12).optional(),
   recordsEstimate: z.number().int().min(0).max(1e15).optional(),
@@ -35,6 +36,7 @@ export const scopeSchema = z
 // awareAt may not be in the future: allow five minutes of clock skew between systems.
 const MAX_SKEW_MS = 5 * 60_000;
 const notFuture = (v: string) => Date.parse(v) <= Date.now() + MAX_SKEW_MS;
+const toUtc = (v: string) => new Date(v).toISOString();
 
 export const createIncidentSchema = z
   .strictObject({
@@ -42,8 +44,9 @@ export const createIncidentSchema = z
     title: nonEmptyLine(500),
     severity: z.enum(INCIDENT_SEVERITIES),
     phase: z.enum(INCIDENT_PHASES),
-    awareAt: isoTimestamp().refine(notFuture, 'must not be in the future'),
-    occurredAt: isoTimestamp().refine(notFuture, 'must not be in the future').optional(),
+    // Stored as UTC with milliseconds: the same instant written with another offset is the same body.
+    awareAt: isoTimestamp().refine(notFuture, 'must not be in the future').transform(toUtc),
+    occurredAt: isoTimestamp().refine(notFuture, 'must not be in the future').transform(toUtc).optional(),
     description: nonEmptyText(),
     dataImpact: dataImpactSchema,
     actionsTaken: actionListSchema.default([]),
