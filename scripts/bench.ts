@@ -1,0 +1,746 @@
+import 'reflect-metadata';
+import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createTransport } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
+import { DataSource } from 'typeorm';
+import { createHttpApp } from '../src/app.factory.js';
+import { QUEUES } from '../src/common/queues/queue-names.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { smtpPoolOptionsFromUrl } from '../src/delivery/mail/mailer.js';
+import { NoticeRenderer, NoticeRenderInput } from '../src/notices/domain/notice-renderer.js';
+import { sampleNoticeRenderInput } from '../src/notices/domain/notice-render-fixtures.js';
+
+// Fan-out benchmark: how fast Herald tells N tenants, against the bare components on the same
+// machine in the same run.
+//   npm run bench -- --tenants 100000
+// Topology: this process is the harness (scratch database, the counting SMTP server, samplers,
+// the HTTP client). Herald runs as the real app (createHttpApp, HERALD_ROLE=all) in a child
+// process, so its RSS and CPU are its own and not the SMTP server's; `--workers K` adds K
+// HERALD_ROLE=worker processes. Each ceiling component also runs alone in a child process,
+// against the same SMTP server, Redis and Postgres. The last line is `RESULT {json}`.
+
+const STATEMENTS_NOTE = 'statements: pg Client.query calls in the Herald processes (pg_stat_statements is not preloaded here)';
+
+const LOCALES = ['en-US', 'de-DE', 'pt-BR', 'ja-JP', 'en-GB', 'fr-FR', 'es-ES'];
+const ZONES = ['Europe/Berlin', 'America/Los_Angeles', 'America/Sao_Paulo', 'Asia/Tokyo', 'Europe/London', 'Europe/Paris'];
+
+/**
+ * N tenants in one statement. Tenant g: country by g % 6 (DE, US-CA, BR, JP, GB, FR) with its
+ * time zone; locale by g % 7; 1-3 notice contacts by g % 3 (and a billing contact, never
+ * notified, on every fourth); every seventh repeats its primary address under the security role
+ * in another case (one email, not two); every eleventh privacy contact reads French.
+ */
+const SEED_SQL = `
+  INSERT INTO tenants (id, name, locale, time_zone, countries, country_match, data_regions, services, industries, flags, contractual_notice_hours, contacts)
+  SELECT 'bench-' || lpad(g::text, 8, '0'), 'Tenant ' || g || ' Ltd', (ARRAY['${LOCALES.join("','")}'])[g % 7 + 1],
+         (ARRAY['${ZONES.join("','")}'])[g % 6 + 1],
+         c.countries, c.country_match, ARRAY['eu-west'], ARRAY['mail'],
+         ARRAY[(ARRAY['technology','finance','retail','healthcare'])[g % 4 + 1]], '{}'::jsonb,
+         CASE WHEN g % 3 = 0 THEN 24 END,
+         (SELECT jsonb_agg(x) FROM (
+            SELECT jsonb_build_object('name', 'Primary ' || g, 'email', 'ops@t' || g || '.example', 'role', 'primary') AS x WHERE g % 3 <> 0
+            UNION ALL SELECT jsonb_build_object('name', 'Security ' || g, 'email', 'sec@t' || g || '.example', 'role', 'security') WHERE g % 3 <> 1
+            UNION ALL SELECT jsonb_build_object('name', 'Privacy ' || g, 'email', 'dpo@t' || g || '.example', 'role', 'privacy')
+                               || CASE WHEN g % 11 = 0 THEN '{"locale":"fr-FR"}'::jsonb ELSE '{}'::jsonb END WHERE g % 3 = 2
+            UNION ALL SELECT jsonb_build_object('name', 'Same ' || g, 'email', 'OPS@t' || g || '.example', 'role', 'security') WHERE g % 7 = 0 AND g % 3 = 1
+            UNION ALL SELECT jsonb_build_object('name', 'Billing ' || g, 'email', 'bill@t' || g || '.example', 'role', 'billing') WHERE g % 4 = 0
+          ) contacts)
+  FROM generate_series(1, $1::integer) AS g
+  CROSS JOIN LATERAL (
+    SELECT CASE g % 6 WHEN 0 THEN ARRAY['DE'] WHEN 1 THEN ARRAY['US-CA'] WHEN 2 THEN ARRAY['BR'] WHEN 3 THEN ARRAY['JP'] WHEN 4 THEN ARRAY['GB'] ELSE ARRAY['FR'] END AS countries,
+           CASE g % 6 WHEN 0 THEN ARRAY['DE'] WHEN 1 THEN ARRAY['US', 'US-CA'] WHEN 2 THEN ARRAY['BR'] WHEN 3 THEN ARRAY['JP'] WHEN 4 THEN ARRAY['GB'] ELSE ARRAY['FR'] END AS country_match
+  ) c`;
+
+/** Distinct notice-role addresses per tenant: the emails one notice must send. */
+const EXPECTED_EMAILS_SQL = `
+  SELECT count(*)::int AS n FROM (
+    SELECT DISTINCT t.id, lower(c->>'email') FROM tenants t, jsonb_array_elements(t.contacts) c
+    WHERE c->>'role' IN ('primary', 'security', 'privacy')) x`;
+
+const INCIDENT = {
+  title: 'Unauthorized access to mail storage',
+  severity: 'high',
+  phase: 'containment',
+  description:
+    'On 27 November an attacker used a stolen support-engineer credential to read mailbox metadata on one storage cluster.\n\nWe revoked the credential within 40 minutes of detecting the activity. Our investigation is continuing.',
+  dataImpact: { categories: ['personal'], description: 'Sender and recipient addresses of some messages.' },
+  actionsTaken: ['Revoked the credential and every session it had opened.', 'Rotated support access tokens.'],
+  suggestedActions: ['Review mailbox audit logs for the period.'],
+  scope: { services: ['mail'] },
+};
+
+const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (msg: string) => process.stderr.write(`bench ${new Date().toISOString().slice(11, 19)}: ${msg}\n`);
+const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
+
+type ChildMessage =
+  | { type: 'ready'; port?: number }
+  | { type: 'stats'; queries: number; maxRss: number; heapUsed: number; external: number; rss: number }
+  | { type: 'ceiling'; result: CeilingResult }
+  | { type: 'progress'; text: string }
+  | { type: 'error'; error: string };
+
+interface CeilingResult {
+  component: string;
+  n: number;
+  ms: number;
+  perSecond: number;
+  detail?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statement counting: every pg Client.query call in this process (BEGIN and COMMIT included),
+// except those of clients marked as the harness's own.
+
+const UNCOUNTED = Symbol('bench-uncounted');
+let statements = 0;
+
+function countStatements(): void {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; [UNCOUNTED]?: boolean };
+  const original = proto.query;
+  proto.query = function (this: { [UNCOUNTED]?: boolean }, ...args: unknown[]) {
+    if (!this[UNCOUNTED]) statements++;
+    return original.apply(this, args);
+  };
+}
+
+async function harnessClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'herald-bench' });
+  (client as unknown as { [UNCOUNTED]: boolean })[UNCOUNTED] = true;
+  await client.connect();
+  return client;
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Herald child: the real app, as main.ts builds it, plus a statement counter.
+
+function pickMemory(): { heapUsed: number; external: number; rss: number } {
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, external: m.external + m.arrayBuffers, rss: m.rss };
+}
+
+async function runHerald(): Promise<void> {
+  countStatements();
+  const config = loadConfig(process.env);
+  const app = await createHttpApp(config);
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  process.on('message', (msg: { type: string }) => {
+    if (msg.type === 'stats-gc') {
+      global.gc?.();
+      send({ type: 'stats', queries: statements, maxRss: process.resourceUsage().maxRSS * 1024, ...pickMemory() });
+    }
+    if (msg.type === 'stats') send({ type: 'stats', queries: statements, maxRss: process.resourceUsage().maxRSS * 1024, ...pickMemory() });
+    if (msg.type === 'stop') {
+      void app.close().then(() => process.exit(0));
+    }
+  });
+  send({ type: 'ready', port });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ceiling components, each alone in a child process.
+
+function benchRenderInput(i: number): NoticeRenderInput {
+  const base = sampleNoticeRenderInput();
+  return {
+    ...base,
+    notice: { ...base.notice, content: { ...base.notice.content, title: INCIDENT.title, description: INCIDENT.description } },
+    tenant: { id: `bench-${i}`, name: `Tenant ${i} Ltd`, locale: LOCALES[i % LOCALES.length], timeZone: ZONES[i % ZONES.length] },
+  };
+}
+
+async function ceilingRender(n: number, templatesDir: string): Promise<CeilingResult> {
+  const renderer = NoticeRenderer.load(templatesDir);
+  // One notice, many tenants: the content object is shared, as it is in a fan-out.
+  const inputs = Array.from({ length: 1000 }, (_, i) => benchRenderInput(i));
+  const content = inputs[0].notice.content;
+  for (const input of inputs) input.notice = { ...input.notice, content };
+  let bytes = 0;
+  for (let i = 0; i < 2000; i++) bytes += renderer.renderEmail(inputs[i % inputs.length]).html.length;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const input = inputs[i % inputs.length];
+    const email = renderer.renderEmail({ ...input, tenant: { ...input.tenant, id: `bench-${i}`, name: `Tenant ${i} Ltd` } });
+    bytes += email.html.length + email.text.length;
+  }
+  const ms = performance.now() - started;
+  return { component: 'render', n, ms: Math.round(ms), perSecond: Math.round((n / ms) * 1000), detail: { avgChars: Math.round(bytes / n) } };
+}
+
+/**
+ * Pooled nodemailer to the same SMTP server, messages the size of a real rendered notice. Two
+ * ways of using it, both composing every message: plain sendMail(html, text), and the message
+ * built to one buffer first and handed over raw (what Herald's mailer does); the faster one is
+ * the component's figure. Also, for reference, the same prebuilt bytes sent again and again
+ * (transport only, no composing).
+ */
+async function ceilingSmtp(n: number, smtpUrl: string, poolSize: number, templatesDir: string): Promise<CeilingResult> {
+  const renderer = NoticeRenderer.load(templatesDir);
+  const email = renderer.renderEmail(benchRenderInput(1));
+  const transport = createTransport(smtpPoolOptionsFromUrl(smtpUrl, { poolSize, timeoutMs: 30_000 }));
+  const inFlight = Math.max(poolSize * 4, 50);
+  const message = (i: number) => ({
+    from: 'Herald <security-notices@localhost>',
+    to: `sec@t${i}.example`,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    messageId: `<ceiling-${i}@herald.local>`,
+    date: new Date(),
+    headers: { 'X-Herald-Delivery': `ceiling-${i}`, 'Auto-Submitted': 'auto-generated' },
+    xMailer: false as const,
+  });
+  const envelope = (i: number) => ({ from: 'security-notices@localhost', to: [`sec@t${i}.example`] });
+  const prebuilt = await new MailComposer(message(0)).compile().build();
+  const variants: Record<string, (i: number) => Promise<unknown>> = {
+    sendMail: (i) => transport.sendMail(message(i)),
+    composeRaw: async (i) => transport.sendMail({ envelope: envelope(i), raw: await new MailComposer(message(i)).compile().build() }),
+    prebuiltRaw: (i) => transport.sendMail({ envelope: envelope(i), raw: prebuilt }),
+  };
+  const perSecond: Record<string, number> = {};
+  let best = { ms: Infinity, name: '' };
+  for (const [name, sendOne] of Object.entries(variants)) {
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < n) await sendOne(next++);
+      }),
+    );
+    const ms = performance.now() - started;
+    perSecond[name] = Math.round((n / ms) * 1000);
+    if (name !== 'prebuiltRaw' && ms < best.ms) best = { ms, name };
+    send({ type: 'progress', text: `smtp ${name}: ${perSecond[name]}/s` });
+  }
+  transport.close();
+  return {
+    component: 'smtp',
+    n,
+    ms: Math.round(best.ms),
+    perSecond: Math.round((n / best.ms) * 1000),
+    detail: { poolSize, inFlight, variant: best.name, perSecond, prebuiltBytes: prebuilt.length },
+  };
+}
+
+async function ceilingBullmq(n: number, redisUrl: string, prefix: string): Promise<CeilingResult> {
+  const connection = { url: redisUrl, maxRetriesPerRequest: null };
+  const queue = new Queue('ceiling', { connection, prefix });
+  const concurrency = 100;
+  let done = 0;
+  const worker = new Worker('ceiling', async () => undefined, { connection, prefix, concurrency });
+  worker.on('completed', () => void done++);
+  await worker.waitUntilReady();
+  const started = performance.now();
+  const chunk = 1000;
+  for (let added = 0; added < n; ) {
+    // Bounded backlog, as Herald's fan-out keeps one: Redis memory stays flat.
+    while (added - done > 20_000) await sleep(5);
+    const count = Math.min(chunk, n - added);
+    await queue.addBulk(
+      Array.from({ length: count }, (_, k) => ({ name: 'noop', data: { i: added + k }, opts: { removeOnComplete: true, removeOnFail: true } })),
+    );
+    added += count;
+  }
+  while (done < n) await sleep(5);
+  const ms = performance.now() - started;
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return { component: 'bullmq', n, ms: Math.round(ms), perSecond: Math.round((n / ms) * 1000), detail: { concurrency } };
+}
+
+async function ceilingPg(n: number, databaseUrl: string): Promise<CeilingResult> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE bench_ceiling (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), notice_id uuid NOT NULL, tenant_id text NOT NULL,
+      channel text NOT NULL, recipient text NOT NULL, status text NOT NULL, queued_at timestamptz NOT NULL DEFAULT now())`);
+    const notice = '6d8f5b9a-0f3e-4c55-8d7e-2b1a9c4e7f21';
+    const chunk = 10_000;
+    const started = performance.now();
+    for (let i = 0; i < n; i += chunk) {
+      const count = Math.min(chunk, n - i);
+      const tenants = Array.from({ length: count }, (_, k) => `bench-${i + k}`);
+      const recipients = tenants.map((t) => `sec@${t}.example`);
+      await client.query(
+        `INSERT INTO bench_ceiling (notice_id, tenant_id, channel, recipient, status)
+         SELECT $1, t, 'email', r, 'queued' FROM unnest($2::text[], $3::text[]) AS u(t, r)`,
+        [notice, tenants, recipients],
+      );
+    }
+    const ms = performance.now() - started;
+    return { component: 'pg', n, ms: Math.round(ms), perSecond: Math.round((n / ms) * 1000), detail: { method: 'unnest INSERT, 10,000 rows per statement' } };
+  } finally {
+    await client.query('DROP TABLE IF EXISTS bench_ceiling');
+    await client.end();
+  }
+}
+
+async function runCeiling(component: string, n: number): Promise<void> {
+  const config = loadConfig(process.env);
+  let result: CeilingResult;
+  switch (component) {
+    case 'render':
+      result = await ceilingRender(n, config.get('TEMPLATES_DIR'));
+      break;
+    case 'smtp':
+      result = await ceilingSmtp(n, config.get('SMTP_URL') ?? '', config.get('SMTP_POOL_SIZE'), config.get('TEMPLATES_DIR'));
+      break;
+    case 'bullmq':
+      result = await ceilingBullmq(n, config.get('REDIS_URL'), config.get('QUEUE_PREFIX'));
+      break;
+    case 'pg':
+      result = await ceilingPg(n, config.get('DATABASE_URL'));
+      break;
+    default:
+      throw new Error(`unknown ceiling component ${component}`);
+  }
+  send({ type: 'ceiling', result });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+class CountingSmtp {
+  messages = 0;
+  bytes = 0;
+  private server: SMTPServer | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    const server = new SMTPServer({
+      secure: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      disableReverseLookup: true,
+      logger: false,
+      maxClients: 1000,
+      onData: (stream, _session, callback) => {
+        let size = 0;
+        stream.on('data', (chunk: Buffer) => (size += chunk.length));
+        stream.on('end', () => {
+          this.messages++;
+          this.bytes += size;
+          callback(null, 'OK: counted');
+        });
+      },
+    });
+    server.on('error', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (server.server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  reset(): void {
+    this.messages = 0;
+    this.bytes = 0;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    for (const connection of server.connections) connection.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+interface Child {
+  proc: ChildProcess;
+  /** The next message of this type (messages that came before anyone asked are kept). */
+  next(type: ChildMessage['type']): Promise<ChildMessage>;
+  request(type: string, expect: ChildMessage['type']): Promise<ChildMessage>;
+  exited: Promise<number | null>;
+}
+
+function spawnChild(args: string[], env: Record<string, string | undefined>, logFile: string, execArgv: string[] = []): Child {
+  const out = createWriteStream(logFile, { flags: 'a' });
+  const proc = fork(new URL(import.meta.url).pathname, args, {
+    env: { ...process.env, ...env },
+    execArgv: ['--expose-gc', ...execArgv],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  proc.stdout?.pipe(out);
+  proc.stderr?.pipe(out);
+  const inbox: ChildMessage[] = [];
+  let waiters: Array<{ type: string; resolve: (m: ChildMessage) => void; reject: (e: Error) => void }> = [];
+  let ended: Error | undefined;
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const deliver = () => {
+    for (const w of [...waiters]) {
+      const i = inbox.findIndex((m) => m.type === w.type || m.type === 'error');
+      if (i < 0) continue;
+      const [m] = inbox.splice(i, 1);
+      waiters = waiters.filter((x) => x !== w);
+      if (m.type === 'error') w.reject(new Error(m.error));
+      else w.resolve(m);
+    }
+  };
+  proc.on('message', (m: ChildMessage) => {
+    if (m.type === 'progress') return log(m.text);
+    inbox.push(m);
+    deliver();
+  });
+  void exited.then((code) => {
+    ended = new Error(`child ${args.join(' ')} exited with ${code} (log: ${logFile})`);
+    for (const w of waiters.splice(0)) w.reject(ended);
+  });
+  const next = (type: string) =>
+    new Promise<ChildMessage>((resolve, reject) => {
+      waiters.push({ type, resolve, reject });
+      deliver();
+      if (ended && waiters.some((w) => w.resolve === resolve)) reject(ended);
+    });
+  return {
+    proc,
+    next,
+    exited,
+    request(type, expect) {
+      const p = next(expect);
+      proc.send({ type });
+      return p;
+    },
+  };
+}
+
+function databaseAt(base: string, name: string): string {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Removes every queue the run used, jobs and keys, under its own prefix. */
+async function obliterateQueues(redisUrl: string, prefix: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    const queue = new Queue(name, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix });
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+}
+
+function vm(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function http(port: number, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      tenants: { type: 'string', default: '10000' },
+      workers: { type: 'string', default: '0' },
+      'skip-ceiling': { type: 'boolean', default: false },
+      'ceiling-max': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      // Diagnostics: force a GC in Herald at each progress line, to see the live heap.
+      'gc-probe': { type: 'boolean', default: false },
+      // Extra node flags for the Herald processes, e.g. --node-flag=--max-old-space-size=512.
+      'node-flag': { type: 'string', multiple: true, default: [] },
+      'keep-db': { type: 'boolean', default: false },
+      'stall-seconds': { type: 'string', default: '300' },
+    },
+  });
+  const tenants = Number(values.tenants);
+  const extraWorkers = Number(values.workers);
+  if (!Number.isInteger(tenants) || tenants < 1) throw new Error(`--tenants must be a positive whole number, got ${values.tenants}`);
+  if (!Number.isInteger(extraWorkers) || extraWorkers < 0) throw new Error(`--workers must be 0 or more, got ${values.workers}`);
+
+  const base = loadConfig();
+  const name = `herald_bench_${randomBytes(4).toString('hex')}`;
+  const url = databaseAt(base.get('DATABASE_URL'), name);
+  const admin = databaseAt(base.get('DATABASE_URL'), 'postgres');
+  const prefix = `bench${randomBytes(4).toString('hex')}`;
+  const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
+  const logDir = join(tmpdir(), `herald-bench-${prefix}`);
+  mkdirSync(logDir, { recursive: true });
+  const smtp = new CountingSmtp();
+  await smtp.start();
+  const childEnv: Record<string, string | undefined> = {
+    DATABASE_URL: url,
+    QUEUE_PREFIX: prefix,
+    SMTP_URL: smtp.url,
+    ADMIN_API_KEY: adminKey,
+    RUN_MIGRATIONS: 'false',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    WORKER_HTTP: 'true',
+  };
+  const started = Date.now();
+  const adminClient = await harnessClient(admin);
+  await adminClient.query(`CREATE DATABASE "${name}"`);
+  const children: Child[] = [];
+  let db: pg.Client | undefined;
+  try {
+    // Scratch database: migrated and seeded with set-based SQL.
+    const ds = new DataSource(dataSourceOptions(url, { logging: ['error'] }));
+    await ds.initialize();
+    await ds.runMigrations({ transaction: 'each' });
+    await ds.destroy();
+    db = await harnessClient(url);
+    let t = Date.now();
+    await db.query(SEED_SQL, [tenants]);
+    await db.query('ANALYZE tenants');
+    const expectedEmails = (await db.query<{ n: number }>(EXPECTED_EMAILS_SQL)).rows[0].n;
+    log(`seeded ${tenants} tenants (${expectedEmails} notice addresses) in ${Date.now() - t} ms; logs in ${logDir}`);
+
+    // The ceiling: each bare component alone, on N notices.
+    const ceilingN = Math.min(expectedEmails, Number(values['ceiling-max'] ?? expectedEmails));
+    const ceiling: Record<string, CeilingResult & { load: number[] }> = {};
+    if (!values['skip-ceiling']) {
+      for (const component of ['render', 'pg', 'bullmq', 'smtp']) {
+        smtp.reset();
+        const child = spawnChild(['--ceiling', component, '--n', String(ceilingN)], { ...childEnv, QUEUE_PREFIX: `${prefix}c` }, join(logDir, `ceiling-${component}.log`));
+        const result = (await child.next('ceiling')) as Extract<ChildMessage, { type: 'ceiling' }>;
+        child.proc.kill();
+        await child.exited;
+        if (component === 'smtp') result.result.detail = { ...result.result.detail, messages: smtp.messages, bytesPerMessage: Math.round(smtp.bytes / Math.max(1, smtp.messages)) };
+        ceiling[component] = { ...result.result, load: load() };
+        log(`ceiling ${component}: ${result.result.perSecond}/s (${ceilingN} in ${result.result.ms} ms; load ${load().join(' ')})`);
+      }
+      await db.query('CHECKPOINT').catch(() => undefined);
+    }
+    smtp.reset();
+
+    // Herald: the real app (HERALD_ROLE=all) in a child, plus optional worker-only children.
+    t = Date.now();
+    const profDir = join(logDir, 'prof');
+    const execArgv = [...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(values['node-flag'] ?? [])];
+    children.push(spawnChild(['--herald'], { ...childEnv, HERALD_ROLE: 'all' }, join(logDir, 'herald-all.log'), execArgv));
+    for (let i = 0; i < extraWorkers; i++) {
+      children.push(spawnChild(['--herald'], { ...childEnv, HERALD_ROLE: 'worker' }, join(logDir, `herald-worker-${i}.log`), execArgv));
+    }
+    const readies = await Promise.all(children.map((c) => c.next('ready')));
+    const port = (readies[0] as Extract<ChildMessage, { type: 'ready' }>).port ?? 0;
+    const idle = (await Promise.all(children.map((c) => c.request('stats-gc', 'stats')))).map((m) => {
+      const x = m as Extract<ChildMessage, { type: 'stats' }>;
+      return `${mb(x.rss)}/${mb(x.heapUsed)}/${mb(x.external)}`;
+    });
+    log(`Herald up in ${Date.now() - t} ms (${children.length} process(es)); port ${port}; after boot rss/heap/external ${idle.join(' ')} MB`);
+
+    const makeKey = async (roles: string[], keyName: string) => {
+      const r = await http(port, 'POST', '/v1/api-keys', adminKey, { name: keyName, roles });
+      if (r.status !== 201) throw new Error(`creating key failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.key as string;
+    };
+    const reporter = await makeKey(['reporter'], 'bench-incident-system');
+    const comms = await makeKey(['comms'], 'bench-comms');
+
+    // Samplers: Redis used_memory and the Herald processes' RSS every 100 ms.
+    const redis = new Redis(base.get('REDIS_URL'));
+    const memoryOf = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    const redisBase = await memoryOf();
+    let redisPeak = redisBase;
+    let rssPeak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        redisPeak = Math.max(redisPeak, await memoryOf());
+        rssPeak = Math.max(rssPeak, children.reduce((s, c) => s + vm(c.proc.pid, 'VmRSS'), 0));
+        await sleep(100);
+      }
+    })();
+    const loads: number[][] = [load()];
+
+    // Resolution: intake over HTTP until the initial notice is drafted.
+    let harnessQueries = 0;
+    const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => {
+      harnessQueries++;
+      return (await db!.query<R>(sql, params)).rows;
+    };
+    const postedAt = Date.now();
+    const post = await http(port, 'POST', '/v1/incidents', reporter, { externalId: `BENCH-${randomBytes(4).toString('hex')}`, awareAt: new Date(postedAt - 3_600_000).toISOString(), ...INCIDENT });
+    if (post.status !== 202) throw new Error(`intake failed: ${post.status} ${JSON.stringify(post.body)}`);
+    const incidentId = post.body.id as string;
+    let noticeId: string | undefined;
+    for (;;) {
+      const rows = await q<{ status: string; notice: string | null }>(
+        `SELECT i.status, (SELECT n.id FROM notices n WHERE n.incident_id = i.id AND n.kind = 'initial') AS notice FROM incidents i WHERE i.id = $1`,
+        [incidentId],
+      );
+      if (rows[0]?.status === 'awaiting-review' && rows[0].notice) {
+        noticeId = rows[0].notice;
+        break;
+      }
+      if (Date.now() - postedAt > 3_600_000) throw new Error('resolution did not finish within an hour');
+      await sleep(50);
+    }
+    const resolutionMs = Date.now() - postedAt;
+    log(`resolved and drafted in ${resolutionMs} ms`);
+
+    // Delivery: approval by a second person, then until the incident is delivered.
+    const statsOf = async () => {
+      const all = await Promise.all(children.map((c) => c.request('stats', 'stats')));
+      return all.reduce((s, m) => s + (m as Extract<ChildMessage, { type: 'stats' }>).queries, 0);
+    };
+    const xact = async () => Number((await q<{ x: string }>(`SELECT xact_commit AS x FROM pg_stat_database WHERE datname = $1`, [name]))[0].x);
+    await sleep(1500); // pg_stat_database is flushed about once a second
+    const queries0 = await statsOf();
+    const xact0 = await xact();
+    const harness0 = harnessQueries;
+    loads.push(load());
+    const approvedAt = Date.now();
+    const approval = await http(port, 'POST', `/v1/notices/${noticeId}/approve`, comms);
+    if (approval.status !== 200) throw new Error(`approve failed: ${approval.status} ${JSON.stringify(approval.body)}`);
+    const stall = Number(values['stall-seconds']) * 1000;
+    let lastCount = -1;
+    let lastMove = Date.now();
+    let lastLog = Date.now();
+    for (;;) {
+      await sleep(200);
+      if (smtp.messages !== lastCount) {
+        lastCount = smtp.messages;
+        lastMove = Date.now();
+      }
+      if (smtp.messages >= expectedEmails) {
+        const [row] = await q<{ status: string }>(`SELECT status FROM incidents WHERE id = $1`, [incidentId]);
+        if (row.status === 'delivered') break;
+      }
+      if (Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        const s = (Date.now() - approvedAt) / 1000;
+        const mem = (await Promise.all(children.map((c) => c.request(values['gc-probe'] ? 'stats-gc' : 'stats', 'stats')))).map((m) => {
+          const x = m as Extract<ChildMessage, { type: 'stats' }>;
+          return `${mb(x.rss)}/${mb(x.heapUsed)}/${mb(x.external)}`;
+        });
+        log(`${smtp.messages}/${expectedEmails} emails, ${Math.round(smtp.messages / s)}/s, Redis peak ${mb(redisPeak)} MB, RSS peak ${mb(rssPeak)} MB (rss/heap/external ${mem.join(' ')}), load ${load().join(' ')}`);
+        loads.push(load());
+      }
+      if (Date.now() - lastMove > stall) throw new Error(`no email for ${stall / 1000} s: stalled at ${smtp.messages}/${expectedEmails}`);
+    }
+    const doneAt = Date.now();
+    loads.push(load());
+    await sleep(1500);
+    const queries1 = await statsOf();
+    const xact1 = await xact();
+    const harnessInWindow = harnessQueries - harness0 + 1; // + the xact() read itself
+    sampling = false;
+    await sampler;
+    redis.disconnect();
+    const maxRss = (await Promise.all(children.map((c) => c.request('stats', 'stats')))).map((m) => (m as Extract<ChildMessage, { type: 'stats' }>).maxRss);
+
+    const [timing] = await q<{ emails: number; sent: number; failed: number; queued: number; dashboard: number; last_ms: number; p50: number; p99: number; max_ms: number }>(
+      `SELECT count(*) FILTER (WHERE d.channel = 'email')::int AS emails,
+              count(*) FILTER (WHERE d.status = 'sent')::int AS sent,
+              count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
+              count(*) FILTER (WHERE d.status = 'queued')::int AS queued,
+              count(*) FILTER (WHERE d.channel = 'dashboard')::int AS dashboard,
+              (extract(epoch FROM max(coalesce(d.sent_at, d.failed_at)) - min(n.approved_at)) * 1000)::float AS last_ms,
+              (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.sent_at - n.approved_at)) FILTER (WHERE d.channel = 'email') * 1000)::float AS p50,
+              (percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.sent_at - n.approved_at)) FILTER (WHERE d.channel = 'email') * 1000)::float AS p99,
+              (extract(epoch FROM max(d.sent_at) FILTER (WHERE d.channel = 'email') - min(n.approved_at)) * 1000)::float AS max_ms
+       FROM deliveries d JOIN notices n ON n.id = d.notice_id WHERE d.notice_id = $1`,
+      [noticeId],
+    );
+    const [audit] = await q<{ sent_events: number; feed: number }>(
+      `SELECT (SELECT count(*) FROM audit_events WHERE action = 'delivery.sent' AND incident_id = $1)::int AS sent_events,
+              (SELECT count(*) FROM feed_posts WHERE notice_id = $2)::int AS feed`,
+      [incidentId, noticeId],
+    );
+    const emails = timing.emails;
+    const throughput = Math.round((emails / timing.last_ms) * 1000);
+    const ceilingPerSecond = Object.values(ceiling).length ? Math.min(...Object.values(ceiling).map((c) => c.perSecond)) : null;
+    const ceilingComponent = Object.values(ceiling).find((c) => c.perSecond === ceilingPerSecond)?.component ?? null;
+    const checks = {
+      emailsAsExpected: emails === expectedEmails,
+      allSent: timing.sent === emails + timing.dashboard && timing.queued === 0 && timing.failed === 0,
+      noDuplicates: smtp.messages === emails,
+      dashboardPerTenant: timing.dashboard === tenants && audit.feed === tenants,
+      auditEventPerSend: audit.sent_events === timing.sent,
+    };
+    const result = {
+      tenants,
+      emails,
+      dashboardPosts: timing.dashboard,
+      resolutionMs,
+      approvalToLastRecordMs: Math.round(timing.last_ms),
+      approvalToLastEmailMs: Math.round(timing.max_ms),
+      harnessSawDeliveredMs: doneAt - approvedAt,
+      emailsPerSecond: throughput,
+      approvalToSentP50Ms: Math.round(timing.p50),
+      approvalToSentP99Ms: Math.round(timing.p99),
+      heraldProcesses: children.length,
+      heraldPeakRssMb: mb(maxRss.reduce((a, b) => a + b, 0)),
+      heraldPeakRssEachMb: maxRss.map(mb),
+      heraldSampledPeakRssMb: mb(rssPeak),
+      redisPeakUsedMemoryMb: mb(redisPeak),
+      redisBaseUsedMemoryMb: mb(redisBase),
+      statementsPerEmail: Math.round(((queries1 - queries0) / emails) * 100) / 100,
+      xactCommitsPerEmail: Math.round(((xact1 - xact0 - harnessInWindow) / emails) * 100) / 100,
+      smtpBytesPerEmail: Math.round(smtp.bytes / Math.max(1, smtp.messages)),
+      ceiling: ceilingPerSecond === null ? null : { component: ceilingComponent, perSecond: ceilingPerSecond, n: ceilingN, components: ceiling },
+      ratioToCeiling: ceilingPerSecond === null ? null : Math.round((throughput / ceilingPerSecond) * 100) / 100,
+      checks,
+      nodeFlags: values['node-flag'],
+      settings: Object.fromEntries(
+        (['DELIVERY_BATCH_SIZE', 'DELIVERY_CONCURRENCY', 'SMTP_POOL_SIZE', 'FANOUT_PAGE_SIZE', 'FANOUT_MAX_WAITING_JOBS'] as const).map((k) => [k, base.get(k)]),
+      ),
+      load: loads,
+      notes: STATEMENTS_NOTE,
+      totalMs: Date.now() - started,
+      node: process.version,
+    };
+    for (const c of children) {
+      c.proc.send({ type: 'stop' });
+      await Promise.race([c.exited, sleep(30_000)]);
+    }
+    if (!Object.values(checks).every(Boolean)) process.exitCode = 1;
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  } finally {
+    for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+    await db?.end();
+    await obliterateQueues(base.get('REDIS_URL'), prefix, Object.values(QUEUES));
+    await obliterateQueues(base.get('REDIS_URL'), `${prefix}c`, ['ceiling']);
+    if (values['keep-db']) log(`kept database ${name}`);
+    else await adminClient.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await adminClient.end();
+    await smtp.stop();
+  }
+}
+
+async function child(): Promise<void> {
+  const { values } = parseArgs({ options: { herald: { type: 'boolean' }, ceiling: { type: 'string' }, n: { type: 'string' } }, strict: false });
+  if (values.herald) return runHerald();
+  if (typeof values.ceiling === 'string') return runCeiling(values.ceiling, Number(values.n));
+  return main();
+}
+
+child().catch((err: unknown) => {
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  if (process.send) send({ type: 'error', error: text });
+  process.stderr.write(`bench: ${text}\n`);
+  process.exit(1);
+});
