@@ -12,6 +12,7 @@ import {
   type Transporter,
 } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { MailSendError, toMailSendError } from './smtp-errors.js';
 
 export { MailSendError } from './smtp-errors.js';
@@ -177,7 +178,10 @@ class SmtpMailer implements Mailer {
       const message = toMessageOptions(mail);
       let info: SMTPPoolSentMessageInfo;
       try {
-        info = await this.transport.sendMail(message);
+        // Built into one buffer first: the connection then writes the message in a few large
+        // chunks instead of streaming it through the encoders chunk by chunk (same bytes).
+        const raw = await new MailComposer(message).compile().build();
+        info = await this.transport.sendMail({ envelope: envelopeOf(message), raw, messageId: message.messageId });
       } catch (err) {
         throw toMailSendError(err);
       }
@@ -186,7 +190,7 @@ class SmtpMailer implements Mailer {
       if (info.rejected.length > 0) {
         throw toMailSendError(info.rejectedErrors?.[0] ?? { code: 'EENVELOPE' });
       }
-      return { messageId: info.messageId, response: info.response };
+      return { messageId: message.messageId as string, response: info.response };
     });
   }
 
@@ -340,8 +344,10 @@ function toMessageOptions(mail: OutgoingMail): SendMailOptions {
     from: headerText(mail.from),
     to,
     subject: headerText(mail.subject),
-    text: mail.text,
-    html: mail.html,
+    // The transfer encoding nodemailer would pick, decided once per part instead of on every
+    // pass its encoders make over the content.
+    text: { content: mail.text, contentTransferEncoding: transferEncodingOf(mail.text) },
+    html: { content: mail.html, contentTransferEncoding: transferEncodingOf(mail.html) },
     messageId,
     date: mail.date,
     headers,
@@ -349,6 +355,30 @@ function toMessageOptions(mail: OutgoingMail): SendMailOptions {
     baseBoundary: createHash('sha256').update(messageId).digest('hex').slice(0, 24),
     xMailer: false,
   };
+}
+
+/** The SMTP envelope nodemailer derives from the headers: the sender's and the one recipient's address. */
+function envelopeOf(message: SendMailOptions): { from: string; to: string[] } {
+  const from = addressparser(String(message.from), { flatten: true })[0]?.address ?? '';
+  const to = addressparser(String(message.to), { flatten: true }).map((a) => a.address);
+  return { from, to };
+}
+
+/**
+ * nodemailer's rule for a text part: 7bit when plain ASCII with short lines, else
+ * quoted-printable when Latin letters outnumber other characters, else base64.
+ */
+export function transferEncodingOf(content: string): '7bit' | 'quoted-printable' | 'base64' {
+  const longLines = content.length > 128 * 1024 || /^.{77,}/m.test(content);
+  if (!/[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/.test(content) && !longLines) return '7bit';
+  let latin = 0;
+  let other = 0;
+  for (let i = 0; i < content.length; i++) {
+    const code = content.charCodeAt(i);
+    if (code <= 0x08 || code === 0x0b || code === 0x0c || (code >= 0x0e && code <= 0x1f) || code >= 0x80) other++;
+    else if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) latin++;
+  }
+  return other < latin ? 'quoted-printable' : 'base64';
 }
 
 // nodemailer already folds CR/LF to spaces; this runs first so nothing depends on that.
