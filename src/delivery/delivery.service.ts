@@ -42,6 +42,26 @@ async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => P
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** At most `limit` holders at once, served in arrival order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
 /**
  * Fan-out (delivery records page by page, set-based) and sending (claim, render, send, record).
  * A delivery is claimed under a lease before it is sent and recorded right after, so a crash
@@ -54,6 +74,9 @@ export class DeliveryService {
   private readonly contexts = new Map<string, { at: number; ctx: NoticeRenderContext }>();
   private readonly mailFrom: string;
   private readonly messageIdDomain: string;
+  // Emails rendered and handed to the pool, across all the batches this process runs: enough to
+  // keep every pooled connection busy, few enough that rendered messages never pile up in memory.
+  private readonly sendSlots: Slots;
   private stopping = false;
 
   constructor(
@@ -72,6 +95,7 @@ export class DeliveryService {
     this.mailFrom = config.get('MAIL_FROM');
     const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.mailFrom)?.[1];
     this.messageIdDomain = domain && domain.includes('.') ? domain : 'herald.local';
+    this.sendSlots = new Slots(Math.max(2, config.get('SMTP_POOL_SIZE') * 2));
   }
 
   /** Creates the notice's delivery records page by page and enqueues them in bounded batches. */
@@ -210,32 +234,34 @@ export class DeliveryService {
           },
         };
       }
-      let email;
-      try {
-        email = this.rendering.email(ctx, facts, d.locale ?? undefined);
-      } catch (err) {
-        return { kind: 'retry', delivery: d, error: `render failed: ${(err as Error).message}`.slice(0, 300) };
-      }
-      const messageId = `<${d.id}@${this.messageIdDomain}>`;
-      const sent = await this.mailer.send({
-        from: this.mailFrom,
-        to: d.recipient,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        messageId,
-        date: d.queuedAt,
-        headers: {
-          'X-Herald-Delivery': d.id,
-          'X-Herald-Notice': d.noticeId,
-          'X-Herald-Incident': ctx.incident.externalId,
-        },
+      return await this.sendSlots.run(async (): Promise<Outcome> => {
+        let email;
+        try {
+          email = this.rendering.email(ctx, facts, d.locale ?? undefined);
+        } catch (err) {
+          return { kind: 'retry', delivery: d, error: `render failed: ${(err as Error).message}`.slice(0, 300) };
+        }
+        const messageId = `<${d.id}@${this.messageIdDomain}>`;
+        const sent = await this.mailer.send({
+          from: this.mailFrom,
+          to: d.recipient,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          messageId,
+          date: d.queuedAt,
+          headers: {
+            'X-Herald-Delivery': d.id,
+            'X-Herald-Notice': d.noticeId,
+            'X-Herald-Incident': ctx.incident.externalId,
+          },
+        });
+        return {
+          kind: 'sent',
+          delivery: d,
+          sent: { id: d.id, sentAt: new Date(), messageId: sent.messageId, contentSha256: sha256({ subject: email.subject, text: email.text, html: email.html }) },
+        };
       });
-      return {
-        kind: 'sent',
-        delivery: d,
-        sent: { id: d.id, sentAt: new Date(), messageId: sent.messageId, contentSha256: sha256({ subject: email.subject, text: email.text, html: email.html }) },
-      };
     } catch (err) {
       const mailError = err instanceof MailSendError ? err : null;
       const reason = mailError ? mailError.message : `unexpected: ${(err as Error).message}`;
