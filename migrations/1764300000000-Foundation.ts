@@ -42,8 +42,12 @@ export class Foundation1764300000000 implements MigrationInterface {
         CONSTRAINT "PK_tenants" PRIMARY KEY ("id")
       )`);
     // Scope matching is "shares a value with the list": array overlap (&&) on GIN indexes.
-    await q.query(`CREATE INDEX "idx_tenants_country_match" ON "tenants" USING gin ("country_match")`);
-    await q.query(`CREATE INDEX "idx_tenants_data_regions" ON "tenants" USING gin ("data_regions")`);
+    await q.query(
+      `CREATE INDEX "idx_tenants_country_match" ON "tenants" USING gin ("country_match")`,
+    );
+    await q.query(
+      `CREATE INDEX "idx_tenants_data_regions" ON "tenants" USING gin ("data_regions")`,
+    );
     await q.query(`CREATE INDEX "idx_tenants_services" ON "tenants" USING gin ("services")`);
 
     await q.query(`
@@ -87,9 +91,13 @@ export class Foundation1764300000000 implements MigrationInterface {
         CONSTRAINT "PK_incident_tenants" PRIMARY KEY ("incident_id", "tenant_id"),
         CONSTRAINT "FK_incident_tenants_incident" FOREIGN KEY ("incident_id") REFERENCES "incidents"("id") ON DELETE CASCADE
       )`);
-    await q.query(`CREATE INDEX "idx_incident_tenants_due" ON "incident_tenants" ("incident_id", "notice_due_at")`);
+    await q.query(
+      `CREATE INDEX "idx_incident_tenants_due" ON "incident_tenants" ("incident_id", "notice_due_at")`,
+    );
     // The regulationId filter is a containment query on the compact obligations.
-    await q.query(`CREATE INDEX "idx_incident_tenants_obligations" ON "incident_tenants" USING gin ("obligations" jsonb_path_ops)`);
+    await q.query(
+      `CREATE INDEX "idx_incident_tenants_obligations" ON "incident_tenants" USING gin ("obligations" jsonb_path_ops)`,
+    );
 
     // Each rules version Herald has run with, kept so stored obligations can always be explained.
     await q.query(`
@@ -116,7 +124,9 @@ export class Foundation1764300000000 implements MigrationInterface {
         CONSTRAINT "PK_audit_events" PRIMARY KEY ("seq"),
         CONSTRAINT "UQ_audit_events_id" UNIQUE ("id")
       )`);
-    await q.query(`CREATE INDEX "idx_audit_events_entity" ON "audit_events" ("entity_type", "entity_id")`);
+    await q.query(
+      `CREATE INDEX "idx_audit_events_entity" ON "audit_events" ("entity_type", "entity_id")`,
+    );
     await q.query(`CREATE INDEX "idx_audit_events_incident" ON "audit_events" ("incident_id")`);
     await q.query(`CREATE INDEX "idx_audit_events_actor" ON "audit_events" ("actor")`);
     await q.query(`CREATE INDEX "idx_audit_events_occurred_at" ON "audit_events" ("occurred_at")`);

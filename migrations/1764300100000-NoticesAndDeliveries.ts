@@ -29,7 +29,9 @@ export class NoticesAndDeliveries1764300100000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX "idx_notices_incident" ON "notices" ("incident_id", "created_at")`);
     // One initial notice per incident, however many resolution jobs race to draft it.
-    await q.query(`CREATE UNIQUE INDEX "uq_notices_initial" ON "notices" ("incident_id") WHERE kind = 'initial'`);
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_notices_initial" ON "notices" ("incident_id") WHERE kind = 'initial'`,
+    );
 
     await q.query(`
       CREATE TABLE "notice_revisions" (
@@ -83,12 +85,20 @@ export class NoticesAndDeliveries1764300100000 implements MigrationInterface {
         CONSTRAINT "CHK_deliveries_channel" CHECK (channel IN ('email', 'dashboard')),
         CONSTRAINT "CHK_deliveries_status" CHECK (status IN ('queued', 'sent', 'failed'))
       )`);
-    await q.query(`CREATE INDEX "idx_deliveries_incident_status" ON "deliveries" ("incident_id", "status")`);
-    await q.query(`CREATE INDEX "idx_deliveries_notice_status" ON "deliveries" ("notice_id", "status")`);
-    await q.query(`CREATE INDEX "idx_deliveries_tenant" ON "deliveries" ("tenant_id", "queued_at")`);
+    await q.query(
+      `CREATE INDEX "idx_deliveries_incident_status" ON "deliveries" ("incident_id", "status")`,
+    );
+    await q.query(
+      `CREATE INDEX "idx_deliveries_notice_status" ON "deliveries" ("notice_id", "status")`,
+    );
+    await q.query(
+      `CREATE INDEX "idx_deliveries_tenant" ON "deliveries" ("tenant_id", "queued_at")`,
+    );
     await q.query(`CREATE INDEX "idx_deliveries_queued_at" ON "deliveries" ("queued_at")`);
     // The reconciler's and the completion check's view: only what is still to do.
-    await q.query(`CREATE INDEX "idx_deliveries_pending" ON "deliveries" ("notice_id", "next_attempt_at") WHERE status = 'queued'`);
+    await q.query(
+      `CREATE INDEX "idx_deliveries_pending" ON "deliveries" ("notice_id", "next_attempt_at") WHERE status = 'queued'`,
+    );
 
     // Progress of each notice's fan-out, so a restarted worker resumes where it stopped.
     await q.query(`
@@ -123,7 +133,9 @@ export class NoticesAndDeliveries1764300100000 implements MigrationInterface {
         CONSTRAINT "uq_feed_posts_notice_tenant" UNIQUE ("notice_id", "tenant_id"),
         CONSTRAINT "FK_feed_posts_notice" FOREIGN KEY ("notice_id") REFERENCES "notices"("id") ON DELETE CASCADE
       )`);
-    await q.query(`CREATE INDEX "idx_feed_posts_tenant" ON "feed_posts" ("tenant_id", "published_at")`);
+    await q.query(
+      `CREATE INDEX "idx_feed_posts_tenant" ON "feed_posts" ("tenant_id", "published_at")`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -20,14 +20,24 @@ export class ComplianceAndRetention1764300600000 implements MigrationInterface {
         CONSTRAINT "CHK_deadline_alerts_state" CHECK (state IN ('near', 'missed'))
       )`);
     // Detection inserts a million alerts in one statement; their audit events follow in batches (an outbox).
-    await q.query(`CREATE INDEX "idx_deadline_alerts_unaudited" ON "deadline_alerts" ("incident_id", "tenant_id", "state") WHERE audited_at IS NULL`);
-    await q.query(`CREATE INDEX "idx_deadline_alerts_unescalated" ON "deadline_alerts" ("detected_at") WHERE escalated_at IS NULL`);
+    await q.query(
+      `CREATE INDEX "idx_deadline_alerts_unaudited" ON "deadline_alerts" ("incident_id", "tenant_id", "state") WHERE audited_at IS NULL`,
+    );
+    await q.query(
+      `CREATE INDEX "idx_deadline_alerts_unescalated" ON "deadline_alerts" ("detected_at") WHERE escalated_at IS NULL`,
+    );
     // Compliance reports and the watch look up one tenant's deliveries of one incident.
-    await q.query(`CREATE INDEX "idx_deliveries_incident_tenant" ON "deliveries" ("incident_id", "tenant_id")`);
+    await q.query(
+      `CREATE INDEX "idx_deliveries_incident_tenant" ON "deliveries" ("incident_id", "tenant_id")`,
+    );
     // Failures are rare: the watch finds the unreachable tenants of finished incidents through this.
-    await q.query(`CREATE INDEX "idx_deliveries_failed" ON "deliveries" ("incident_id", "tenant_id") WHERE status = 'failed'`);
+    await q.query(
+      `CREATE INDEX "idx_deliveries_failed" ON "deliveries" ("incident_id", "tenant_id") WHERE status = 'failed'`,
+    );
     // Retention asks for an incident's last audited activity: an index-only max().
-    await q.query(`CREATE INDEX "idx_audit_events_incident_occurred_at" ON "audit_events" ("incident_id", "occurred_at")`);
+    await q.query(
+      `CREATE INDEX "idx_audit_events_incident_occurred_at" ON "audit_events" ("incident_id", "occurred_at")`,
+    );
     await q.query(`DROP INDEX "idx_audit_events_incident"`);
   }
 

@@ -3,4 +3,8 @@ import { NoticesAndDeliveries1764300100000 } from './1764300100000-NoticesAndDel
 import { ComplianceAndRetention1764300600000 } from './1764300600000-ComplianceAndRetention.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
-export const MIGRATIONS = [Foundation1764300000000, NoticesAndDeliveries1764300100000, ComplianceAndRetention1764300600000];
+export const MIGRATIONS = [
+  Foundation1764300000000,
+  NoticesAndDeliveries1764300100000,
+  ComplianceAndRetention1764300600000,
+];

@@ -38,7 +38,11 @@ async function postgresUp(): Promise<boolean> {
 }
 
 async function redisUp(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     await redis.ping();
@@ -56,7 +60,9 @@ async function ensureServices(): Promise<void> {
     if (which('pg_ctlcluster') && existsSync('/etc/postgresql')) {
       say(dim('PostgreSQL is installed but stopped: starting it'));
       const version = readdirSync('/etc/postgresql')[0];
-      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'inherit' });
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], {
+        stdio: 'inherit',
+      });
       for (let i = 0; i < 30 && !(await postgresUp()); i++) await sleep(500);
     }
     if (!(await postgresUp())) {
@@ -69,11 +75,28 @@ async function ensureServices(): Promise<void> {
   if (!(await redisUp())) {
     if (which('redis-server')) {
       say(dim('Redis is installed but stopped: starting it'));
-      execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no'], { stdio: 'inherit' });
+      execFileSync(
+        'redis-server',
+        [
+          '--daemonize',
+          'yes',
+          '--bind',
+          '127.0.0.1',
+          '--port',
+          '6379',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ],
+        { stdio: 'inherit' },
+      );
       for (let i = 0; i < 30 && !(await redisUp()); i++) await sleep(300);
     }
     if (!(await redisUp())) {
-      throw new Error(`Redis is not reachable at ${REDIS_URL}. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL.`);
+      throw new Error(
+        `Redis is not reachable at ${REDIS_URL}. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL.`,
+      );
     }
   }
 }
@@ -90,18 +113,107 @@ async function freshDatabase(): Promise<string> {
 }
 
 const DEMO_TENANTS = [
-  { id: 'bergbau-gmbh', name: 'Bergbau GmbH', countries: ['DE'], locale: 'de-DE', timeZone: 'Europe/Berlin', industries: ['critical-infrastructure'], flags: { essentialEntity: true } },
-  { id: 'banque-lumiere', name: 'Banque Lumière', countries: ['FR'], locale: 'fr-FR', timeZone: 'Europe/Paris', industries: ['finance'] },
-  { id: 'sunset-health', name: 'Sunset Health', countries: ['US-CA'], locale: 'en-US', timeZone: 'America/Los_Angeles', industries: ['healthcare'], contractualNoticeHours: 48 },
-  { id: 'hudson-capital', name: 'Hudson Capital', countries: ['US-NY'], locale: 'en-US', timeZone: 'America/New_York', industries: ['finance'], flags: { publicCompany: true } },
-  { id: 'loja-aurora', name: 'Loja Aurora', countries: ['BR'], locale: 'pt-BR', timeZone: 'America/Sao_Paulo', industries: ['retail'] },
-  { id: 'sakura-shoji', name: 'Sakura Shoji', countries: ['JP'], locale: 'ja-JP', timeZone: 'Asia/Tokyo', industries: ['technology'] },
-  { id: 'thames-learning', name: 'Thames Learning', countries: ['GB'], locale: 'en-GB', timeZone: 'Europe/London', industries: ['education'] },
-  { id: 'merlion-logistics', name: 'Merlion Logistics', countries: ['SG'], locale: 'en-SG', timeZone: 'Asia/Singapore', industries: ['other'] },
-  { id: 'harbour-bank', name: 'Harbour Bank', countries: ['AU'], locale: 'en-AU', timeZone: 'Australia/Sydney', industries: ['finance'] },
-  { id: 'madrid-retail', name: 'Madrid Retail S.A.', countries: ['ES'], locale: 'es-ES', timeZone: 'Europe/Madrid', industries: ['retail'] },
-  { id: 'maple-gov', name: 'Maple Agency', countries: ['CA', 'US'], locale: 'en-CA', timeZone: 'America/Toronto', industries: ['government'], flags: { federalAgency: true } },
-  { id: 'files-only-co', name: 'Files Only Co', countries: ['DE'], locale: 'de-DE', timeZone: 'Europe/Berlin', industries: ['technology'], services: ['files'] },
+  {
+    id: 'bergbau-gmbh',
+    name: 'Bergbau GmbH',
+    countries: ['DE'],
+    locale: 'de-DE',
+    timeZone: 'Europe/Berlin',
+    industries: ['critical-infrastructure'],
+    flags: { essentialEntity: true },
+  },
+  {
+    id: 'banque-lumiere',
+    name: 'Banque Lumière',
+    countries: ['FR'],
+    locale: 'fr-FR',
+    timeZone: 'Europe/Paris',
+    industries: ['finance'],
+  },
+  {
+    id: 'sunset-health',
+    name: 'Sunset Health',
+    countries: ['US-CA'],
+    locale: 'en-US',
+    timeZone: 'America/Los_Angeles',
+    industries: ['healthcare'],
+    contractualNoticeHours: 48,
+  },
+  {
+    id: 'hudson-capital',
+    name: 'Hudson Capital',
+    countries: ['US-NY'],
+    locale: 'en-US',
+    timeZone: 'America/New_York',
+    industries: ['finance'],
+    flags: { publicCompany: true },
+  },
+  {
+    id: 'loja-aurora',
+    name: 'Loja Aurora',
+    countries: ['BR'],
+    locale: 'pt-BR',
+    timeZone: 'America/Sao_Paulo',
+    industries: ['retail'],
+  },
+  {
+    id: 'sakura-shoji',
+    name: 'Sakura Shoji',
+    countries: ['JP'],
+    locale: 'ja-JP',
+    timeZone: 'Asia/Tokyo',
+    industries: ['technology'],
+  },
+  {
+    id: 'thames-learning',
+    name: 'Thames Learning',
+    countries: ['GB'],
+    locale: 'en-GB',
+    timeZone: 'Europe/London',
+    industries: ['education'],
+  },
+  {
+    id: 'merlion-logistics',
+    name: 'Merlion Logistics',
+    countries: ['SG'],
+    locale: 'en-SG',
+    timeZone: 'Asia/Singapore',
+    industries: ['other'],
+  },
+  {
+    id: 'harbour-bank',
+    name: 'Harbour Bank',
+    countries: ['AU'],
+    locale: 'en-AU',
+    timeZone: 'Australia/Sydney',
+    industries: ['finance'],
+  },
+  {
+    id: 'madrid-retail',
+    name: 'Madrid Retail S.A.',
+    countries: ['ES'],
+    locale: 'es-ES',
+    timeZone: 'Europe/Madrid',
+    industries: ['retail'],
+  },
+  {
+    id: 'maple-gov',
+    name: 'Maple Agency',
+    countries: ['CA', 'US'],
+    locale: 'en-CA',
+    timeZone: 'America/Toronto',
+    industries: ['government'],
+    flags: { federalAgency: true },
+  },
+  {
+    id: 'files-only-co',
+    name: 'Files Only Co',
+    countries: ['DE'],
+    locale: 'de-DE',
+    timeZone: 'Europe/Berlin',
+    industries: ['technology'],
+    services: ['files'],
+  },
 ].map((t) => ({
   services: ['mail'],
   dataRegions: ['eu-west'],
@@ -139,18 +251,31 @@ async function main(): Promise<void> {
   const app = await createHttpApp(config, createLogger(config));
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
-  say(dim(`Herald is running at ${base} (OpenAPI at ${base}/docs), database herald_demo, mail to ${OUTBOX}`));
+  say(
+    dim(
+      `Herald is running at ${base} (OpenAPI at ${base}/docs), database herald_demo, mail to ${OUTBOX}`,
+    ),
+  );
 
-  const call = async <T>(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+  const call = async <T>(
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      headers: {
+        Authorization: `Bearer ${key}`,
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
-  const keyFor = async (name: string, roles: string[]) => (await call<{ key: string }>(adminKey, 'POST', '/v1/api-keys', { name, roles })).body.key;
+  const keyFor = async (name: string, roles: string[]) =>
+    (await call<{ key: string }>(adminKey, 'POST', '/v1/api-keys', { name, roles })).body.key;
   const until = async <T>(fn: () => Promise<T | undefined>, what: string): Promise<T> => {
     for (let i = 0; i < 600; i++) {
       const v = await fn();
@@ -166,8 +291,12 @@ async function main(): Promise<void> {
     const alice = await keyFor('alice (comms)', ['comms']);
     const bob = await keyFor('bob (comms lead)', ['comms']);
     const auditor = await keyFor('carol (auditor)', ['auditor']);
-    const bulk = await call<{ created: number }>(adminKey, 'POST', '/v1/tenants/bulk', { tenants: DEMO_TENANTS });
-    say(`${bulk.body.created} tenants created: ${DEMO_TENANTS.map((t) => `${t.id} (${t.countries.join('/')}, ${t.locale})`).join(', ')}`);
+    const bulk = await call<{ created: number }>(adminKey, 'POST', '/v1/tenants/bulk', {
+      tenants: DEMO_TENANTS,
+    });
+    say(
+      `${bulk.body.created} tenants created: ${DEMO_TENANTS.map((t) => `${t.id} (${t.countries.join('/')}, ${t.locale})`).join(', ')}`,
+    );
 
     heading('2. The security team confirms an incident: "notify affected tenants"');
     const awareAt = new Date(Date.now() - 2 * 3600_000).toISOString();
@@ -177,78 +306,169 @@ async function main(): Promise<void> {
       severity: 'high',
       phase: 'eradication',
       awareAt,
-      description: 'A stolen support credential was used to read mailbox metadata (sender, recipient, subject) on part of the mail service.',
-      dataImpact: { categories: ['personal', 'phi'], description: 'Sender and recipient addresses and subject lines of some messages.', dataSubjectsEstimate: 12000 },
-      actionsTaken: ['Revoked the credential and all support sessions', 'Rotated support access tokens', 'Added hardware-key sign-in for support staff'],
-      suggestedActions: ['Review mailbox audit logs for unusual access', 'Warn users to expect phishing that quotes real subjects'],
+      description:
+        'A stolen support credential was used to read mailbox metadata (sender, recipient, subject) on part of the mail service.',
+      dataImpact: {
+        categories: ['personal', 'phi'],
+        description: 'Sender and recipient addresses and subject lines of some messages.',
+        dataSubjectsEstimate: 12000,
+      },
+      actionsTaken: [
+        'Revoked the credential and all support sessions',
+        'Rotated support access tokens',
+        'Added hardware-key sign-in for support staff',
+      ],
+      suggestedActions: [
+        'Review mailbox audit logs for unusual access',
+        'Warn users to expect phishing that quotes real subjects',
+      ],
       scope: { services: ['mail'] },
     };
-    const posted = await call<{ id: string; status: string }>(reporter, 'POST', '/v1/incidents', incidentBody);
+    const posted = await call<{ id: string; status: string }>(
+      reporter,
+      'POST',
+      '/v1/incidents',
+      incidentBody,
+    );
     say(`POST /v1/incidents → ${posted.status} ${JSON.stringify(posted.body)}`);
     const again = await call<{ id: string }>(reporter, 'POST', '/v1/incidents', incidentBody);
-    say(`The same post again → ${again.status} (same id: ${again.body.id === posted.body.id}); nobody is notified twice`);
+    say(
+      `The same post again → ${again.status} (same id: ${again.body.id === posted.body.id}); nobody is notified twice`,
+    );
     const incidentId = posted.body.id;
 
     heading('3. Affected tenants and their deadlines');
     const incident = await until(async () => {
-      const r = await call<{ status: string; affectedTenantCount: number; earliestNoticeDueAt: string }>(auditor, 'GET', `/v1/incidents/${incidentId}`);
+      const r = await call<{
+        status: string;
+        affectedTenantCount: number;
+        earliestNoticeDueAt: string;
+      }>(auditor, 'GET', `/v1/incidents/${incidentId}`);
       return r.body.status === 'resolving' ? undefined : r.body;
     }, 'resolution');
-    say(`${incident.affectedTenantCount} tenants affected (files-only-co uses another service); the earliest notice is due ${incident.earliestNoticeDueAt}`);
-    const tenants = await call<{ items: Array<{ tenantId: string; noticeDueAt: string; obligations: Array<{ regulationId: string; notifier: string; dueAt: string | null }> }> }>(
-      auditor,
-      'GET',
-      `/v1/incidents/${incidentId}/tenants?limit=100`,
+    say(
+      `${incident.affectedTenantCount} tenants affected (files-only-co uses another service); the earliest notice is due ${incident.earliestNoticeDueAt}`,
     );
+    const tenants = await call<{
+      items: Array<{
+        tenantId: string;
+        noticeDueAt: string;
+        obligations: Array<{ regulationId: string; notifier: string; dueAt: string | null }>;
+      }>;
+    }>(auditor, 'GET', `/v1/incidents/${incidentId}/tenants?limit=100`);
     for (const t of tenants.body.items) {
-      const provider = t.obligations.filter((o) => o.notifier === 'provider').map((o) => o.regulationId);
-      const own = t.obligations.filter((o) => o.notifier === 'tenant').map((o) => `${o.regulationId}${o.dueAt ? ` by ${o.dueAt.slice(0, 16)}Z` : ''}`);
-      say(`  ${t.tenantId.padEnd(18)} notify by ${t.noticeDueAt.slice(0, 16)}Z  [we owe: ${provider.join(', ')}]${own.length ? `  [they may owe: ${own.join('; ')}]` : ''}`);
+      const provider = t.obligations
+        .filter((o) => o.notifier === 'provider')
+        .map((o) => o.regulationId);
+      const own = t.obligations
+        .filter((o) => o.notifier === 'tenant')
+        .map((o) => `${o.regulationId}${o.dueAt ? ` by ${o.dueAt.slice(0, 16)}Z` : ''}`);
+      say(
+        `  ${t.tenantId.padEnd(18)} notify by ${t.noticeDueAt.slice(0, 16)}Z  [we owe: ${provider.join(', ')}]${own.length ? `  [they may owe: ${own.join('; ')}]` : ''}`,
+      );
     }
 
     heading('4. The draft, an edit, and four-eyes approval');
     const notices = await until(async () => {
-      const r = await call<{ items: Array<{ id: string; status: string; createdBy: string; revision: number }> }>(alice, 'GET', `/v1/incidents/${incidentId}/notices`);
+      const r = await call<{
+        items: Array<{ id: string; status: string; createdBy: string; revision: number }>;
+      }>(alice, 'GET', `/v1/incidents/${incidentId}/notices`);
       return r.body.items[0];
     }, 'the initial draft');
-    say(`Initial notice ${notices.id} drafted automatically (revision ${notices.revision}, author ${notices.createdBy})`);
-    const edited = await call<{ revision: number; editedBy: string }>(alice, 'PATCH', `/v1/notices/${notices.id}`, {
-      suggestedActions: [...incidentBody.suggestedActions, 'Rotate any credentials that were sent by email'],
-      translations: { ja: { title: 'メールのメタデータへの不正アクセス' } },
-    });
+    say(
+      `Initial notice ${notices.id} drafted automatically (revision ${notices.revision}, author ${notices.createdBy})`,
+    );
+    const edited = await call<{ revision: number; editedBy: string }>(
+      alice,
+      'PATCH',
+      `/v1/notices/${notices.id}`,
+      {
+        suggestedActions: [
+          ...incidentBody.suggestedActions,
+          'Rotate any credentials that were sent by email',
+        ],
+        translations: { ja: { title: 'メールのメタデータへの不正アクセス' } },
+      },
+    );
     say(`alice edits it → revision ${edited.body.revision} (last editor: ${edited.body.editedBy})`);
-    const preview = await call<{ subject: string; locale: string }>(alice, 'GET', `/v1/notices/${notices.id}/preview?tenantId=sakura-shoji&channel=email`);
+    const preview = await call<{ subject: string; locale: string }>(
+      alice,
+      'GET',
+      `/v1/notices/${notices.id}/preview?tenantId=sakura-shoji&channel=email`,
+    );
     say(`Preview for sakura-shoji (${preview.body.locale}): "${preview.body.subject}"`);
-    const selfApprove = await call<{ detail: string }>(alice, 'POST', `/v1/notices/${notices.id}/approve`);
+    const selfApprove = await call<{ detail: string }>(
+      alice,
+      'POST',
+      `/v1/notices/${notices.id}/approve`,
+    );
     say(`alice approves her own edit → ${selfApprove.status}: ${selfApprove.body.detail}`);
-    const approved = await call<{ status: string; approvedBy: string; approvedSha256: string }>(bob, 'POST', `/v1/notices/${notices.id}/approve`);
-    say(`bob approves → ${approved.status} ${approved.body.status} by ${approved.body.approvedBy}, content sha256 ${approved.body.approvedSha256.slice(0, 16)}…`);
+    const approved = await call<{ status: string; approvedBy: string; approvedSha256: string }>(
+      bob,
+      'POST',
+      `/v1/notices/${notices.id}/approve`,
+    );
+    say(
+      `bob approves → ${approved.status} ${approved.body.status} by ${approved.body.approvedBy}, content sha256 ${approved.body.approvedSha256.slice(0, 16)}…`,
+    );
 
     heading('5. Delivery: email to tenant administrators, and each tenant’s dashboard feed');
     const delivered = await until(async () => {
-      const r = await call<{ status: string; deliveries: Record<string, number> }>(auditor, 'GET', `/v1/incidents/${incidentId}`);
+      const r = await call<{ status: string; deliveries: Record<string, number> }>(
+        auditor,
+        'GET',
+        `/v1/incidents/${incidentId}`,
+      );
       return r.body.status === 'delivered' ? r.body : undefined;
     }, 'delivery');
-    say(`Incident ${delivered.status}: ${JSON.stringify(delivered.deliveries)} (billing contacts get no notice)`);
-    const files = readdirSync(OUTBOX, { recursive: true }).filter((f) => String(f).endsWith('.eml'));
+    say(
+      `Incident ${delivered.status}: ${JSON.stringify(delivered.deliveries)} (billing contacts get no notice)`,
+    );
+    const files = readdirSync(OUTBOX, { recursive: true }).filter((f) =>
+      String(f).endsWith('.eml'),
+    );
     say(`${files.length} emails written as .eml files under ${OUTBOX}`);
-    const tenantKey = (await call<{ key: string }>(adminKey, 'POST', '/v1/api-keys', { name: 'sakura-shoji portal', roles: ['tenant'], tenantId: 'sakura-shoji' })).body.key;
-    const feed = await call<{ items: Array<{ title: string; date_published: string }> }>(tenantKey, 'GET', '/v1/tenants/sakura-shoji/feed');
-    say(`sakura-shoji's feed: ${feed.body.items.map((i) => `"${i.title}" (${i.date_published})`).join(', ')}`);
+    const tenantKey = (
+      await call<{ key: string }>(adminKey, 'POST', '/v1/api-keys', {
+        name: 'sakura-shoji portal',
+        roles: ['tenant'],
+        tenantId: 'sakura-shoji',
+      })
+    ).body.key;
+    const feed = await call<{ items: Array<{ title: string; date_published: string }> }>(
+      tenantKey,
+      'GET',
+      '/v1/tenants/sakura-shoji/feed',
+    );
+    say(
+      `sakura-shoji's feed: ${feed.body.items.map((i) => `"${i.title}" (${i.date_published})`).join(', ')}`,
+    );
     const peek = await call<unknown>(tenantKey, 'GET', '/v1/tenants/bergbau-gmbh/feed');
     say(`sakura-shoji's key reading bergbau-gmbh's feed → ${peek.status}`);
 
     heading('6. What the auditor sees');
-    const report = await call<Record<string, unknown>>(auditor, 'GET', `/v1/incidents/${incidentId}/compliance`);
+    const report = await call<Record<string, unknown>>(
+      auditor,
+      'GET',
+      `/v1/incidents/${incidentId}/compliance`,
+    );
     if (report.status === 200) {
       const summary = (report.body.summary ?? {}) as Record<string, unknown>;
       say(`Compliance report: ${JSON.stringify(summary)}`);
     } else {
       say(`Compliance report → ${report.status}`);
     }
-    const verify = await call<{ valid: boolean; events: number }>(auditor, 'GET', '/v1/audit/verify');
+    const verify = await call<{ valid: boolean; events: number }>(
+      auditor,
+      'GET',
+      '/v1/audit/verify',
+    );
     say(`Audit log hash chain: valid=${verify.body.valid} over ${verify.body.events} events`);
-    say(dim(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try the API yourself: npm run start:prod, then ${'http://localhost:3000/docs'}`));
+    say(
+      dim(
+        `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try the API yourself: npm run start:prod, then ${'http://localhost:3000/docs'}`,
+      ),
+    );
   } finally {
     await app.close();
   }

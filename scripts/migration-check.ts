@@ -25,20 +25,27 @@ async function main(): Promise<void> {
     const sql = await ds.driver.createSchemaBuilder().log();
     pending = sql.upQueries.map((q) => q.query);
     // Revert everything too: every down() must work.
-    for (let i = 0; i < ds.migrations.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < ds.migrations.length; i++)
+      await ds.undoLastMigration({ transaction: 'each' });
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await client.end();
   }
   if (pending.length > 0) {
-    process.stderr.write(`Entities and migrations have drifted apart; a migration would need:\n${pending.map((q) => `  ${q};`).join('\n')}\n`);
+    process.stderr.write(
+      `Entities and migrations have drifted apart; a migration would need:\n${pending.map((q) => `  ${q};`).join('\n')}\n`,
+    );
     process.exit(1);
   }
-  process.stdout.write(`migrations match the entities (${ds.migrations.length} migrations applied and reverted)\n`);
+  process.stdout.write(
+    `migrations match the entities (${ds.migrations.length} migrations applied and reverted)\n`,
+  );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`migration check failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `migration check failed: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -52,9 +52,15 @@ async function obliterateQueues(redisUrl: string, prefix: string): Promise<void>
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tenants: { type: 'string', default: '1000000' }, 'keep-db': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      tenants: { type: 'string', default: '1000000' },
+      'keep-db': { type: 'boolean', default: false },
+    },
+  });
   const tenants = Number(values.tenants);
-  if (!Number.isInteger(tenants) || tenants < 1) throw new Error(`--tenants must be a positive whole number, got ${values.tenants}`);
+  if (!Number.isInteger(tenants) || tenants < 1)
+    throw new Error(`--tenants must be a positive whole number, got ${values.tenants}`);
 
   const base = loadConfig();
   const name = `herald_bench_${randomBytes(4).toString('hex')}`;
@@ -127,7 +133,9 @@ async function main(): Promise<void> {
       const expected = countSeeded(tenants, inMailScope);
       // The earliest notice is the 24 contractual hours every third tenant has.
       const earliest = new Date(awareAt.getTime() + 24 * 3_600_000).toISOString();
-      const correct = current.affectedTenantCount === expected && current.earliestNoticeDueAt?.toISOString() === earliest;
+      const correct =
+        current.affectedTenantCount === expected &&
+        current.earliestNoticeDueAt?.toISOString() === earliest;
       const result = {
         tenants,
         affected: current.affectedTenantCount,
@@ -153,6 +161,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`resolve-bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `resolve-bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

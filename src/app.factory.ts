@@ -38,7 +38,10 @@ class BodyEncodingError extends Error {
 }
 
 /** The HTTP app, configured exactly as in production (tests use this too). */
-export async function createHttpApp(config: AppConfig, logger = createLogger(config)): Promise<NestExpressApplication> {
+export async function createHttpApp(
+  config: AppConfig,
+  logger = createLogger(config),
+): Promise<NestExpressApplication> {
   await migrateIfConfigured(config, logger);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger,
@@ -59,7 +62,12 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     helmet({
       // Swagger UI needs inline scripts and styles on /docs; everything else is JSON.
       contentSecurityPolicy: {
-        directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", "'unsafe-inline'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+        },
       },
       strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
     }),
@@ -73,9 +81,18 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   if (!config.runsApi) {
     // A worker process serves /health and /metrics only.
     app.use('/v1', (req: Request, res: Response) => {
-      res.status(404).type('application/problem+json').send(
-        JSON.stringify({ type: 'https://herald.dev/problems/not-found', title: 'Not found', status: 404, detail: 'This Herald process runs workers only (HERALD_ROLE=worker)', instance: req.originalUrl.split('?')[0] }),
-      );
+      res
+        .status(404)
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: 'https://herald.dev/problems/not-found',
+            title: 'Not found',
+            status: 404,
+            detail: 'This Herald process runs workers only (HERALD_ROLE=worker)',
+            instance: req.originalUrl.split('?')[0],
+          }),
+        );
     });
   }
   const metrics = app.get(MetricsService);
@@ -89,9 +106,21 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     next();
   });
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
-      next(Object.assign(new Error('Send the body as application/json'), { type: 'content-type.unsupported', status: 415, expose: true }));
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 ||
+      req.headers['transfer-encoding'] !== undefined;
+    if (
+      hasBody &&
+      ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+      !req.is(['application/json', 'application/*+json'])
+    ) {
+      next(
+        Object.assign(new Error('Send the body as application/json'), {
+          type: 'content-type.unsupported',
+          status: 415,
+          expose: true,
+        }),
+      );
       return;
     }
     next();
@@ -106,11 +135,14 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       },
     });
   const bulkJson = json(BULK_BODY_LIMIT);
-  app.use('/v1/tenants/bulk', (req: Request, res: Response, next: NextFunction) => (req.method === 'POST' ? bulkJson(req, res, next) : next()));
+  app.use('/v1/tenants/bulk', (req: Request, res: Response, next: NextFunction) =>
+    req.method === 'POST' ? bulkJson(req, res, next) : next(),
+  );
   const incidentJson = json(INCIDENT_BODY_LIMIT);
   app.use('/v1/incidents', (req: Request, res: Response, next: NextFunction) =>
     // POST /v1/incidents and PATCH /v1/incidents/{id}: the routes that carry a scope.
-    (req.method === 'POST' && (req.path === '/' || req.path === '')) || (req.method === 'PATCH' && /^\/[^/]+\/?$/.test(req.path))
+    (req.method === 'POST' && (req.path === '/' || req.path === '')) ||
+    (req.method === 'PATCH' && /^\/[^/]+\/?$/.test(req.path))
       ? incidentJson(req, res, next)
       : next(),
   );
@@ -120,7 +152,9 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     app,
     new DocumentBuilder()
       .setTitle('Herald')
-      .setDescription('Notify tenants of security incidents: affected tenants, regulatory deadlines, reviewed notices, delivery with proof.')
+      .setDescription(
+        'Notify tenants of security incidents: affected tenants, regulatory deadlines, reviewed notices, delivery with proof.',
+      )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key' })
       .build(),

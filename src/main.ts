@@ -34,6 +34,8 @@ try {
   throw err;
 }
 bootstrap(config).catch((err: unknown) => {
-  process.stderr.write(`herald: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `herald: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

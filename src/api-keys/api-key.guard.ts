@@ -1,7 +1,13 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { AuthenticatedRequest, hasRole, PUBLIC_KEY, Role, ROLES_KEY } from '../common/auth/principal.js';
+import {
+  AuthenticatedRequest,
+  hasRole,
+  PUBLIC_KEY,
+  Role,
+  ROLES_KEY,
+} from '../common/auth/principal.js';
 import { DomainError, forbidden } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../database/redis.service.js';
@@ -54,7 +60,10 @@ export class ApiKeyGuard implements CanActivate {
 
     const blocked = await this.authFailures.get(address).catch(() => null);
     if (blocked && blocked.remainingPoints <= 0) {
-      throw rateLimited(blocked, 'Too many failed authentications from this address; try again later');
+      throw rateLimited(
+        blocked,
+        'Too many failed authentications from this address; try again later',
+      );
     }
 
     const header = req.headers.authorization ?? '';
@@ -62,11 +71,14 @@ export class ApiKeyGuard implements CanActivate {
     const principal = match ? await this.keys.authenticate(match[1]) : null;
     if (!principal) {
       await this.authFailures.consume(address).catch((res: unknown) => {
-        if (res instanceof RateLimiterRes) this.logger.warn({ msg: 'authentication failures over limit', address });
+        if (res instanceof RateLimiterRes)
+          this.logger.warn({ msg: 'authentication failures over limit', address });
       });
       throw new DomainError(
         'unauthorized',
-        match ? 'The API key is unknown, revoked or expired' : 'Send an API key as "Authorization: Bearer <key>"',
+        match
+          ? 'The API key is unknown, revoked or expired'
+          : 'Send an API key as "Authorization: Bearer <key>"',
         undefined,
         { 'WWW-Authenticate': 'Bearer realm="herald"' },
       );
@@ -75,7 +87,8 @@ export class ApiKeyGuard implements CanActivate {
     try {
       await this.perKey.consume(principal.keyId);
     } catch (res) {
-      if (res instanceof RateLimiterRes) throw rateLimited(res, 'Too many requests for this API key; slow down');
+      if (res instanceof RateLimiterRes)
+        throw rateLimited(res, 'Too many requests for this API key; slow down');
       throw res;
     }
 
@@ -83,7 +96,9 @@ export class ApiKeyGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (!roles) throw forbidden('this route is not open to API keys');
     if (!hasRole(principal, ...roles)) {
-      throw forbidden(`this route needs one of the roles ${['admin', ...roles.filter((r) => r !== 'admin')].join(', ')}`);
+      throw forbidden(
+        `this route needs one of the roles ${['admin', ...roles.filter((r) => r !== 'admin')].join(', ')}`,
+      );
     }
     return true;
   }

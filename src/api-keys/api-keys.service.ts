@@ -64,7 +64,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
         existing.revokedAt = new Date();
         existing.revokedBy = 'system';
         await this.repository.save(manager, existing);
-        events.push({ actor: 'system', action: 'api-key.revoked', entityType: 'api-key' as const, entityId: existing.id, change: { reason: 'ADMIN_API_KEY changed' } });
+        events.push({
+          actor: 'system',
+          action: 'api-key.revoked',
+          entityType: 'api-key' as const,
+          entityId: existing.id,
+          change: { reason: 'ADMIN_API_KEY changed' },
+        });
       }
       const created = await this.repository.save(
         manager,
@@ -81,9 +87,18 @@ export class ApiKeysService implements OnApplicationBootstrap {
           lastUsedAt: null,
         }),
       );
-      events.push({ actor: 'system', action: 'api-key.created', entityType: 'api-key' as const, entityId: created.id, change: { name: created.name, roles: created.roles, source: 'ADMIN_API_KEY' } });
+      events.push({
+        actor: 'system',
+        action: 'api-key.created',
+        entityType: 'api-key' as const,
+        entityId: created.id,
+        change: { name: created.name, roles: created.roles, source: 'ADMIN_API_KEY' },
+      });
       await this.audit.append(manager, events);
-      this.logger.log({ msg: 'bootstrap admin key installed from ADMIN_API_KEY', keyId: created.id });
+      this.logger.log({
+        msg: 'bootstrap admin key installed from ADMIN_API_KEY',
+        keyId: created.id,
+      });
     });
   }
 
@@ -111,7 +126,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
           action: 'api-key.created',
           entityType: 'api-key',
           entityId: entity.id,
-          change: { name: entity.name, roles: entity.roles, tenantId: entity.tenantId, prefix, expiresAt: dto.expiresAt ?? null },
+          change: {
+            name: entity.name,
+            roles: entity.roles,
+            tenantId: entity.tenantId,
+            prefix,
+            expiresAt: dto.expiresAt ?? null,
+          },
         },
       ]);
       return entity;
@@ -131,7 +152,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
       key.revokedBy = actor;
       await this.repository.save(manager, key);
       await this.audit.append(manager, [
-        { actor, action: 'api-key.revoked', entityType: 'api-key', entityId: id, change: { name: key.name } },
+        {
+          actor,
+          action: 'api-key.revoked',
+          entityType: 'api-key',
+          entityId: id,
+          change: { name: key.name },
+        },
       ]);
     });
   }
@@ -144,6 +171,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const match = candidates.find((k) => sameHash(k.secretSha256, hash));
     if (!match || (match.expiresAt && match.expiresAt <= now)) return null;
     void this.repository.touch(match.id).catch(() => undefined);
-    return { keyId: match.id, name: match.name, roles: match.roles as Role[], tenantId: match.tenantId };
+    return {
+      keyId: match.id,
+      name: match.name,
+      roles: match.roles as Role[],
+      tenantId: match.tenantId,
+    };
   }
 }

@@ -5,7 +5,6 @@ import type { StoredEvent } from './domain/audit-chain.js';
 // One lock id for the whole chain: appends are serialized, reads are not.
 const AUDIT_CHAIN_LOCK = 7_245_001;
 
-
 export interface AuditQuery {
   entityType?: string;
   entityId?: string;
@@ -67,7 +66,10 @@ export class AuditRepository {
   }
 
   async hashAt(seq: bigint): Promise<string | null> {
-    const rows: Array<{ hash: string }> = await this.dataSource.query('SELECT hash FROM audit_events WHERE seq = $1', [seq.toString()]);
+    const rows: Array<{ hash: string }> = await this.dataSource.query(
+      'SELECT hash FROM audit_events WHERE seq = $1',
+      [seq.toString()],
+    );
     return rows[0]?.hash ?? null;
   }
 

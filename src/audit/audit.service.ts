@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuditQuery, AuditRepository } from './audit.repository.js';
-import { ChainBreak, GENESIS_HASH, hashEvent, StoredEvent, verifyChainPage } from './domain/audit-chain.js';
+import {
+  ChainBreak,
+  GENESIS_HASH,
+  hashEvent,
+  StoredEvent,
+  verifyChainPage,
+} from './domain/audit-chain.js';
 
 export interface AuditEventInput {
   actor: string;
@@ -66,7 +72,9 @@ export class AuditService {
    * A chain can only prove what lies before its head: an `anchor` recorded earlier (seq and hash)
    * also catches a removed tail or a wholesale rewrite.
    */
-  async verify(options: { anchor?: { seq: string; hash: string }; pageSize?: number } = {}): Promise<VerifyResult> {
+  async verify(
+    options: { anchor?: { seq: string; hash: string }; pageSize?: number } = {},
+  ): Promise<VerifyResult> {
     const pageSize = options.pageSize ?? 5000;
     let state = { prevHash: GENESIS_HASH, lastSeq: 0n };
     let count = 0;
@@ -88,16 +96,35 @@ export class AuditService {
       count += page.length;
       state = checked.state;
     }
-    result ??= { valid: true, events: count, firstBroken: null, headSeq: state.lastSeq.toString(), headHash: state.prevHash };
+    result ??= {
+      valid: true,
+      events: count,
+      firstBroken: null,
+      headSeq: state.lastSeq.toString(),
+      headHash: state.prevHash,
+    };
     if (!options.anchor) return result;
     const anchor = await this.checkAnchor(options.anchor);
     return { ...result, valid: result.valid && anchor.matches, anchor };
   }
 
-  private async checkAnchor(anchor: { seq: string; hash: string }): Promise<NonNullable<VerifyResult['anchor']>> {
+  private async checkAnchor(anchor: {
+    seq: string;
+    hash: string;
+  }): Promise<NonNullable<VerifyResult['anchor']>> {
     const stored = await this.repository.hashAt(BigInt(anchor.seq));
-    if (stored === null) return { ...anchor, matches: false, detail: `event ${anchor.seq} is no longer in the log: the chain was cut back or rewritten` };
-    if (stored !== anchor.hash) return { ...anchor, matches: false, detail: `event ${anchor.seq} now has another hash: the chain up to it was rewritten` };
+    if (stored === null)
+      return {
+        ...anchor,
+        matches: false,
+        detail: `event ${anchor.seq} is no longer in the log: the chain was cut back or rewritten`,
+      };
+    if (stored !== anchor.hash)
+      return {
+        ...anchor,
+        matches: false,
+        detail: `event ${anchor.seq} now has another hash: the chain up to it was rewritten`,
+      };
     return { ...anchor, matches: true, detail: `event ${anchor.seq} still has the recorded hash` };
   }
 }

@@ -24,7 +24,10 @@ export async function streamCsv<R>(
     const page = next.value;
     if (page.length === 0) continue;
     // A leading =, +, - or @ would be a formula in a spreadsheet: prefix it (CSV injection).
-    const chunk = stringify(page.map((r) => toRecord(r).map(neutralize)), CSV_OPTIONS);
+    const chunk = stringify(
+      page.map((r) => toRecord(r).map(neutralize)),
+      CSV_OPTIONS,
+    );
     if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
     if (res.destroyed) {
       await iterator.return?.();

@@ -62,6 +62,7 @@ export const forbidden = (detail: string): DomainError => new DomainError('forbi
 export const invalid = (errors: FieldError[], detail?: string): DomainError =>
   new DomainError(
     'validation',
-    detail ?? `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path || '(body)').join(', ')}`,
+    detail ??
+      `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path || '(body)').join(', ')}`,
     errors,
   );

@@ -6,7 +6,11 @@ import type { Role } from './auth/principal.js';
 /** Publishes a zod request schema in the OpenAPI document (the same schema validates). */
 export function ApiZodBody(schema: z.ZodType, description?: string) {
   // The document is OpenAPI 3.0 (swagger's default): emit 3.0 schema objects (nullable, no type "null" or propertyNames).
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'openapi-3.0',
+  }) as Record<string, unknown>;
   delete json.$schema;
   return ApiBody({ schema: json as never, description });
 }
@@ -16,6 +20,9 @@ export function ApiAuth(roles: Role[]) {
   return applyDecorators(
     ApiBearerAuth(),
     ApiResponse({ status: 401, description: 'Missing or unknown API key (problem+json)' }),
-    ApiResponse({ status: 403, description: `Needs one of the roles: ${['admin', ...roles].join(', ')}` }),
+    ApiResponse({
+      status: 403,
+      description: `Needs one of the roles: ${['admin', ...roles].join(', ')}`,
+    }),
   );
 }

@@ -19,7 +19,10 @@ export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, shape: T): z.output<T> | undefined {
+export function decodeCursor<T extends z.ZodType>(
+  cursor: string | undefined,
+  shape: T,
+): z.output<T> | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -27,7 +30,8 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sh
     // lone surrogate: those only fail later in Postgres (a 500).
     const values = parsed !== null && typeof parsed === 'object' ? Object.values(parsed) : [];
     const result = shape.safeParse(parsed);
-    if (result.success && values.every((v) => typeof v !== 'string' || isSafeLine(v))) return result.data;
+    if (result.success && values.every((v) => typeof v !== 'string' || isSafeLine(v)))
+      return result.data;
   } catch {
     // falls through to the 400
   }
@@ -40,8 +44,16 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.ou
 }
 
 /** Builds the page from limit+1 fetched rows. */
-export function toPage<R, T>(rows: R[], limit: number, view: (row: R) => T, key: (row: R) => Record<string, string | number>): Page<T> {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  view: (row: R) => T,
+  key: (row: R) => Record<string, string | number>,
+): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
-  return { items: items.map(view), nextCursor: more ? encodeCursor(key(items[items.length - 1])) : null };
+  return {
+    items: items.map(view),
+    nextCursor: more ? encodeCursor(key(items[items.length - 1])) : null,
+  };
 }

@@ -26,7 +26,12 @@ interface BodyParserError {
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return error !== null && typeof error === 'object' && typeof (error as BodyParserError).type === 'string' && (error as BodyParserError).expose === true;
+  return (
+    error !== null &&
+    typeof error === 'object' &&
+    typeof (error as BodyParserError).type === 'string' &&
+    (error as BodyParserError).expose === true
+  );
 }
 
 /** Maps every error to RFC 9457 problem+json; a 500 carries an errorId that is also logged. */
@@ -62,7 +67,11 @@ export class ProblemFilter implements ExceptionFilter {
       };
     }
     // Nest's Express adapter wraps body-parser's errors in an HttpException: answer from the cause.
-    const bodyError = (exception instanceof HttpException && isBodyParserError(exception.cause) ? exception.cause : exception) as BodyParserError;
+    const bodyError = (
+      exception instanceof HttpException && isBodyParserError(exception.cause)
+        ? exception.cause
+        : exception
+    ) as BodyParserError;
     if (isBodyParserError(bodyError)) {
       // body-parser's errors: too large, malformed JSON, bad charset or encoding.
       const status = bodyError.status ?? 400;
@@ -73,8 +82,19 @@ export class ProblemFilter implements ExceptionFilter {
             ? 'The request body is not valid JSON'
             : (bodyError.message ?? 'The request body could not be read');
       return {
-        type: PROBLEM_BASE + (status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : 'malformed-body'),
-        title: status === 413 ? 'Payload too large' : status === 415 ? 'Unsupported media type' : 'Malformed request body',
+        type:
+          PROBLEM_BASE +
+          (status === 413
+            ? 'payload-too-large'
+            : status === 415
+              ? 'unsupported-media-type'
+              : 'malformed-body'),
+        title:
+          status === 413
+            ? 'Payload too large'
+            : status === 415
+              ? 'Unsupported media type'
+              : 'Malformed request body',
         status,
         detail,
         instance,
@@ -95,7 +115,14 @@ export class ProblemFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     const err = exception instanceof Error ? exception : new Error(String(exception));
-    this.logger.error({ msg: 'unhandled error', errorId, method: req.method, path: instance, error: err.message, stack: err.stack });
+    this.logger.error({
+      msg: 'unhandled error',
+      errorId,
+      method: req.method,
+      path: instance,
+      error: err.message,
+      stack: err.stack,
+    });
     return {
       type: PROBLEM_BASE + 'internal',
       title: 'Internal server error',

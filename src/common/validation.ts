@@ -45,7 +45,10 @@ export const nonEmptyLine = (max: number = LIMITS.line) =>
   line(max).refine((v) => v.trim().length > 0, 'must not be empty');
 
 export const isoTimestamp = () =>
-  z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with a time zone (e.g. 2026-11-28T09:00:00Z)' });
+  z.iso.datetime({
+    offset: true,
+    message: 'must be an ISO-8601 timestamp with a time zone (e.g. 2026-11-28T09:00:00Z)',
+  });
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
@@ -61,7 +64,10 @@ function join(base: string, key: string): string {
 }
 
 /** Turns zod issues into one FieldError per bad field (unknown keys each get their own path). */
-export function toFieldErrors(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): FieldError[] {
+export function toFieldErrors(
+  error: z.ZodError,
+  prefix: ReadonlyArray<PropertyKey> = [],
+): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     const base = formatPath([...prefix, ...issue.path]);
@@ -81,7 +87,10 @@ export const MAX_FIELD_ERRORS = 100;
 export function invalidFields(errors: FieldError[]): DomainError {
   if (errors.length <= MAX_FIELD_ERRORS) return invalid(errors);
   const shown = errors.slice(0, MAX_FIELD_ERRORS);
-  return invalid(shown, `${errors.length} invalid fields; the first ${MAX_FIELD_ERRORS}: ${shown.map((e) => e.path || '(body)').join(', ')}`);
+  return invalid(
+    shown,
+    `${errors.length} invalid fields; the first ${MAX_FIELD_ERRORS}: ${shown.map((e) => e.path || '(body)').join(', ')}`,
+  );
 }
 
 /** Parses with a zod schema or throws a 400 naming every bad field (up to MAX_FIELD_ERRORS). */
@@ -99,15 +108,26 @@ export function parseOrThrow<T extends z.ZodType>(
  * Own `__proto__` keys, which JSON.parse creates: zod records drop them silently and an
  * object spread would turn them into a prototype. They are unknown fields, like any other.
  */
-function protoKeys(value: unknown, path: ReadonlyArray<PropertyKey>, out: FieldError[]): FieldError[] {
+function protoKeys(
+  value: unknown,
+  path: ReadonlyArray<PropertyKey>,
+  out: FieldError[],
+): FieldError[] {
   // No schema nests deeper than a few levels: deeper values fail validation anyway (and must not overflow the stack here).
-  if (out.length >= MAX_FIELD_ERRORS || path.length > 16 || value === null || typeof value !== 'object') return out;
+  if (
+    out.length >= MAX_FIELD_ERRORS ||
+    path.length > 16 ||
+    value === null ||
+    typeof value !== 'object'
+  )
+    return out;
   if (Array.isArray(value)) {
     value.forEach((item, i) => protoKeys(item, [...path, i], out));
     return out;
   }
   for (const key of Object.keys(value)) {
-    if (key === '__proto__') out.push({ path: formatPath([...path, key]), message: 'unknown field' });
+    if (key === '__proto__')
+      out.push({ path: formatPath([...path, key]), message: 'unknown field' });
     else protoKeys((value as Record<string, unknown>)[key], [...path, key], out);
   }
   return out;

@@ -26,7 +26,9 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
 const envSchema = z.object({
-  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/herald'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default(
+    'postgres://postgres@127.0.0.1:5432/herald',
+  ),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
@@ -34,7 +36,9 @@ const envSchema = z.object({
     .default('herald'),
   SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
   MAIL_FROM: z.string().default('Herald <security-notices@localhost>'),
-  ADMIN_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  ADMIN_API_KEY: optionalString.pipe(
+    z.string().min(24, 'must be at least 24 characters').optional(),
+  ),
   PORT: intFrom(3000, 0, 65535),
   HOST: z.string().default('0.0.0.0'),
   HERALD_ROLE: z.enum(HERALD_ROLES).default('all'),
@@ -57,7 +61,9 @@ const envSchema = z.object({
   ESCALATION_EMAIL: optionalString.pipe(z.email().optional()),
   DEADLINE_WATCH_INTERVAL_MS: intFrom(60_000, 100, 86_400_000),
   DEADLINE_WARN_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
-  RETENTION_DAYS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).optional()),
+  RETENTION_DAYS: optionalString.pipe(
+    z.coerce.number<string | undefined>().int().min(1).optional(),
+  ),
   RATE_LIMIT_PER_MINUTE: intFrom(600, 1, 1_000_000),
   AUTH_FAILURES_PER_MINUTE: intFrom(20, 1, 100_000),
   PROVIDER_NAME: z.string().default('Herald demo cloud'),

@@ -7,7 +7,9 @@ const MIGRATION_LOCK = 7_245_000;
 /** Applies pending migrations under a session advisory lock; returns the names applied. */
 export async function runMigrations(databaseUrl: string): Promise<string[]> {
   // Two connections: one holds the lock, the other runs the migrations.
-  const ds = new DataSource(dataSourceOptions(databaseUrl, { extra: { max: 2 }, logging: ['error'] }));
+  const ds = new DataSource(
+    dataSourceOptions(databaseUrl, { extra: { max: 2 }, logging: ['error'] }),
+  );
   await ds.initialize();
   const runner = ds.createQueryRunner();
   try {

@@ -16,7 +16,11 @@ export class QueryLogger implements TypeOrmLogger {
   }
 
   logQueryError(error: string | Error, query: string): void {
-    this.logger.error({ msg: 'query failed', error: typeof error === 'string' ? error : error.message, query: oneLine(query) });
+    this.logger.error({
+      msg: 'query failed',
+      error: typeof error === 'string' ? error : error.message,
+      query: oneLine(query),
+    });
   }
 
   logQuerySlow(time: number, query: string): void {

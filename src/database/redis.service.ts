@@ -14,7 +14,9 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
     });
-    this.client.on('error', (err: Error) => this.logger.warn({ msg: 'redis connection error', error: err.message }));
+    this.client.on('error', (err: Error) =>
+      this.logger.warn({ msg: 'redis connection error', error: err.message }),
+    );
   }
 
   async ping(): Promise<boolean> {

@@ -30,7 +30,11 @@ export class UnitOfWork {
       } catch (err) {
         const code = sqlState(err);
         if (attempt >= MAX_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw err;
-        this.logger.warn({ msg: 'transaction aborted by Postgres; running it again', code, attempt });
+        this.logger.warn({
+          msg: 'transaction aborted by Postgres; running it again',
+          code,
+          attempt,
+        });
         await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * attempt));
       }
     }

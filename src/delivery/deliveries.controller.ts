@@ -66,8 +66,22 @@ export function toDeliveryView(d: DeliveryRow): DeliveryView {
 }
 
 const CSV_COLUMNS: Array<keyof DeliveryView> = [
-  'id', 'noticeId', 'incidentId', 'tenantId', 'channel', 'recipient', 'status', 'attempts', 'queuedAt', 'sentAt',
-  'failedAt', 'messageId', 'contentSha256', 'noticeDueAt', 'metDeadline', 'lastError',
+  'id',
+  'noticeId',
+  'incidentId',
+  'tenantId',
+  'channel',
+  'recipient',
+  'status',
+  'attempts',
+  'queuedAt',
+  'sentAt',
+  'failedAt',
+  'messageId',
+  'contentSha256',
+  'noticeDueAt',
+  'metDeadline',
+  'lastError',
 ];
 
 const cursorShape = z.object({ q: isoTimestamp(), i: z.uuid() });
@@ -81,9 +95,17 @@ export class DeliveriesController {
   @Roles('auditor')
   @ApiAuth(['auditor'])
   @ApiProduces('application/json', 'text/csv')
-  @ApiHeader({ name: 'Accept', required: false, description: 'text/csv streams every matching row as CSV' })
+  @ApiHeader({
+    name: 'Accept',
+    required: false,
+    description: 'text/csv streams every matching row as CSV',
+  })
   @ApiOperation({ summary: 'Delivery records, filtered; as CSV with Accept: text/csv' })
-  async list(@Query() raw: unknown, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response): Promise<Page<DeliveryView> | undefined> {
+  async list(
+    @Query() raw: unknown,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Page<DeliveryView> | undefined> {
     const q = parseQuery(query, raw);
     const filter: DeliveryFilter = {
       incidentId: q.incidentId,
@@ -113,10 +135,17 @@ export class DeliveriesController {
       return undefined;
     }
     const after = decodeCursor(q.cursor, cursorShape);
-    const rows = await this.repository.find(filter, q.limit + 1, after ? { queuedAt: after.q, id: after.i } : undefined);
+    const rows = await this.repository.find(
+      filter,
+      q.limit + 1,
+      after ? { queuedAt: after.q, id: after.i } : undefined,
+    );
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];
-    return { items: page.map(toDeliveryView), nextCursor: more && last ? encodeCursor({ q: last.queuedAtKey, i: last.id }) : null };
+    return {
+      items: page.map(toDeliveryView),
+      nextCursor: more && last ? encodeCursor({ q: last.queuedAtKey, i: last.id }) : null,
+    };
   }
 }

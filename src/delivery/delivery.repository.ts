@@ -101,7 +101,11 @@ export class DeliveryRepository {
     return this.dataSource.manager;
   }
 
-  async startFanout(noticeId: string, incidentId: string, scopeGeneration: number): Promise<NoticeFanoutEntity> {
+  async startFanout(
+    noticeId: string,
+    incidentId: string,
+    scopeGeneration: number,
+  ): Promise<NoticeFanoutEntity> {
     // A new scope generation starts over from the first tenant (existing deliveries are kept).
     await this.dataSource.query(
       `INSERT INTO notice_fanouts (notice_id, incident_id, scope_generation) VALUES ($1, $2, $3)
@@ -112,7 +116,12 @@ export class DeliveryRepository {
     return this.dataSource.manager.findOneByOrFail(NoticeFanoutEntity, { noticeId });
   }
 
-  async saveFanoutProgress(noticeId: string, cursor: string, added: number, completed: boolean): Promise<void> {
+  async saveFanoutProgress(
+    noticeId: string,
+    cursor: string,
+    added: number,
+    completed: boolean,
+  ): Promise<void> {
     await this.dataSource.query(
       `UPDATE notice_fanouts SET cursor = $2, pages = pages + 1, deliveries = deliveries + $3, progressed_at = now(), completed_at = CASE WHEN $4 THEN now() ELSE NULL END WHERE notice_id = $1`,
       [noticeId, cursor, added, completed],
@@ -120,11 +129,20 @@ export class DeliveryRepository {
   }
 
   async touchFanout(noticeId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE notice_fanouts SET progressed_at = now() WHERE notice_id = $1`, [noticeId]);
+    await this.dataSource.query(
+      `UPDATE notice_fanouts SET progressed_at = now() WHERE notice_id = $1`,
+      [noticeId],
+    );
   }
 
-  async fanoutCompleted(noticeId: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const rows: Array<{ done: boolean }> = await manager.query(`SELECT completed_at IS NOT NULL AS done FROM notice_fanouts WHERE notice_id = $1`, [noticeId]);
+  async fanoutCompleted(
+    noticeId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const rows: Array<{ done: boolean }> = await manager.query(
+      `SELECT completed_at IS NOT NULL AS done FROM notice_fanouts WHERE notice_id = $1`,
+      [noticeId],
+    );
     return rows[0]?.done ?? false;
   }
 
@@ -142,7 +160,13 @@ export class DeliveryRepository {
    * the tenant's notice contacts (primary, security, privacy), one dashboard post per tenant.
    * Existing records are kept (the unique constraint makes this safe to repeat).
    */
-  async insertDeliveriesForPage(manager: EntityManager, noticeId: string, incidentId: string, firstTenant: string, lastTenant: string): Promise<number> {
+  async insertDeliveriesForPage(
+    manager: EntityManager,
+    noticeId: string,
+    incidentId: string,
+    firstTenant: string,
+    lastTenant: string,
+  ): Promise<number> {
     const rows: unknown[] = await manager.query(
       `INSERT INTO deliveries (notice_id, incident_id, tenant_id, channel, recipient, status, attempts, queued_at, notice_due_at, locale)
        SELECT $1, $2, it.tenant_id, r.channel, r.recipient, 'queued', 0, now(), it.notice_due_at, r.locale
@@ -166,7 +190,11 @@ export class DeliveryRepository {
   }
 
   /** Queued, unclaimed deliveries of a page (what a fan-out must enqueue). */
-  async pendingInRange(noticeId: string, firstTenant: string, lastTenant: string): Promise<string[]> {
+  async pendingInRange(
+    noticeId: string,
+    firstTenant: string,
+    lastTenant: string,
+  ): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
       `SELECT id FROM deliveries WHERE notice_id = $1 AND tenant_id >= $2 AND tenant_id <= $3 AND status = 'queued'
          AND (lease_expires_at IS NULL OR lease_expires_at < now())
@@ -191,7 +219,9 @@ export class DeliveryRepository {
   }
 
   /** Of `ids`, those still queued (claimed elsewhere, or waiting for a retry). */
-  async stillQueued(ids: string[]): Promise<Array<{ id: string; leaseExpiresAt: Date | null; nextAttemptAt: Date | null }>> {
+  async stillQueued(
+    ids: string[],
+  ): Promise<Array<{ id: string; leaseExpiresAt: Date | null; nextAttemptAt: Date | null }>> {
     return this.dataSource.query(
       `SELECT id, lease_expires_at AS "leaseExpiresAt", next_attempt_at AS "nextAttemptAt" FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'queued'`,
       [ids],
@@ -214,7 +244,12 @@ export class DeliveryRepository {
          met_deadline = o.sent_at <= d.notice_due_at, lease_expires_at = NULL, next_attempt_at = NULL, last_error = NULL
        FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[]) AS o(id, sent_at, message_id, sha)
        WHERE d.id = o.id AND d.status = 'queued'`,
-      [outcomes.map((o) => o.id), outcomes.map((o) => o.sentAt), outcomes.map((o) => o.messageId), outcomes.map((o) => o.contentSha256)],
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.sentAt),
+        outcomes.map((o) => o.messageId),
+        outcomes.map((o) => o.contentSha256),
+      ],
     );
   }
 
@@ -224,7 +259,11 @@ export class DeliveryRepository {
       `UPDATE deliveries d SET last_error = o.error, next_attempt_at = o.next_at, lease_expires_at = NULL
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS o(id, error, next_at)
        WHERE d.id = o.id AND d.status = 'queued'`,
-      [outcomes.map((o) => o.id), outcomes.map((o) => o.error), outcomes.map((o) => o.nextAttemptAt)],
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.error),
+        outcomes.map((o) => o.nextAttemptAt),
+      ],
     );
   }
 
@@ -260,7 +299,10 @@ export class DeliveryRepository {
   }
 
   async hasPending(manager: EntityManager, noticeId: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(`SELECT 1 FROM deliveries WHERE notice_id = $1 AND status = 'queued' LIMIT 1`, [noticeId]);
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM deliveries WHERE notice_id = $1 AND status = 'queued' LIMIT 1`,
+      [noticeId],
+    );
     return rows.length > 0;
   }
 
@@ -269,7 +311,10 @@ export class DeliveryRepository {
    * queued, unclaimed, and due for a retry long ago. Deliveries waiting their first turn in a
    * long queue have no next_attempt_at and are not orphans.
    */
-  async orphanedRetries(graceMs: number, limit: number): Promise<Array<{ id: string; attempts: number }>> {
+  async orphanedRetries(
+    graceMs: number,
+    limit: number,
+  ): Promise<Array<{ id: string; attempts: number }>> {
     return this.dataSource.query(
       `SELECT id, attempts FROM deliveries
        WHERE status = 'queued' AND next_attempt_at < now() - ($1::integer * interval '1 millisecond')
@@ -290,7 +335,11 @@ export class DeliveryRepository {
     );
   }
 
-  async find(filter: DeliveryFilter, limit: number, after?: { queuedAt: string; id: string }): Promise<DeliveryRow[]> {
+  async find(
+    filter: DeliveryFilter,
+    limit: number,
+    after?: { queuedAt: string; id: string },
+  ): Promise<DeliveryRow[]> {
     const { where, params } = this.where(filter);
     if (after) {
       params.push(after.queuedAt, after.id);

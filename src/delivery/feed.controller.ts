@@ -2,7 +2,12 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { canActForTenant, CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
+import {
+  canActForTenant,
+  CurrentPrincipal,
+  type Principal,
+  Roles,
+} from '../common/auth/principal.js';
 import { forbidden } from '../common/errors.js';
 import { ApiAuth } from '../common/openapi.js';
 import { decodeCursor, encodeCursor, parseQuery } from '../common/pagination.js';
@@ -26,19 +31,38 @@ export class FeedController {
   @Roles('tenant')
   @ApiAuth(['tenant'])
   @ApiProduces('application/feed+json')
-  @ApiOperation({ summary: "The tenant's sent notices as JSON Feed 1.1, newest first (its own key, or admin); ETag and If-None-Match" })
-  async json(@Param('id') id: string, @Query() query: unknown, @CurrentPrincipal() principal: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
+  @ApiOperation({
+    summary:
+      "The tenant's sent notices as JSON Feed 1.1, newest first (its own key, or admin); ETag and If-None-Match",
+  })
+  async json(
+    @Param('id') id: string,
+    @Query() query: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const tenantId = this.authorize(id, principal);
     const q = parseQuery(feedQuery, query);
     const cursor = decodeCursor(q.cursor, cursorShape);
     const tenant = await this.tenants.get(tenantId);
-    const rows = await this.feeds.posts(tenantId, cursor ? { publishedAt: cursor.p, id: cursor.i } : undefined);
+    const rows = await this.feeds.posts(
+      tenantId,
+      cursor ? { publishedAt: cursor.p, id: cursor.i } : undefined,
+    );
     const more = rows.length > 50;
     const posts = more ? rows.slice(0, 50) : rows;
     const base = `${req.protocol}://${req.get('host') ?? 'localhost'}/v1/tenants/${encodeURIComponent(tenantId)}`;
     const last = posts[posts.length - 1];
-    const next = more && last ? `${base}/feed?cursor=${encodeCursor({ p: last.publishedAt.toISOString(), i: last.id })}` : null;
-    this.send(req, res, this.feeds.jsonFeed(tenant, posts, { feed: `${base}/feed`, next, home: base }));
+    const next =
+      more && last
+        ? `${base}/feed?cursor=${encodeCursor({ p: last.publishedAt.toISOString(), i: last.id })}`
+        : null;
+    this.send(
+      req,
+      res,
+      this.feeds.jsonFeed(tenant, posts, { feed: `${base}/feed`, next, home: base }),
+    );
   }
 
   @Get('feed.atom')
@@ -46,7 +70,12 @@ export class FeedController {
   @ApiAuth(['tenant'])
   @ApiProduces('application/atom+xml')
   @ApiOperation({ summary: 'The same feed as Atom (the newest 50 notices)' })
-  async atom(@Param('id') id: string, @CurrentPrincipal() principal: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async atom(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const tenantId = this.authorize(id, principal);
     const tenant = await this.tenants.get(tenantId);
     const posts = (await this.feeds.posts(tenantId)).slice(0, 50);
@@ -56,7 +85,8 @@ export class FeedController {
 
   private authorize(id: string, principal: Principal): string {
     const tenantId = parseOrThrow(TENANT_ID, id, ['id']);
-    if (!canActForTenant(principal, tenantId)) throw forbidden("a tenant key reads only its own tenant's feed");
+    if (!canActForTenant(principal, tenantId))
+      throw forbidden("a tenant key reads only its own tenant's feed");
     return tenantId;
   }
 

@@ -29,7 +29,10 @@ const PAGE = 50;
 export class FeedService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async posts(tenantId: string, before?: { publishedAt: string; id: string }): Promise<FeedPostView[]> {
+  async posts(
+    tenantId: string,
+    before?: { publishedAt: string; id: string },
+  ): Promise<FeedPostView[]> {
     const params: unknown[] = [tenantId];
     let where = 'p.tenant_id = $1';
     if (before) {
@@ -46,7 +49,11 @@ export class FeedService {
     );
   }
 
-  jsonFeed(tenant: { id: string; name: string }, posts: FeedPostView[], urls: { feed: string; next: string | null; home: string }): RenderedFeed {
+  jsonFeed(
+    tenant: { id: string; name: string },
+    posts: FeedPostView[],
+    urls: { feed: string; next: string | null; home: string },
+  ): RenderedFeed {
     const feed = {
       version: 'https://jsonfeed.org/version/1.1',
       title: `Security notices for ${tenant.name}`,
@@ -63,14 +70,23 @@ export class FeedService {
         date_published: p.publishedAt.toISOString(),
         language: p.locale,
         tags: [p.kind, p.externalId],
-        _herald: { noticeId: p.noticeId, incidentId: p.incidentId, kind: p.kind, externalId: p.externalId },
+        _herald: {
+          noticeId: p.noticeId,
+          incidentId: p.incidentId,
+          kind: p.kind,
+          externalId: p.externalId,
+        },
       })),
     };
     const body = JSON.stringify(feed);
     return { body, contentType: 'application/feed+json; charset=utf-8', etag: etag(body) };
   }
 
-  atom(tenant: { id: string; name: string }, posts: FeedPostView[], urls: { feed: string; home: string }): RenderedFeed {
+  atom(
+    tenant: { id: string; name: string },
+    posts: FeedPostView[],
+    urls: { feed: string; home: string },
+  ): RenderedFeed {
     const updated = posts[0]?.publishedAt ?? new Date(0);
     const feed = new Feed({
       id: `urn:herald:tenant:${tenant.id}`,

@@ -25,7 +25,9 @@ export class HealthController {
   @Get('health/ready')
   @Public()
   @ApiOperation({ summary: 'Ready only when Postgres and Redis answer (503 otherwise)' })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; checks: Record<string, 'up' | 'down'> }> {
+  async ready(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ status: string; checks: Record<string, 'up' | 'down'> }> {
     const [postgres, redis] = await Promise.all([
       this.dataSource
         .query('SELECT 1')

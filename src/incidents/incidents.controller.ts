@@ -8,7 +8,12 @@ import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../co
 import { isoTimestamp, line, parseUuid, ZodPipe } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { INCIDENT_STATUSES } from './domain/incident-status.js';
-import { type CreateIncidentDto, createIncidentSchema, type PatchIncidentDto, patchIncidentSchema } from './dto/incident.dto.js';
+import {
+  type CreateIncidentDto,
+  createIncidentSchema,
+  type PatchIncidentDto,
+  patchIncidentSchema,
+} from './dto/incident.dto.js';
 import { IncidentsService, IncidentTenantView, IncidentView } from './incidents.service.js';
 
 const tenantsQuery = z.strictObject({
@@ -32,7 +37,10 @@ export class IncidentsController {
   @Post()
   @Roles('reporter')
   @ApiAuth(['reporter'])
-  @ApiOperation({ summary: 'Notify affected tenants: 202 when accepted, 200 when the same externalId and body were already accepted, 409 for a different body' })
+  @ApiOperation({
+    summary:
+      'Notify affected tenants: 202 when accepted, 200 when the same externalId and body were already accepted, 409 for a different body',
+  })
   @ApiZodBody(createIncidentSchema)
   async create(
     @Body(new ZodPipe(createIncidentSchema)) body: CreateIncidentDto,
@@ -59,13 +67,19 @@ export class IncidentsController {
       return view;
     });
     const last = items[items.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+    return {
+      items,
+      nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
   }
 
   @Get(':id')
   @Roles('reporter', 'comms', 'auditor')
   @ApiAuth(['reporter', 'comms', 'auditor'])
-  @ApiOperation({ summary: 'The incident with its status, affected tenant count, earliest deadline and delivery counts' })
+  @ApiOperation({
+    summary:
+      'The incident with its status, affected tenant count, earliest deadline and delivery counts',
+  })
   get(@Param('id') id: string): Promise<IncidentView> {
     return this.incidents.view(parseUuid(id));
   }
@@ -73,7 +87,9 @@ export class IncidentsController {
   @Patch(':id')
   @Roles('reporter')
   @ApiAuth(['reporter'])
-  @ApiOperation({ summary: 'A new phase, more actionsTaken, or a wider scope (narrowing is a 409)' })
+  @ApiOperation({
+    summary: 'A new phase, more actionsTaken, or a wider scope (narrowing is a 409)',
+  })
   @ApiZodBody(patchIncidentSchema)
   async patch(
     @Param('id') id: string,
@@ -92,18 +108,28 @@ export class IncidentsController {
   @ApiQuery({ name: 'dueBefore', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
-  async tenants(@Param('id') id: string, @Query() query: unknown): Promise<Page<IncidentTenantView>> {
+  async tenants(
+    @Param('id') id: string,
+    @Query() query: unknown,
+  ): Promise<Page<IncidentTenantView>> {
     const incidentId = parseUuid(id);
     const q = parseQuery(tenantsQuery, query);
     await this.incidents.get(incidentId);
     const after = decodeCursor(q.cursor, z.object({ t: TENANT_ID }));
     const rows = await this.incidents.tenants(
       incidentId,
-      { regulationId: q.regulationId, dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined, afterTenantId: after?.t },
+      {
+        regulationId: q.regulationId,
+        dueBefore: q.dueBefore ? new Date(q.dueBefore) : undefined,
+        afterTenantId: after?.t,
+      },
       q.limit + 1,
     );
     const more = rows.length > q.limit;
     const items = more ? rows.slice(0, q.limit) : rows;
-    return { items, nextCursor: more ? encodeCursor({ t: items[items.length - 1].tenantId }) : null };
+    return {
+      items,
+      nextCursor: more ? encodeCursor({ t: items[items.length - 1].tenantId }) : null,
+    };
   }
 }

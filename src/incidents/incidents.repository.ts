@@ -29,7 +29,10 @@ export interface NewIncidentTenant {
 export class IncidentsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<IncidentEntity | null> {
+  findById(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<IncidentEntity | null> {
     return manager.findOne(IncidentEntity, { where: { id } });
   }
 
@@ -37,7 +40,10 @@ export class IncidentsRepository {
     return manager.findOne(IncidentEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  findByExternalId(externalId: string, manager: EntityManager = this.dataSource.manager): Promise<IncidentEntity | null> {
+  findByExternalId(
+    externalId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<IncidentEntity | null> {
     return manager.findOne(IncidentEntity, { where: { externalId } });
   }
 
@@ -45,10 +51,18 @@ export class IncidentsRepository {
     return manager.save(IncidentEntity, incident);
   }
 
-  async list(limit: number, after?: { createdAt: string; id: string }, status?: string): Promise<IncidentEntity[]> {
+  async list(
+    limit: number,
+    after?: { createdAt: string; id: string },
+    status?: string,
+  ): Promise<IncidentEntity[]> {
     // Milliseconds, as the cursor carries them (a JS Date drops microseconds).
     const createdMs = "date_trunc('milliseconds', i.created_at)";
-    const qb = this.dataSource.manager.createQueryBuilder(IncidentEntity, 'i').orderBy(createdMs, 'DESC').addOrderBy('i.id', 'DESC').limit(limit);
+    const qb = this.dataSource.manager
+      .createQueryBuilder(IncidentEntity, 'i')
+      .orderBy(createdMs, 'DESC')
+      .addOrderBy('i.id', 'DESC')
+      .limit(limit);
     if (after) qb.andWhere(`(${createdMs}, i.id) < (:createdAt, :id)`, after);
     if (status) qb.andWhere('i.status = :status', { status });
     return qb.getMany();
@@ -59,7 +73,9 @@ export class IncidentsRepository {
    * is listed, or when it shares a value with every attribute list given (array overlap, GIN).
    */
   async tenantsInScopePage(scope: Scope, afterId: string, limit: number): Promise<ScopedTenant[]> {
-    const attributes = [scope.services, scope.dataRegions, scope.countries].some((l) => l && l.length > 0);
+    const attributes = [scope.services, scope.dataRegions, scope.countries].some(
+      (l) => l && l.length > 0,
+    );
     return this.dataSource.query(
       `SELECT id, countries, industries, flags, contractual_notice_hours AS "contractualNoticeHours"
        FROM tenants
@@ -71,12 +87,25 @@ export class IncidentsRepository {
              AND ($6::text[] IS NULL OR country_match && $6::text[])))
        ORDER BY id
        LIMIT $7`,
-      [afterId, scope.tenantIds ?? [], attributes, scope.services ?? null, scope.dataRegions ?? null, scope.countries ?? null, limit],
+      [
+        afterId,
+        scope.tenantIds ?? [],
+        attributes,
+        scope.services ?? null,
+        scope.dataRegions ?? null,
+        scope.countries ?? null,
+        limit,
+      ],
     );
   }
 
   /** Adds affected tenants (one statement per page); tenants already resolved are kept as they were. */
-  async insertIncidentTenants(incidentId: string, rulesVersion: string, scopeGeneration: number, rows: NewIncidentTenant[]): Promise<number> {
+  async insertIncidentTenants(
+    incidentId: string,
+    rulesVersion: string,
+    scopeGeneration: number,
+    rows: NewIncidentTenant[],
+  ): Promise<number> {
     if (rows.length === 0) return 0;
     const result: unknown[] = await this.dataSource.query(
       `INSERT INTO incident_tenants (incident_id, tenant_id, notice_due_at, obligations, rules_version, scope_generation, resolved_at)
@@ -84,13 +113,23 @@ export class IncidentsRepository {
        FROM unnest($4::text[], $5::timestamptz[], $6::jsonb[]) AS t(tenant_id, due, obligations)
        ON CONFLICT (incident_id, tenant_id) DO NOTHING
        RETURNING tenant_id`,
-      [incidentId, rulesVersion, scopeGeneration, rows.map((r) => r.tenantId), rows.map((r) => r.noticeDueAt), rows.map((r) => JSON.stringify(r.obligations))],
+      [
+        incidentId,
+        rulesVersion,
+        scopeGeneration,
+        rows.map((r) => r.tenantId),
+        rows.map((r) => r.noticeDueAt),
+        rows.map((r) => JSON.stringify(r.obligations)),
+      ],
     );
     return result.length;
   }
 
   /** Recomputes the incident's affected count and earliest deadline from the stored rows. */
-  async refreshTotals(manager: EntityManager, incidentId: string): Promise<{ count: number; earliest: Date | null }> {
+  async refreshTotals(
+    manager: EntityManager,
+    incidentId: string,
+  ): Promise<{ count: number; earliest: Date | null }> {
     const [row]: Array<{ count: string; earliest: Date | null }> = await manager.query(
       `SELECT count(*)::text AS count, min(notice_due_at) AS earliest FROM incident_tenants WHERE incident_id = $1`,
       [incidentId],
@@ -130,7 +169,9 @@ export class IncidentsRepository {
   }
 
   /** Incidents whose resolution or drafting job may have been lost: quiet for longer than the grace. */
-  async stalled(graceMs: number): Promise<Array<{ id: string; status: string; scopeGeneration: number }>> {
+  async stalled(
+    graceMs: number,
+  ): Promise<Array<{ id: string; status: string; scopeGeneration: number }>> {
     return this.dataSource.query(
       `SELECT i.id, i.status, i.scope_generation AS "scopeGeneration" FROM incidents i
        WHERE i.updated_at < now() - ($1::integer * interval '1 millisecond')

@@ -9,7 +9,11 @@ import { JobQueueService } from '../common/queues/job-queue.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { RegulationsService } from '../regulations/regulations.service.js';
 import type { Obligation } from '../regulations/domain/evaluate.js';
-import { checkIncidentTransition, checkPhaseChange, IncidentStatus } from './domain/incident-status.js';
+import {
+  checkIncidentTransition,
+  checkPhaseChange,
+  IncidentStatus,
+} from './domain/incident-status.js';
 import { compareScopes } from './domain/scope.js';
 import { CreateIncidentDto, PatchIncidentDto } from './dto/incident.dto.js';
 import { IncidentEntity } from './entities/incident.entity.js';
@@ -48,7 +52,9 @@ export interface IncidentTenantView {
 }
 
 function sha256(value: unknown): string {
-  return createHash('sha256').update(canonicalize(value) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(canonicalize(value) ?? '')
+    .digest('hex');
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -69,7 +75,10 @@ export class IncidentsService {
   ) {}
 
   /** Stores the incident, then enqueues its resolution. The same externalId and body is idempotent. */
-  async create(dto: CreateIncidentDto, actor: string): Promise<{ incident: IncidentEntity; created: boolean }> {
+  async create(
+    dto: CreateIncidentDto,
+    actor: string,
+  ): Promise<{ incident: IncidentEntity; created: boolean }> {
     const requestSha256 = sha256(dto);
     let result: { incident: IncidentEntity; created: boolean };
     try {
@@ -108,7 +117,14 @@ export class IncidentsService {
             entityType: 'incident',
             entityId: incident.id,
             incidentId: incident.id,
-            change: { externalId: dto.externalId, severity: dto.severity, phase: dto.phase, awareAt: dto.awareAt, scope: dto.scope, requestSha256 },
+            change: {
+              externalId: dto.externalId,
+              severity: dto.severity,
+              phase: dto.phase,
+              awareAt: dto.awareAt,
+              scope: dto.scope,
+              requestSha256,
+            },
           },
         ]);
         return { incident, created: true };
@@ -169,7 +185,11 @@ export class IncidentsService {
     };
   }
 
-  async list(limit: number, after?: { createdAt: string; id: string }, status?: string): Promise<IncidentEntity[]> {
+  async list(
+    limit: number,
+    after?: { createdAt: string; id: string },
+    status?: string,
+  ): Promise<IncidentEntity[]> {
     return this.repository.list(limit, after, status);
   }
 
@@ -187,7 +207,8 @@ export class IncidentsService {
       }
       if (dto.actionsTaken) {
         const fresh = dto.actionsTaken.filter((a) => !incident.actionsTaken.includes(a));
-        if (incident.actionsTaken.length + fresh.length > 100) throw conflict('an incident holds at most 100 actionsTaken');
+        if (incident.actionsTaken.length + fresh.length > 100)
+          throw conflict('an incident holds at most 100 actionsTaken');
         if (fresh.length) {
           incident.actionsTaken = [...incident.actionsTaken, ...fresh];
           changes.actionsTaken = { added: fresh };
@@ -196,7 +217,10 @@ export class IncidentsService {
       let widened = false;
       if (dto.scope) {
         const comparison = compareScopes(incident.scope, dto.scope);
-        if (!comparison.wider) throw conflict(`the scope can only widen: ${comparison.reason}; no one already in scope is dropped`);
+        if (!comparison.wider)
+          throw conflict(
+            `the scope can only widen: ${comparison.reason}; no one already in scope is dropped`,
+          );
         if (Object.keys(comparison.added).length > 0) {
           changes.scope = { from: incident.scope, to: dto.scope, added: comparison.added };
           incident.scope = dto.scope;
@@ -209,7 +233,16 @@ export class IncidentsService {
       if (Object.keys(changes).length === 0) return { incident, widened: false };
       incident.updatedBy = actor;
       await this.repository.save(manager, incident);
-      await this.audit.append(manager, [{ actor, action: 'incident.updated', entityType: 'incident', entityId: id, incidentId: id, change: changes }]);
+      await this.audit.append(manager, [
+        {
+          actor,
+          action: 'incident.updated',
+          entityType: 'incident',
+          entityId: id,
+          incidentId: id,
+          change: changes,
+        },
+      ]);
       return { incident, widened };
     });
     if (widened) await this.enqueueResolution(incident);
@@ -232,22 +265,37 @@ export class IncidentsService {
     const incident = await this.repository.findById(incidentId);
     if (!incident || incident.scopeGeneration !== scopeGeneration) return 'stale';
     const started = Date.now();
-    const evaluator = this.regulations.prepare({ awareAt: incident.awareAt, dataCategories: incident.dataImpact.categories });
+    const evaluator = this.regulations.prepare({
+      awareAt: incident.awareAt,
+      dataCategories: incident.dataImpact.categories,
+    });
     let afterId = '';
     let added = 0;
     let scanned = 0;
     for (;;) {
-      const page = await this.repository.tenantsInScopePage(incident.scope, afterId, RESOLUTION_PAGE_SIZE);
+      const page = await this.repository.tenantsInScopePage(
+        incident.scope,
+        afterId,
+        RESOLUTION_PAGE_SIZE,
+      );
       if (page.length === 0) break;
       const rows: NewIncidentTenant[] = page.map((tenant) => {
         const result = evaluator.evaluate(tenant);
         return {
           tenantId: tenant.id,
           noticeDueAt: result.noticeDueAt,
-          obligations: result.obligations.map((o) => ({ regulationId: o.regulationId, dueAt: o.dueAt })),
+          obligations: result.obligations.map((o) => ({
+            regulationId: o.regulationId,
+            dueAt: o.dueAt,
+          })),
         };
       });
-      const inserted = await this.repository.insertIncidentTenants(incidentId, evaluator.rulesVersion, scopeGeneration, rows);
+      const inserted = await this.repository.insertIncidentTenants(
+        incidentId,
+        evaluator.rulesVersion,
+        scopeGeneration,
+        rows,
+      );
       this.metrics.tenantsResolved.inc(inserted);
       added += inserted;
       scanned += page.length;
@@ -286,7 +334,14 @@ export class IncidentsService {
       return 'resolved' as const;
     });
     if (outcome === 'resolved') {
-      this.logger.log({ msg: 'incident resolved', incidentId, scopeGeneration, scanned, added, ms: Date.now() - started });
+      this.logger.log({
+        msg: 'incident resolved',
+        incidentId,
+        scopeGeneration,
+        scanned,
+        added,
+        ms: Date.now() - started,
+      });
       await this.jobs.add({
         name: 'incident-resolved',
         data: { incidentId, scopeGeneration },
@@ -300,8 +355,14 @@ export class IncidentsService {
   async requeueStalled(graceMs: number): Promise<number> {
     const stalled = await this.repository.stalled(graceMs);
     for (const i of stalled) {
-      if (i.status === 'resolving') await this.enqueueResolution({ id: i.id, scopeGeneration: i.scopeGeneration });
-      else await this.jobs.add({ name: 'incident-resolved', data: { incidentId: i.id, scopeGeneration: i.scopeGeneration }, jobId: `resolved.${i.id}.${i.scopeGeneration}` });
+      if (i.status === 'resolving')
+        await this.enqueueResolution({ id: i.id, scopeGeneration: i.scopeGeneration });
+      else
+        await this.jobs.add({
+          name: 'incident-resolved',
+          data: { incidentId: i.id, scopeGeneration: i.scopeGeneration },
+          jobId: `resolved.${i.id}.${i.scopeGeneration}`,
+        });
     }
     return stalled.length;
   }
@@ -319,7 +380,13 @@ export class IncidentsService {
   }
 
   /** Moves the status inside the caller's transaction, recording the actor. No-op when already there. */
-  async moveStatus(manager: EntityManager, incidentId: string, to: IncidentStatus, actor: string, from?: IncidentStatus[]): Promise<boolean> {
+  async moveStatus(
+    manager: EntityManager,
+    incidentId: string,
+    to: IncidentStatus,
+    actor: string,
+    from?: IncidentStatus[],
+  ): Promise<boolean> {
     const incident = await this.repository.lockById(manager, incidentId);
     if (!incident || incident.status === to) return false;
     if (from && !from.includes(incident.status)) return false;
@@ -327,7 +394,14 @@ export class IncidentsService {
     this.transition(incident, to);
     await this.repository.save(manager, incident);
     await this.audit.append(manager, [
-      { actor, action: 'incident.status-changed', entityType: 'incident', entityId: incidentId, incidentId, change: { status: { from: previous, to } } },
+      {
+        actor,
+        action: 'incident.status-changed',
+        entityType: 'incident',
+        entityId: incidentId,
+        incidentId,
+        change: { status: { from: previous, to } },
+      },
     ]);
     return true;
   }

@@ -5,7 +5,12 @@ import type { IncidentEntity } from '../incidents/entities/incident.entity.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import type { Obligation } from '../regulations/domain/evaluate.js';
 import { TenantsService } from '../tenants/tenants.service.js';
-import { NoticeRenderer, NoticeRenderInput, RenderedEmail, RenderedPost } from './domain/notice-renderer.js';
+import {
+  NoticeRenderer,
+  NoticeRenderInput,
+  RenderedEmail,
+  RenderedPost,
+} from './domain/notice-renderer.js';
 import type { NoticeContent } from './dto/notice.dto.js';
 import type { NoticeEntity } from './entities/notice.entity.js';
 import { NoticesService } from './notices.service.js';
@@ -26,7 +31,10 @@ export interface NoticeRenderContext {
   revision: number;
   content: NoticeContent;
   contentSha256: string;
-  incident: Pick<IncidentEntity, 'id' | 'externalId' | 'severity' | 'phase' | 'awareAt' | 'occurredAt'>;
+  incident: Pick<
+    IncidentEntity,
+    'id' | 'externalId' | 'severity' | 'phase' | 'awareAt' | 'occurredAt'
+  >;
 }
 
 export interface TenantRenderFacts {
@@ -54,7 +62,12 @@ export class NoticeRenderingService {
 
   input(ctx: NoticeRenderContext, facts: TenantRenderFacts, locale?: string): NoticeRenderInput {
     return {
-      notice: { id: ctx.notice.id, kind: ctx.notice.kind, revision: ctx.revision, content: ctx.content },
+      notice: {
+        id: ctx.notice.id,
+        kind: ctx.notice.kind,
+        revision: ctx.revision,
+        content: ctx.content,
+      },
       incident: {
         id: ctx.incident.id,
         externalId: ctx.incident.externalId,
@@ -84,21 +97,46 @@ export class NoticeRenderingService {
     const incident = await this.incidents.get(notice.incidentId);
     if (notice.approvedRevision !== null) {
       const approved = await this.notices.approvedContent(notice);
-      return { notice, revision: notice.approvedRevision, content: approved.content, contentSha256: approved.sha256, incident };
+      return {
+        notice,
+        revision: notice.approvedRevision,
+        content: approved.content,
+        contentSha256: approved.sha256,
+        incident,
+      };
     }
-    return { notice, revision: notice.revision, content: notice.content, contentSha256: notice.contentSha256, incident };
+    return {
+      notice,
+      revision: notice.revision,
+      content: notice.content,
+      contentSha256: notice.contentSha256,
+      incident,
+    };
   }
 
-  async preview(notice: NoticeEntity, tenantId: string, channel: 'email' | 'dashboard'): Promise<RenderedPreview> {
+  async preview(
+    notice: NoticeEntity,
+    tenantId: string,
+    channel: 'email' | 'dashboard',
+  ): Promise<RenderedPreview> {
     const [ctx, tenant, rows] = await Promise.all([
       this.context(notice),
       this.tenants.get(tenantId),
       this.incidents.tenants(notice.incidentId, { tenantId }, 1),
     ]);
     const row = rows[0];
-    if (!row) throw notFound(`Tenant ${tenantId} among the affected tenants of incident`, notice.incidentId);
+    if (!row)
+      throw notFound(
+        `Tenant ${tenantId} among the affected tenants of incident`,
+        notice.incidentId,
+      );
     const facts: TenantRenderFacts = {
-      tenant: { id: tenant.id, name: tenant.name, locale: tenant.locale, timeZone: tenant.timeZone },
+      tenant: {
+        id: tenant.id,
+        name: tenant.name,
+        locale: tenant.locale,
+        timeZone: tenant.timeZone,
+      },
       noticeDueAt: row.noticeDueAt,
       obligations: row.obligations,
     };

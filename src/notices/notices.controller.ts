@@ -6,7 +6,13 @@ import { ApiAuth, ApiZodBody } from '../common/openapi.js';
 import { Page, parseQuery } from '../common/pagination.js';
 import { noBodySchema, parseUuid, ZodPipe } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
-import { type CreateNoticeDto, createNoticeSchema, type PatchNoticeDto, patchNoticeSchema, rejectNoticeSchema } from './dto/notice.dto.js';
+import {
+  type CreateNoticeDto,
+  createNoticeSchema,
+  type PatchNoticeDto,
+  patchNoticeSchema,
+  rejectNoticeSchema,
+} from './dto/notice.dto.js';
 import { NoticeRenderingService, RenderedPreview } from './notice-rendering.service.js';
 import { NoticesService, NoticeView, RevisionView } from './notices.service.js';
 
@@ -36,7 +42,9 @@ export class NoticesController {
   @Post('incidents/:id/notices')
   @Roles('reporter', 'comms')
   @ApiAuth(['reporter', 'comms'])
-  @ApiOperation({ summary: 'A new draft (update or resolution); content not given comes from the incident' })
+  @ApiOperation({
+    summary: 'A new draft (update or resolution); content not given comes from the incident',
+  })
   @ApiZodBody(createNoticeSchema)
   async create(
     @Param('id') id: string,
@@ -65,7 +73,10 @@ export class NoticesController {
   @Get('notices/:id/preview')
   @Roles('comms', 'auditor')
   @ApiAuth(['comms', 'auditor'])
-  @ApiOperation({ summary: "The notice rendered exactly as that tenant will receive it (the approved revision once approved)" })
+  @ApiOperation({
+    summary:
+      'The notice rendered exactly as that tenant will receive it (the approved revision once approved)',
+  })
   @ApiQuery({ name: 'tenantId', required: true })
   @ApiQuery({ name: 'channel', required: false, enum: ['email', 'dashboard'] })
   async preview(@Param('id') id: string, @Query() query: unknown): Promise<RenderedPreview> {
@@ -91,7 +102,10 @@ export class NoticesController {
   @HttpCode(200)
   @Roles('comms')
   @ApiAuth(['comms'])
-  @ApiOperation({ summary: 'Approve a draft (never by its creator or last editor); the last approval needed starts delivery' })
+  @ApiOperation({
+    summary:
+      'Approve a draft (never by its creator or last editor); the last approval needed starts delivery',
+  })
   async approve(
     @Param('id') id: string,
     @Body(new ZodPipe(noBodySchema)) _body: Record<string, never>,

@@ -8,7 +8,10 @@ import { NoticeEntity } from './entities/notice.entity.js';
 export class NoticesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<NoticeEntity | null> {
+  findById(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<NoticeEntity | null> {
     return manager.findOne(NoticeEntity, { where: { id } });
   }
 
@@ -16,8 +19,14 @@ export class NoticesRepository {
     return manager.findOne(NoticeEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  listForIncident(incidentId: string, manager: EntityManager = this.dataSource.manager): Promise<NoticeEntity[]> {
-    return manager.find(NoticeEntity, { where: { incidentId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  listForIncident(
+    incidentId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<NoticeEntity[]> {
+    return manager.find(NoticeEntity, {
+      where: { incidentId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
   }
 
   save(manager: EntityManager, notice: NoticeEntity): Promise<NoticeEntity> {
@@ -35,26 +44,47 @@ export class NoticesRepository {
       .returning('*')
       .execute();
     const raw = result.raw as Array<{ id: string }>;
-    return raw.length > 0 ? manager.findOneOrFail(NoticeEntity, { where: { id: raw[0].id } }) : null;
+    return raw.length > 0
+      ? manager.findOneOrFail(NoticeEntity, { where: { id: raw[0].id } })
+      : null;
   }
 
-  addRevision(manager: EntityManager, revision: NoticeRevisionEntity): Promise<NoticeRevisionEntity> {
+  addRevision(
+    manager: EntityManager,
+    revision: NoticeRevisionEntity,
+  ): Promise<NoticeRevisionEntity> {
     return manager.save(NoticeRevisionEntity, revision);
   }
 
   revisions(noticeId: string): Promise<NoticeRevisionEntity[]> {
-    return this.dataSource.manager.find(NoticeRevisionEntity, { where: { noticeId }, order: { revision: 'ASC' } });
+    return this.dataSource.manager.find(NoticeRevisionEntity, {
+      where: { noticeId },
+      order: { revision: 'ASC' },
+    });
   }
 
-  revision(noticeId: string, revision: number, manager: EntityManager = this.dataSource.manager): Promise<NoticeRevisionEntity | null> {
+  revision(
+    noticeId: string,
+    revision: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<NoticeRevisionEntity | null> {
     return manager.findOne(NoticeRevisionEntity, { where: { noticeId, revision } });
   }
 
-  approvals(noticeId: string, manager: EntityManager = this.dataSource.manager): Promise<NoticeApprovalEntity[]> {
-    return manager.find(NoticeApprovalEntity, { where: { noticeId }, order: { approvedAt: 'ASC' } });
+  approvals(
+    noticeId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<NoticeApprovalEntity[]> {
+    return manager.find(NoticeApprovalEntity, {
+      where: { noticeId },
+      order: { approvedAt: 'ASC' },
+    });
   }
 
-  addApproval(manager: EntityManager, approval: NoticeApprovalEntity): Promise<NoticeApprovalEntity> {
+  addApproval(
+    manager: EntityManager,
+    approval: NoticeApprovalEntity,
+  ): Promise<NoticeApprovalEntity> {
     return manager.save(NoticeApprovalEntity, approval);
   }
 }

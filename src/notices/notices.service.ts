@@ -9,7 +9,12 @@ import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { IncidentEntity } from '../incidents/entities/incident.entity.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
-import { checkApproval, checkNoticeTransition, NoticeKind, NoticeStatus } from './domain/notice-lifecycle.js';
+import {
+  checkApproval,
+  checkNoticeTransition,
+  NoticeKind,
+  NoticeStatus,
+} from './domain/notice-lifecycle.js';
 import { CreateNoticeDto, NoticeContent, PatchNoticeDto } from './dto/notice.dto.js';
 import { NoticeApprovalEntity } from './entities/notice-approval.entity.js';
 import { NoticeRevisionEntity } from './entities/notice-revision.entity.js';
@@ -17,7 +22,9 @@ import { NoticeEntity } from './entities/notice.entity.js';
 import { NoticesRepository } from './notices.repository.js';
 
 export function contentSha256(content: NoticeContent): string {
-  return createHash('sha256').update(canonicalize(content) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(canonicalize(content) ?? '')
+    .digest('hex');
 }
 
 export interface NoticeView {
@@ -31,7 +38,12 @@ export interface NoticeView {
   createdBy: string;
   editedBy: string;
   approvedBy: string | null;
-  approvals: Array<{ approver: string; revision: number; contentSha256: string; approvedAt: string }>;
+  approvals: Array<{
+    approver: string;
+    revision: number;
+    contentSha256: string;
+    approvedAt: string;
+  }>;
   approvalsRequired: number;
   approvedRevision: number | null;
   approvedSha256: string | null;
@@ -64,7 +76,12 @@ function contentFromIncident(incident: IncidentEntity): NoticeContent {
 }
 
 /** A first revision, by its author. */
-function newDraft(incidentId: string, kind: NoticeKind, content: NoticeContent, author: string): NoticeEntity {
+function newDraft(
+  incidentId: string,
+  kind: NoticeKind,
+  content: NoticeContent,
+  author: string,
+): NoticeEntity {
   return Object.assign(new NoticeEntity(), {
     incidentId,
     kind,
@@ -108,7 +125,10 @@ export class NoticesService {
   }
 
   async view(notice: NoticeEntity): Promise<NoticeView> {
-    const [approvals, incident] = await Promise.all([this.repository.approvals(notice.id), this.incidents.get(notice.incidentId)]);
+    const [approvals, incident] = await Promise.all([
+      this.repository.approvals(notice.id),
+      this.incidents.get(notice.incidentId),
+    ]);
     const relevant = approvals.filter((a) => a.revision === notice.revision);
     return {
       id: notice.id,
@@ -120,8 +140,16 @@ export class NoticesService {
       contentSha256: notice.contentSha256,
       createdBy: notice.createdBy,
       editedBy: notice.editedBy,
-      approvedBy: notice.status === 'approved' || notice.status === 'sent' ? (relevant[relevant.length - 1]?.approver ?? null) : null,
-      approvals: relevant.map((a) => ({ approver: a.approver, revision: a.revision, contentSha256: a.contentSha256, approvedAt: a.approvedAt.toISOString() })),
+      approvedBy:
+        notice.status === 'approved' || notice.status === 'sent'
+          ? (relevant[relevant.length - 1]?.approver ?? null)
+          : null,
+      approvals: relevant.map((a) => ({
+        approver: a.approver,
+        revision: a.revision,
+        contentSha256: a.contentSha256,
+        approvedAt: a.approvedAt.toISOString(),
+      })),
       approvalsRequired: this.approvalsRequired(incident),
       approvedRevision: notice.approvedRevision,
       approvedSha256: notice.approvedSha256,
@@ -152,11 +180,21 @@ export class NoticesService {
   }
 
   /** The content that was approved (what is sent), never the live draft. */
-  async approvedContent(notice: NoticeEntity, manager?: EntityManager): Promise<{ content: NoticeContent; sha256: string }> {
-    if (notice.approvedRevision === null || notice.approvedSha256 === null) throw new Error(`notice ${notice.id} is not approved`);
+  async approvedContent(
+    notice: NoticeEntity,
+    manager?: EntityManager,
+  ): Promise<{ content: NoticeContent; sha256: string }> {
+    if (notice.approvedRevision === null || notice.approvedSha256 === null)
+      throw new Error(`notice ${notice.id} is not approved`);
     const revision = await this.repository.revision(notice.id, notice.approvedRevision, manager);
-    if (!revision || revision.contentSha256 !== notice.approvedSha256 || contentSha256(revision.content) !== notice.approvedSha256) {
-      throw new Error(`notice ${notice.id}: approved revision ${notice.approvedRevision} does not match its approval hash`);
+    if (
+      !revision ||
+      revision.contentSha256 !== notice.approvedSha256 ||
+      contentSha256(revision.content) !== notice.approvedSha256
+    ) {
+      throw new Error(
+        `notice ${notice.id}: approved revision ${notice.approvedRevision} does not match its approval hash`,
+      );
     }
     return { content: revision.content, sha256: revision.contentSha256 };
   }
@@ -169,20 +207,45 @@ export class NoticesService {
       const content = contentFromIncident(incident);
       const sha = contentSha256(content);
       // The reporter's words: the reporter's key is the author, so someone else must approve.
-      const notice = await this.repository.insertInitial(manager, newDraft(incidentId, 'initial', content, incident.createdBy));
+      const notice = await this.repository.insertInitial(
+        manager,
+        newDraft(incidentId, 'initial', content, incident.createdBy),
+      );
       if (!notice) return;
       await this.repository.addRevision(
         manager,
-        Object.assign(new NoticeRevisionEntity(), { noticeId: notice.id, revision: 1, content, contentSha256: sha, editedBy: incident.createdBy, editedAt: now }),
+        Object.assign(new NoticeRevisionEntity(), {
+          noticeId: notice.id,
+          revision: 1,
+          content,
+          contentSha256: sha,
+          editedBy: incident.createdBy,
+          editedAt: now,
+        }),
       );
       await this.audit.append(manager, [
-        { actor: 'system', action: 'notice.drafted', entityType: 'notice', entityId: notice.id, incidentId, change: { kind: 'initial', revision: 1, contentSha256: sha, author: incident.createdBy } },
+        {
+          actor: 'system',
+          action: 'notice.drafted',
+          entityType: 'notice',
+          entityId: notice.id,
+          incidentId,
+          change: { kind: 'initial', revision: 1, contentSha256: sha, author: incident.createdBy },
+        },
       ]);
     });
-    const approved = (await this.repository.listForIncident(incidentId)).filter((n) => n.status === 'approved' || n.status === 'sent');
+    const approved = (await this.repository.listForIncident(incidentId)).filter(
+      (n) => n.status === 'approved' || n.status === 'sent',
+    );
     if (approved.length > 0) {
-      await this.uow.run((manager) => this.incidents.moveStatus(manager, incidentId, 'delivering', 'system', ['awaiting-review', 'delivered']));
-      for (const notice of approved) await this.enqueueFanOut(notice.id, `gen${incident.scopeGeneration}`);
+      await this.uow.run((manager) =>
+        this.incidents.moveStatus(manager, incidentId, 'delivering', 'system', [
+          'awaiting-review',
+          'delivered',
+        ]),
+      );
+      for (const notice of approved)
+        await this.enqueueFanOut(notice.id, `gen${incident.scopeGeneration}`);
     }
   }
 
@@ -199,13 +262,30 @@ export class NoticesService {
         ...(dto.translations ? { translations: dto.translations } : {}),
       };
       const sha = contentSha256(content);
-      const notice = await this.repository.save(manager, newDraft(incidentId, dto.kind, content, actor));
+      const notice = await this.repository.save(
+        manager,
+        newDraft(incidentId, dto.kind, content, actor),
+      );
       await this.repository.addRevision(
         manager,
-        Object.assign(new NoticeRevisionEntity(), { noticeId: notice.id, revision: 1, content, contentSha256: sha, editedBy: actor, editedAt: new Date() }),
+        Object.assign(new NoticeRevisionEntity(), {
+          noticeId: notice.id,
+          revision: 1,
+          content,
+          contentSha256: sha,
+          editedBy: actor,
+          editedAt: new Date(),
+        }),
       );
       await this.audit.append(manager, [
-        { actor, action: 'notice.drafted', entityType: 'notice', entityId: notice.id, incidentId, change: { kind: dto.kind, revision: 1, contentSha256: sha } },
+        {
+          actor,
+          action: 'notice.drafted',
+          entityType: 'notice',
+          entityId: notice.id,
+          incidentId,
+          change: { kind: dto.kind, revision: 1, contentSha256: sha },
+        },
       ]);
       return notice;
     });
@@ -215,14 +295,21 @@ export class NoticesService {
     return this.uow.run(async (manager) => {
       const notice = await this.repository.lockById(manager, id);
       if (!notice) throw notFound('Notice', id);
-      if (notice.status !== 'draft') throw conflict(`only a draft can be edited; this notice is ${notice.status}`);
+      if (notice.status !== 'draft')
+        throw conflict(`only a draft can be edited; this notice is ${notice.status}`);
       if (dto.expectedRevision !== undefined && dto.expectedRevision !== notice.revision) {
-        throw conflict(`the notice is at revision ${notice.revision}, not ${dto.expectedRevision}; reload and edit again`);
+        throw conflict(
+          `the notice is at revision ${notice.revision}, not ${dto.expectedRevision}; reload and edit again`,
+        );
       }
       const { expectedRevision: _r, ...fields } = dto;
       const content: NoticeContent = { ...notice.content, ...fields };
       const sha = contentSha256(content);
-      const changed = Object.keys(fields).filter((k) => JSON.stringify(notice.content[k as keyof NoticeContent]) !== JSON.stringify(fields[k as keyof typeof fields]));
+      const changed = Object.keys(fields).filter(
+        (k) =>
+          JSON.stringify(notice.content[k as keyof NoticeContent]) !==
+          JSON.stringify(fields[k as keyof typeof fields]),
+      );
       notice.revision += 1;
       notice.content = content;
       notice.contentSha256 = sha;
@@ -230,10 +317,24 @@ export class NoticesService {
       await this.repository.save(manager, notice);
       await this.repository.addRevision(
         manager,
-        Object.assign(new NoticeRevisionEntity(), { noticeId: id, revision: notice.revision, content, contentSha256: sha, editedBy: actor, editedAt: new Date() }),
+        Object.assign(new NoticeRevisionEntity(), {
+          noticeId: id,
+          revision: notice.revision,
+          content,
+          contentSha256: sha,
+          editedBy: actor,
+          editedAt: new Date(),
+        }),
       );
       await this.audit.append(manager, [
-        { actor, action: 'notice.edited', entityType: 'notice', entityId: id, incidentId: notice.incidentId, change: { revision: notice.revision, fields: changed, contentSha256: sha } },
+        {
+          actor,
+          action: 'notice.edited',
+          entityType: 'notice',
+          entityId: id,
+          incidentId: notice.incidentId,
+          change: { revision: notice.revision, fields: changed, contentSha256: sha },
+        },
       ]);
       return notice;
     });
@@ -249,7 +350,9 @@ export class NoticesService {
       const notice = await this.repository.lockById(manager, id);
       if (!notice) throw notFound('Notice', id);
       const incident = await this.incidents.get(notice.incidentId);
-      const approvals = (await this.repository.approvals(id, manager)).filter((a) => a.revision === notice.revision);
+      const approvals = (await this.repository.approvals(id, manager)).filter(
+        (a) => a.revision === notice.revision,
+      );
       const required = this.approvalsRequired(incident);
       const check = checkApproval({
         status: notice.status,
@@ -269,9 +372,20 @@ export class NoticesService {
       const sha = contentSha256(notice.content);
       await this.repository.addApproval(
         manager,
-        Object.assign(new NoticeApprovalEntity(), { noticeId: id, revision: notice.revision, contentSha256: sha, approver: actor, approvedAt: now }),
+        Object.assign(new NoticeApprovalEntity(), {
+          noticeId: id,
+          revision: notice.revision,
+          contentSha256: sha,
+          approver: actor,
+          approvedAt: now,
+        }),
       );
-      const change: Record<string, unknown> = { revision: notice.revision, contentSha256: sha, approvals: approvals.length + 1, required };
+      const change: Record<string, unknown> = {
+        revision: notice.revision,
+        contentSha256: sha,
+        approvals: approvals.length + 1,
+        required,
+      };
       if (check.complete) {
         const transition = checkNoticeTransition(notice.status, 'approved');
         if (!transition.allowed) throw conflict(transition.reason);
@@ -283,8 +397,18 @@ export class NoticesService {
         change.status = { from: 'draft', to: 'approved' };
       }
       // Row locks before the audit chain lock (always the last lock a transaction takes).
-      if (check.complete) await this.incidents.moveStatus(manager, notice.incidentId, 'delivering', actor);
-      await this.audit.append(manager, [{ actor, action: 'notice.approved', entityType: 'notice', entityId: id, incidentId: notice.incidentId, change }]);
+      if (check.complete)
+        await this.incidents.moveStatus(manager, notice.incidentId, 'delivering', actor);
+      await this.audit.append(manager, [
+        {
+          actor,
+          action: 'notice.approved',
+          entityType: 'notice',
+          entityId: id,
+          incidentId: notice.incidentId,
+          change,
+        },
+      ]);
       return { notice, complete: check.complete };
     });
     if (complete) await this.enqueueFanOut(notice.id, 'approved');
@@ -296,14 +420,22 @@ export class NoticesService {
       const notice = await this.repository.lockById(manager, id);
       if (!notice) throw notFound('Notice', id);
       const check = checkNoticeTransition(notice.status, 'rejected');
-      if (!check.allowed) throw conflict(`only a draft can be rejected; this notice is ${notice.status}`);
+      if (!check.allowed)
+        throw conflict(`only a draft can be rejected; this notice is ${notice.status}`);
       notice.status = 'rejected';
       notice.rejectedBy = actor;
       notice.rejectedAt = new Date();
       notice.rejectReason = reason;
       await this.repository.save(manager, notice);
       await this.audit.append(manager, [
-        { actor, action: 'notice.rejected', entityType: 'notice', entityId: id, incidentId: notice.incidentId, change: { revision: notice.revision, reason, status: { from: 'draft', to: 'rejected' } } },
+        {
+          actor,
+          action: 'notice.rejected',
+          entityType: 'notice',
+          entityId: id,
+          incidentId: notice.incidentId,
+          change: { revision: notice.revision, reason, status: { from: 'draft', to: 'rejected' } },
+        },
       ]);
       return notice;
     });
@@ -317,12 +449,23 @@ export class NoticesService {
     notice.sentAt = at;
     await this.repository.save(manager, notice);
     await this.audit.append(manager, [
-      { actor: 'system', action: 'notice.sent', entityType: 'notice', entityId: noticeId, incidentId: notice.incidentId, change: { status: { from: 'approved', to: 'sent' } } },
+      {
+        actor: 'system',
+        action: 'notice.sent',
+        entityType: 'notice',
+        entityId: noticeId,
+        incidentId: notice.incidentId,
+        change: { status: { from: 'approved', to: 'sent' } },
+      },
     ]);
     return true;
   }
 
   async enqueueFanOut(noticeId: string, reason: string): Promise<void> {
-    await this.jobs.add({ name: 'fan-out', data: { noticeId }, jobId: `fanout.${noticeId}.${reason}` });
+    await this.jobs.add({
+      name: 'fan-out',
+      data: { noticeId },
+      jobId: `fanout.${noticeId}.${reason}`,
+    });
   }
 }

@@ -1,11 +1,22 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { canActForTenant, CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
+import {
+  canActForTenant,
+  CurrentPrincipal,
+  type Principal,
+  Roles,
+} from '../common/auth/principal.js';
 import { forbidden } from '../common/errors.js';
 import { ApiAuth, ApiZodBody } from '../common/openapi.js';
 import { parseOrThrow, ZodPipe } from '../common/validation.js';
-import { bulkTenantsSchema, contactsBodySchema, TENANT_ID, tenantBodySchema, TenantView } from './dto/tenant.dto.js';
+import {
+  bulkTenantsSchema,
+  contactsBodySchema,
+  TENANT_ID,
+  tenantBodySchema,
+  TenantView,
+} from './dto/tenant.dto.js';
 import { TenantsService } from './tenants.service.js';
 import type { TenantContact } from './entities/tenant.entity.js';
 
@@ -53,7 +64,8 @@ export class TenantsController {
   @ApiOperation({ summary: 'A tenant (admin, auditor, or its own tenant key)' })
   get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<TenantView> {
     const tenantId = parseTenantId(id);
-    if (!canActForTenant(principal, tenantId, 'auditor')) throw forbidden('this key may not read that tenant');
+    if (!canActForTenant(principal, tenantId, 'auditor'))
+      throw forbidden('this key may not read that tenant');
     return this.tenants.get(tenantId);
   }
 
@@ -68,7 +80,8 @@ export class TenantsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<TenantView> {
     const tenantId = parseTenantId(id);
-    if (!canActForTenant(principal, tenantId)) throw forbidden('this key may not change that tenant');
+    if (!canActForTenant(principal, tenantId))
+      throw forbidden('this key may not change that tenant');
     return this.tenants.replaceContacts(tenantId, body.contacts, principal.name);
   }
 }

@@ -21,7 +21,10 @@ export interface TenantRecord {
 export class TenantsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<TenantEntity | null> {
+  findById(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<TenantEntity | null> {
     return manager.findOne(TenantEntity, { where: { id } });
   }
 
@@ -39,7 +42,9 @@ export class TenantsRepository {
   async upsertMany(manager: EntityManager, tenants: TenantRecord[]): Promise<Set<string>> {
     const created = new Set<string>();
     for (let i = 0; i < tenants.length; i += 1000) {
-      const chunk = tenants.slice(i, i + 1000).map((t) => ({ ...t, countryMatch: countryMatchCodes(t.countries) }));
+      const chunk = tenants
+        .slice(i, i + 1000)
+        .map((t) => ({ ...t, countryMatch: countryMatchCodes(t.countries) }));
       const rows: Array<{ id: string; inserted: boolean }> = await manager.query(
         `INSERT INTO tenants AS t (id, name, locale, time_zone, countries, country_match, data_regions, services, industries, flags, contractual_notice_hours, contacts)
          SELECT r.id, r.name, r.locale, r."timeZone",
@@ -63,7 +68,14 @@ export class TenantsRepository {
     return created;
   }
 
-  async replaceContacts(manager: EntityManager, id: string, contacts: TenantContact[]): Promise<void> {
-    await manager.query('UPDATE tenants SET contacts = $2::jsonb, updated_at = now() WHERE id = $1', [id, JSON.stringify(contacts)]);
+  async replaceContacts(
+    manager: EntityManager,
+    id: string,
+    contacts: TenantContact[],
+  ): Promise<void> {
+    await manager.query(
+      'UPDATE tenants SET contacts = $2::jsonb, updated_at = now() WHERE id = $1',
+      [id, JSON.stringify(contacts)],
+    );
   }
 }

@@ -57,7 +57,10 @@ const COMPARED: Array<keyof TenantRecord> = [
 ];
 
 /** The fields that change, as {field: {from, to}}; what the audit log records for an update. */
-function diff(before: TenantEntity, after: TenantRecord): Record<string, { from: unknown; to: unknown }> {
+function diff(
+  before: TenantEntity,
+  after: TenantRecord,
+): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of COMPARED) {
     const from = before[key as keyof TenantEntity];
@@ -84,7 +87,11 @@ export class TenantsService {
     return (await this.repository.findById(id)) !== null;
   }
 
-  async put(id: string, body: TenantBody, actor: string): Promise<{ created: boolean; tenant: TenantView }> {
+  async put(
+    id: string,
+    body: TenantBody,
+    actor: string,
+  ): Promise<{ created: boolean; tenant: TenantView }> {
     if (body.id !== undefined && body.id !== id) {
       throw invalid([{ path: 'id', message: `must match the id in the path (${id})` }]);
     }
@@ -119,7 +126,10 @@ export class TenantsService {
     });
     if (errors.length > 0) {
       const first = errors[0].path.match(/^tenants\[(\d+)\]/)?.[1];
-      throw invalid(errors.slice(0, MAX_REPORTED_ERRORS), `tenant at index ${first} is invalid; nothing was stored`);
+      throw invalid(
+        errors.slice(0, MAX_REPORTED_ERRORS),
+        `tenant at index ${first} is invalid; nothing was stored`,
+      );
     }
     const { created } = await this.upsert(records, actor);
     return { created: created.size, updated: records.length - created.size };
@@ -131,7 +141,13 @@ export class TenantsService {
       if (!existing) throw notFound('Tenant', id);
       await this.repository.replaceContacts(manager, id, contacts);
       await this.audit.append(manager, [
-        { actor, action: 'tenant.contacts-replaced', entityType: 'tenant', entityId: id, change: { contacts: { from: existing.contacts, to: contacts } } },
+        {
+          actor,
+          action: 'tenant.contacts-replaced',
+          entityType: 'tenant',
+          entityId: id,
+          change: { contacts: { from: existing.contacts, to: contacts } },
+        },
       ]);
     });
     return this.get(id);
@@ -139,17 +155,36 @@ export class TenantsService {
 
   private async upsert(records: TenantRecord[], actor: string): Promise<{ created: Set<string> }> {
     return this.uow.run(async (manager) => {
-      const before = new Map((await this.repository.lockExisting(manager, records.map((r) => r.id))).map((t) => [t.id, t]));
+      const before = new Map(
+        (
+          await this.repository.lockExisting(
+            manager,
+            records.map((r) => r.id),
+          )
+        ).map((t) => [t.id, t]),
+      );
       const created = await this.repository.upsertMany(manager, records);
       const events: AuditEventInput[] = [];
       for (const record of records) {
         const old = before.get(record.id);
         if (!old) {
-          events.push({ actor, action: 'tenant.created', entityType: 'tenant', entityId: record.id, change: { after: record } });
+          events.push({
+            actor,
+            action: 'tenant.created',
+            entityType: 'tenant',
+            entityId: record.id,
+            change: { after: record },
+          });
         } else {
           const changes = diff(old, record);
           if (Object.keys(changes).length > 0) {
-            events.push({ actor, action: 'tenant.updated', entityType: 'tenant', entityId: record.id, change: changes });
+            events.push({
+              actor,
+              action: 'tenant.updated',
+              entityType: 'tenant',
+              entityId: record.id,
+              change: changes,
+            });
           }
         }
       }

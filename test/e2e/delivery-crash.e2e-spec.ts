@@ -1,6 +1,14 @@
 import { TEST_REDIS_URL } from '../support/test-app.js';
 import { tenantBody } from '../factories/tenant.factory.js';
-import { approve, deliveries, flowKeys, FlowKeys, postIncident, seedTenants, waitForStatus } from '../support/flow.js';
+import {
+  approve,
+  deliveries,
+  flowKeys,
+  FlowKeys,
+  postIncident,
+  seedTenants,
+  waitForStatus,
+} from '../support/flow.js';
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { eventually, startTestApp, TestApp } from '../support/test-app.js';
 import { spawnHerald, WorkerProcess } from '../support/worker-process.js';
@@ -41,7 +49,8 @@ describe('delivery across worker crashes', () => {
   afterEach(() => {
     const state = expect.getState();
     if (state.assertionCalls !== state.numPassingAsserts || process.env.HERALD_TEST_VERBOSE) {
-      for (const w of workers) console.log(`worker ${w.proc.pid} output:\n${w.output().slice(-4000)}`);
+      for (const w of workers)
+        console.log(`worker ${w.proc.pid} output:\n${w.output().slice(-4000)}`);
     }
   });
   afterAll(async () => {
@@ -52,16 +61,27 @@ describe('delivery across worker crashes', () => {
 
   async function fanOutTo(service: string): Promise<{ incidentId: string; expected: string[] }> {
     const tenants = Array.from({ length: TENANTS }, (_, i) =>
-      tenantBody({ id: `${service}-${String(i).padStart(4, '0')}`, services: [service], contacts: [{ name: 'Admin', email: `admin${i}@${service}.example`, role: 'primary' }] }),
+      tenantBody({
+        id: `${service}-${String(i).padStart(4, '0')}`,
+        services: [service],
+        contacts: [{ name: 'Admin', email: `admin${i}@${service}.example`, role: 'primary' }],
+      }),
     );
     await seedTenants(t, tenants);
-    const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: [service] } }, 60_000);
+    const { incidentId, noticeId } = await postIncident(
+      t,
+      keys,
+      { scope: { services: [service] } },
+      60_000,
+    );
     await approve(t, keys, noticeId);
     return { incidentId, expected: tenants.map((x) => x.contacts![0].email).sort() };
   }
 
   function received(service: string): string[] {
-    return sink.messages.flatMap((m) => m.envelope.rcptTo).filter((r) => r.endsWith(`@${service}.example`));
+    return sink.messages
+      .flatMap((m) => m.envelope.rcptTo)
+      .filter((r) => r.endsWith(`@${service}.example`));
   }
 
   it('should reach every contact with duplicates only for in-flight messages when a worker is killed mid fan-out', async () => {
@@ -73,7 +93,9 @@ describe('delivery across worker crashes', () => {
     await first.exited;
     const atKill = received('crash').length;
     const recordsAtKill = await deliveries(t, keys, incidentId);
-    const recordedSent = recordsAtKill.filter((d) => d.channel === 'email' && d.status === 'sent').length;
+    const recordedSent = recordsAtKill.filter(
+      (d) => d.channel === 'email' && d.status === 'sent',
+    ).length;
 
     const second = spawnHerald(workerEnv());
     workers.push(second);
@@ -82,7 +104,9 @@ describe('delivery across worker crashes', () => {
     const all = received('crash');
     const unique = [...new Set(all)].sort();
     const duplicates = all.length - unique.length;
-    console.log(`SIGKILL after ${atKill} of ${TENANTS} messages (${recordedSent} recorded as sent): ${all.length} received, ${duplicates} duplicates`);
+    console.log(
+      `SIGKILL after ${atKill} of ${TENANTS} messages (${recordedSent} recorded as sent): ${all.length} received, ${duplicates} duplicates`,
+    );
     expect(unique).toEqual(expected);
     // Only messages the relay accepted but the dead worker had not yet recorded can repeat.
     expect(duplicates).toBeLessThanOrEqual(atKill - recordedSent);
@@ -105,7 +129,9 @@ describe('delivery across worker crashes', () => {
     const atStop = received('term').length;
     const records = await deliveries(t, keys, incidentId);
     // Everything the relay accepted was recorded before the process left.
-    expect(records.filter((d) => d.channel === 'email' && d.status === 'sent')).toHaveLength(atStop);
+    expect(records.filter((d) => d.channel === 'email' && d.status === 'sent')).toHaveLength(
+      atStop,
+    );
 
     const second = spawnHerald(workerEnv());
     workers.push(second);

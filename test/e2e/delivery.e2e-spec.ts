@@ -1,6 +1,14 @@
 import { simpleParser } from 'mailparser';
 import { tenantBody } from '../factories/tenant.factory.js';
-import { approve, deliveries, flowKeys, FlowKeys, postIncident, seedTenants, waitForStatus } from '../support/flow.js';
+import {
+  approve,
+  deliveries,
+  flowKeys,
+  FlowKeys,
+  postIncident,
+  seedTenants,
+  waitForStatus,
+} from '../support/flow.js';
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
@@ -11,7 +19,12 @@ describe('delivery over SMTP', () => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    t = await startTestApp({ SMTP_URL: sink.url, DELIVERY_RETRY_BASE_MS: '40', DELIVERY_MAX_ATTEMPTS: '6', SMTP_TIMEOUT_MS: '2000' });
+    t = await startTestApp({
+      SMTP_URL: sink.url,
+      DELIVERY_RETRY_BASE_MS: '40',
+      DELIVERY_MAX_ATTEMPTS: '6',
+      SMTP_TIMEOUT_MS: '2000',
+    });
     keys = await flowKeys(t);
   });
   afterAll(async () => {
@@ -42,7 +55,9 @@ describe('delivery over SMTP', () => {
 
     const rcpts = sink.messages.flatMap((m) => m.envelope.rcptTo).sort();
     expect(rcpts).toEqual(['dpo@acme.example', 'ops@acme.example']);
-    const mail = await sink.messages.find((m) => m.envelope.rcptTo.includes('ops@acme.example'))!.parse();
+    const mail = await sink.messages
+      .find((m) => m.envelope.rcptTo.includes('ops@acme.example'))!
+      .parse();
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
     expect(String(mail.headers.get('x-herald-notice'))).toBe(noticeId);
     expect(mail.subject).toContain('Unauthorized access to mail storage');
@@ -63,20 +78,40 @@ describe('delivery over SMTP', () => {
   });
 
   it('should retry a mailbox answering 451 twice and then accept it', async () => {
-    await seedTenants(t, [tenantBody({ id: 'greylist', services: ['s2'], contacts: [{ name: 'G', email: 'grey@list.example', role: 'primary' }] })]);
-    sink.setBehaviour((rcpt, attempt) => (rcpt === 'grey@list.example' && attempt <= 2 ? { code: 451, message: '4.7.1 Greylisted, try again later' } : 'accept'));
+    await seedTenants(t, [
+      tenantBody({
+        id: 'greylist',
+        services: ['s2'],
+        contacts: [{ name: 'G', email: 'grey@list.example', role: 'primary' }],
+      }),
+    ]);
+    sink.setBehaviour((rcpt, attempt) =>
+      rcpt === 'grey@list.example' && attempt <= 2
+        ? { code: 451, message: '4.7.1 Greylisted, try again later' }
+        : 'accept',
+    );
     const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: ['s2'] } });
     await approve(t, keys, noticeId);
     await waitForStatus(t, keys, incidentId, 'delivered');
     expect(sink.attempts('grey@list.example')).toBe(3);
-    expect(sink.messages.filter((m) => m.envelope.rcptTo.includes('grey@list.example'))).toHaveLength(1);
+    expect(
+      sink.messages.filter((m) => m.envelope.rcptTo.includes('grey@list.example')),
+    ).toHaveLength(1);
     const [email] = (await deliveries(t, keys, incidentId)).filter((d) => d.channel === 'email');
     expect(email).toMatchObject({ status: 'sent', attempts: 3 });
   });
 
   it('should end a delivery failed without retry on a permanent 550 and flag the tenant undeliverable', async () => {
-    await seedTenants(t, [tenantBody({ id: 'bounce', services: ['s3'], contacts: [{ name: 'B', email: 'nobody@bounce.example', role: 'primary' }] })]);
-    sink.setBehaviour((rcpt) => (rcpt === 'nobody@bounce.example' ? { code: 550, message: '5.1.1 No such user' } : 'accept'));
+    await seedTenants(t, [
+      tenantBody({
+        id: 'bounce',
+        services: ['s3'],
+        contacts: [{ name: 'B', email: 'nobody@bounce.example', role: 'primary' }],
+      }),
+    ]);
+    sink.setBehaviour((rcpt) =>
+      rcpt === 'nobody@bounce.example' ? { code: 550, message: '5.1.1 No such user' } : 'accept',
+    );
     const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: ['s3'] } });
     await approve(t, keys, noticeId);
     await waitForStatus(t, keys, incidentId, 'delivered');
@@ -90,25 +125,52 @@ describe('delivery over SMTP', () => {
 
   it('should deliver everything once the relay comes back up', async () => {
     await seedTenants(t, [
-      tenantBody({ id: 'down-1', services: ['s4'], contacts: [{ name: 'D1', email: 'd1@down.example', role: 'primary' }] }),
-      tenantBody({ id: 'down-2', services: ['s4'], contacts: [{ name: 'D2', email: 'd2@down.example', role: 'security' }] }),
+      tenantBody({
+        id: 'down-1',
+        services: ['s4'],
+        contacts: [{ name: 'D1', email: 'd1@down.example', role: 'primary' }],
+      }),
+      tenantBody({
+        id: 'down-2',
+        services: ['s4'],
+        contacts: [{ name: 'D2', email: 'd2@down.example', role: 'security' }],
+      }),
     ]);
     const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: ['s4'] } });
     await sink.stop();
     await approve(t, keys, noticeId);
     await eventually(async () => {
       const emails = (await deliveries(t, keys, incidentId)).filter((d) => d.channel === 'email');
-      return emails.length === 2 && emails.every((d) => d.attempts >= 2 && d.status === 'queued') ? true : undefined;
+      return emails.length === 2 && emails.every((d) => d.attempts >= 2 && d.status === 'queued')
+        ? true
+        : undefined;
     });
     await sink.start();
     await waitForStatus(t, keys, incidentId, 'delivered');
-    expect(sink.messages.flatMap((m) => m.envelope.rcptTo).sort()).toEqual(['d1@down.example', 'd2@down.example']);
+    expect(sink.messages.flatMap((m) => m.envelope.rcptTo).sort()).toEqual([
+      'd1@down.example',
+      'd2@down.example',
+    ]);
   });
 
   it('should render the email in the tenant locale with its deadlines in its time zone', async () => {
-    await seedTenants(t, [tenantBody({ id: 'tokyo', services: ['s5'], locale: 'ja-JP', timeZone: 'Asia/Tokyo', countries: ['JP'], contacts: [{ name: 'T', email: 't@tokyo.example', role: 'primary' }] })]);
-    const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: ['s5'] }, awareAt: '2026-11-27T08:00:00Z' });
-    const preview = await t.http.get(`/v1/notices/${noticeId}/preview?tenantId=tokyo&channel=email`).set(bearer(keys.comms));
+    await seedTenants(t, [
+      tenantBody({
+        id: 'tokyo',
+        services: ['s5'],
+        locale: 'ja-JP',
+        timeZone: 'Asia/Tokyo',
+        countries: ['JP'],
+        contacts: [{ name: 'T', email: 't@tokyo.example', role: 'primary' }],
+      }),
+    ]);
+    const { incidentId, noticeId } = await postIncident(t, keys, {
+      scope: { services: ['s5'] },
+      awareAt: '2026-11-27T08:00:00Z',
+    });
+    const preview = await t.http
+      .get(`/v1/notices/${noticeId}/preview?tenantId=tokyo&channel=email`)
+      .set(bearer(keys.comms));
     expect(preview.status).toBe(200);
     await approve(t, keys, noticeId);
     await waitForStatus(t, keys, incidentId, 'delivered');

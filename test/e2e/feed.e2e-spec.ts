@@ -1,6 +1,13 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { tenantBody } from '../factories/tenant.factory.js';
-import { approve, flowKeys, FlowKeys, postIncident, seedTenants, waitForStatus } from '../support/flow.js';
+import {
+  approve,
+  flowKeys,
+  FlowKeys,
+  postIncident,
+  seedTenants,
+  waitForStatus,
+} from '../support/flow.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 describe('tenant dashboard feed', () => {
@@ -19,7 +26,10 @@ describe('tenant dashboard feed', () => {
     ]);
     ownKey = await t.key(['tenant'], 'feed-a');
     otherKey = await t.key(['tenant'], 'feed-b');
-    const posted = await postIncident(t, keys, { scope: { services: ['feed'] }, title: 'Feed <b>incident</b> & more' });
+    const posted = await postIncident(t, keys, {
+      scope: { services: ['feed'] },
+      title: 'Feed <b>incident</b> & more',
+    });
     noticeId = posted.noticeId;
     await approve(t, keys, noticeId);
     await waitForStatus(t, keys, posted.incidentId, 'delivered');
@@ -32,7 +42,9 @@ describe('tenant dashboard feed', () => {
     const res = await t.http.get('/v1/tenants/feed-a/feed').set(bearer(ownKey));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/feed\+json/);
-    const feed = JSON.parse(res.text) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
+    const feed = JSON.parse(res.text) as Record<string, unknown> & {
+      items: Array<Record<string, unknown>>;
+    };
     expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
     expect(typeof feed.title).toBe('string');
     expect(feed.feed_url).toMatch(/\/v1\/tenants\/feed-a\/feed$/);
@@ -53,7 +65,9 @@ describe('tenant dashboard feed', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/atom\+xml/);
     expect(XMLValidator.validate(res.text)).toBe(true);
-    const doc = new XMLParser({ ignoreAttributes: false }).parse(res.text) as { feed: { '@_xmlns': string; entry: { id: string; title: unknown } } };
+    const doc = new XMLParser({ ignoreAttributes: false }).parse(res.text) as {
+      feed: { '@_xmlns': string; entry: { id: string; title: unknown } };
+    };
     expect(doc.feed['@_xmlns']).toBe('http://www.w3.org/2005/Atom');
     expect(String(doc.feed.entry.id)).toMatch(/^urn:uuid:/);
   });
@@ -62,19 +76,30 @@ describe('tenant dashboard feed', () => {
     const first = await t.http.get('/v1/tenants/feed-a/feed').set(bearer(ownKey));
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"[^"]+"$/);
-    const again = await t.http.get('/v1/tenants/feed-a/feed').set(bearer(ownKey)).set('If-None-Match', etag);
+    const again = await t.http
+      .get('/v1/tenants/feed-a/feed')
+      .set(bearer(ownKey))
+      .set('If-None-Match', etag);
     expect(again.status).toBe(304);
     expect(again.text ?? '').toBe('');
-    const stale = await t.http.get('/v1/tenants/feed-a/feed').set(bearer(ownKey)).set('If-None-Match', '"something-else"');
+    const stale = await t.http
+      .get('/v1/tenants/feed-a/feed')
+      .set(bearer(ownKey))
+      .set('If-None-Match', '"something-else"');
     expect(stale.status).toBe(200);
     const atom = await t.http.get('/v1/tenants/feed-a/feed.atom').set(bearer(ownKey));
-    const atomAgain = await t.http.get('/v1/tenants/feed-a/feed.atom').set(bearer(ownKey)).set('If-None-Match', atom.headers.etag as string);
+    const atomAgain = await t.http
+      .get('/v1/tenants/feed-a/feed.atom')
+      .set(bearer(ownKey))
+      .set('If-None-Match', atom.headers.etag as string);
     expect(atomAgain.status).toBe(304);
   });
 
   it("should refuse another tenant's key with 403 and show that tenant an empty feed of its own", async () => {
     expect((await t.http.get('/v1/tenants/feed-a/feed').set(bearer(otherKey))).status).toBe(403);
-    expect((await t.http.get('/v1/tenants/feed-a/feed.atom').set(bearer(otherKey))).status).toBe(403);
+    expect((await t.http.get('/v1/tenants/feed-a/feed.atom').set(bearer(otherKey))).status).toBe(
+      403,
+    );
     const own = await t.http.get('/v1/tenants/feed-b/feed').set(bearer(otherKey));
     expect(own.status).toBe(200);
     expect(JSON.parse(own.text).items).toEqual([]);

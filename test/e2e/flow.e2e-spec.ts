@@ -24,18 +24,39 @@ describe('the whole flow', () => {
 
   it('should notify every affected tenant once a second person approves', async () => {
     const tenants = [
-      tenantBody({ id: 'de-1', countries: ['DE'], contacts: [
-        { name: 'A', email: 'a@de1.example', role: 'primary' },
-        { name: 'A again', email: 'A@de1.example', role: 'security' },
-        { name: 'Billing', email: 'bill@de1.example', role: 'billing' },
-      ] }),
-      tenantBody({ id: 'us-1', countries: ['US-CA'], locale: 'en-US', timeZone: 'America/Los_Angeles', contacts: [{ name: 'B', email: 'b@us1.example', role: 'privacy' }] }),
-      tenantBody({ id: 'jp-1', countries: ['JP'], locale: 'ja-JP', timeZone: 'Asia/Tokyo', contacts: [{ name: 'C', email: 'c@jp1.example', role: 'primary' }] }),
+      tenantBody({
+        id: 'de-1',
+        countries: ['DE'],
+        contacts: [
+          { name: 'A', email: 'a@de1.example', role: 'primary' },
+          { name: 'A again', email: 'A@de1.example', role: 'security' },
+          { name: 'Billing', email: 'bill@de1.example', role: 'billing' },
+        ],
+      }),
+      tenantBody({
+        id: 'us-1',
+        countries: ['US-CA'],
+        locale: 'en-US',
+        timeZone: 'America/Los_Angeles',
+        contacts: [{ name: 'B', email: 'b@us1.example', role: 'privacy' }],
+      }),
+      tenantBody({
+        id: 'jp-1',
+        countries: ['JP'],
+        locale: 'ja-JP',
+        timeZone: 'Asia/Tokyo',
+        contacts: [{ name: 'C', email: 'c@jp1.example', role: 'primary' }],
+      }),
       tenantBody({ id: 'other', services: ['files'] }),
     ];
-    expect((await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status).toBe(200);
+    expect(
+      (await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status,
+    ).toBe(200);
 
-    const post = await t.http.post('/v1/incidents').set(bearer(reporter)).send(incidentBody({ scope: { services: ['mail'] } }));
+    const post = await t.http
+      .post('/v1/incidents')
+      .set(bearer(reporter))
+      .send(incidentBody({ scope: { services: ['mail'] } }));
     expect(post.status).toBe(202);
     const id = post.body.id as string;
 
@@ -49,7 +70,12 @@ describe('the whole flow', () => {
       const r = await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(comms));
       return r.body.items?.[0];
     });
-    expect(notice).toMatchObject({ kind: 'initial', status: 'draft', revision: 1, createdBy: 'incident-system' });
+    expect(notice).toMatchObject({
+      kind: 'initial',
+      status: 'draft',
+      revision: 1,
+      createdBy: 'incident-system',
+    });
 
     const approve = await t.http.post(`/v1/notices/${notice.id}/approve`).set(bearer(comms));
     expect(approve.status).toBe(200);

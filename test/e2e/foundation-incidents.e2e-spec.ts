@@ -9,7 +9,8 @@ describe('foundation: incidents', () => {
   let reporter: string;
   let auditor: string;
 
-  const getIncident = async (id: string) => (await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body as Record<string, unknown>;
+  const getIncident = async (id: string) =>
+    (await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body as Record<string, unknown>;
   const awaitingReview = (id: string) =>
     eventually(async () => {
       const body = await getIncident(id);
@@ -21,11 +22,18 @@ describe('foundation: incidents', () => {
     reporter = await t.key(['reporter'], undefined, 'siem');
     auditor = await t.key(['auditor'], undefined, 'audit');
     const tenants = [
-      tenantBody({ id: 'mail-de', services: ['mail'], countries: ['DE'], contractualNoticeHours: 48 }),
+      tenantBody({
+        id: 'mail-de',
+        services: ['mail'],
+        countries: ['DE'],
+        contractualNoticeHours: 48,
+      }),
       tenantBody({ id: 'mail-us', services: ['mail'], countries: ['US'] }),
       tenantBody({ id: 'files-de', services: ['files'], countries: ['DE'] }),
     ];
-    expect((await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status).toBe(200);
+    expect(
+      (await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status,
+    ).toBe(200);
   });
   afterAll(async () => {
     await t.close();
@@ -37,18 +45,28 @@ describe('foundation: incidents', () => {
       const res = await t.http.post('/v1/incidents').set(bearer(reporter)).send(body);
       expect(res.status).toBe(202);
       expect(Object.keys(res.body).sort()).toEqual(['externalId', 'id', 'status']);
-      expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), externalId: 'INC-accepted', status: 'resolving' });
+      expect(res.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        externalId: 'INC-accepted',
+        status: 'resolving',
+      });
       expect(res.headers.location).toBe(`/v1/incidents/${res.body.id}`);
     });
 
     it('should return the same incident with 200 and resolve and draft only once when the same body is posted again', async () => {
-      const body = incidentBody({ externalId: 'INC-replayed', scope: { services: ['mail', 'files'] } });
+      const body = incidentBody({
+        externalId: 'INC-replayed',
+        scope: { services: ['mail', 'files'] },
+      });
       const first = await t.http.post('/v1/incidents').set(bearer(reporter)).send(body);
       expect(first.status).toBe(202);
       const id = first.body.id as string;
 
       // Same body, keys in another order and scope values reordered: still the same request.
-      const reordered = { ...Object.fromEntries(Object.entries(body).reverse()), scope: { services: ['files', 'mail'] } };
+      const reordered = {
+        ...Object.fromEntries(Object.entries(body).reverse()),
+        scope: { services: ['files', 'mail'] },
+      };
       const second = await t.http.post('/v1/incidents').set(bearer(reporter)).send(reordered);
       expect(second.status).toBe(200);
       expect(second.body).toEqual({ id, externalId: 'INC-replayed', status: expect.any(String) });
@@ -65,25 +83,41 @@ describe('foundation: incidents', () => {
       // Give a wrongly enqueued second resolution the time to show itself.
       await new Promise((r) => setTimeout(r, 1000));
       expect(notices).toHaveLength(1);
-      expect((await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items).toHaveLength(1);
+      expect(
+        (await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items,
+      ).toHaveLength(1);
       const events = await query<{ action: string; n: string }>(
         t,
         `SELECT action, count(*)::text AS n FROM audit_events WHERE incident_id = $1 GROUP BY action ORDER BY action`,
         [id],
       );
-      expect(Object.fromEntries(events.map((e) => [e.action, Number(e.n)]))).toMatchObject({ 'incident.created': 1, 'incident.resolved': 1, 'notice.drafted': 1 });
-      expect((await query(t, `SELECT 1 FROM incidents WHERE external_id = 'INC-replayed'`)).length).toBe(1);
+      expect(Object.fromEntries(events.map((e) => [e.action, Number(e.n)]))).toMatchObject({
+        'incident.created': 1,
+        'incident.resolved': 1,
+        'notice.drafted': 1,
+      });
+      expect(
+        (await query(t, `SELECT 1 FROM incidents WHERE external_id = 'INC-replayed'`)).length,
+      ).toBe(1);
     });
 
     it('should accept one and replay the rest when the same incident is posted several times at once', async () => {
       const body = incidentBody({ externalId: 'INC-burst' });
-      const responses = await Promise.all(Array.from({ length: 6 }, () => t.http.post('/v1/incidents').set(bearer(reporter)).send(body)));
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.http.post('/v1/incidents').set(bearer(reporter)).send(body),
+        ),
+      );
       expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 202]);
       const ids = new Set(responses.map((r) => r.body.id as string));
       expect(ids.size).toBe(1);
       const [id] = [...ids];
       await awaitingReview(id);
-      const resolved = await query(t, `SELECT 1 FROM audit_events WHERE incident_id = $1 AND action = 'incident.resolved'`, [id]);
+      const resolved = await query(
+        t,
+        `SELECT 1 FROM audit_events WHERE incident_id = $1 AND action = 'incident.resolved'`,
+        [id],
+      );
       expect(resolved).toHaveLength(1);
     });
 
@@ -91,7 +125,10 @@ describe('foundation: incidents', () => {
       const body = incidentBody({ externalId: 'INC-conflict' });
       const first = await t.http.post('/v1/incidents').set(bearer(reporter)).send(body);
       expect(first.status).toBe(202);
-      const res = await t.http.post('/v1/incidents').set(bearer(reporter)).send({ ...body, severity: 'critical' });
+      const res = await t.http
+        .post('/v1/incidents')
+        .set(bearer(reporter))
+        .send({ ...body, severity: 'critical' });
       expect(res.status).toBe(409);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body.detail).toContain('INC-conflict');
@@ -111,7 +148,12 @@ describe('foundation: incidents', () => {
             occurredAt: '2099-01-01T00:00:00Z',
             dataImpact: { categories: ['none', 'personal'], description: 'x', extra: true },
             actionsTaken: ['ok', ''],
-            scope: { tenantIds: ['bad id'], countries: ['DE', 'ZZ'], services: ['mail'], planets: ['mars'] },
+            scope: {
+              tenantIds: ['bad id'],
+              countries: ['DE', 'ZZ'],
+              services: ['mail'],
+              planets: ['mars'],
+            },
             reporterNotes: 'unknown',
           }),
         );
@@ -131,14 +173,27 @@ describe('foundation: incidents', () => {
           'reporterNotes',
         ]),
       );
-      expect((await query(t, `SELECT 1 FROM incidents WHERE title = 'Unauthorized access to mail storage' AND severity = 'catastrophic'`)).length).toBe(0);
+      expect(
+        (
+          await query(
+            t,
+            `SELECT 1 FROM incidents WHERE title = 'Unauthorized access to mail storage' AND severity = 'catastrophic'`,
+          )
+        ).length,
+      ).toBe(0);
     });
 
     it('should name awareAt when it is in the future and scope when it is empty', async () => {
-      const future = await t.http.post('/v1/incidents').set(bearer(reporter)).send(incidentBody({ awareAt: new Date(Date.now() + 3_600_000).toISOString() }));
+      const future = await t.http
+        .post('/v1/incidents')
+        .set(bearer(reporter))
+        .send(incidentBody({ awareAt: new Date(Date.now() + 3_600_000).toISOString() }));
       expect(future.status).toBe(400);
       expect(errorPaths(future)).toEqual(['awareAt']);
-      const empty = await t.http.post('/v1/incidents').set(bearer(reporter)).send(incidentBody({ scope: { services: [] } }));
+      const empty = await t.http
+        .post('/v1/incidents')
+        .set(bearer(reporter))
+        .send(incidentBody({ scope: { services: [] } }));
       expect(empty.status).toBe(400);
       expect(errorPaths(empty)).toEqual(['scope']);
     });
@@ -149,7 +204,14 @@ describe('foundation: incidents', () => {
       const post = await t.http
         .post('/v1/incidents')
         .set(bearer(reporter))
-        .send(incidentBody({ externalId: 'INC-view', awareAt: '2026-11-20T10:00:00Z', occurredAt: undefined, scope: { services: ['mail'] } }));
+        .send(
+          incidentBody({
+            externalId: 'INC-view',
+            awareAt: '2026-11-20T10:00:00Z',
+            occurredAt: undefined,
+            scope: { services: ['mail'] },
+          }),
+        );
       const view = await awaitingReview(post.body.id as string);
       expect(view).toMatchObject({
         id: post.body.id,
@@ -167,7 +229,9 @@ describe('foundation: incidents', () => {
     });
 
     it('should answer 404 for an unknown id and 400 naming id for a malformed one', async () => {
-      const missing = await t.http.get('/v1/incidents/00000000-0000-4000-8000-000000000000').set(bearer(auditor));
+      const missing = await t.http
+        .get('/v1/incidents/00000000-0000-4000-8000-000000000000')
+        .set(bearer(auditor));
       expect(missing.status).toBe(404);
       const malformed = await t.http.get('/v1/incidents/INC-view').set(bearer(auditor));
       expect(malformed.status).toBe(400);
@@ -181,7 +245,14 @@ describe('foundation: incidents', () => {
       const post = await t.http
         .post('/v1/incidents')
         .set(bearer(reporter))
-        .send(incidentBody({ externalId: 'INC-patched', phase: 'detection', actionsTaken: ['Isolated the host'], scope: { tenantIds: ['files-de'] } }));
+        .send(
+          incidentBody({
+            externalId: 'INC-patched',
+            phase: 'detection',
+            actionsTaken: ['Isolated the host'],
+            scope: { tenantIds: ['files-de'] },
+          }),
+        );
       id = post.body.id as string;
       await awaitingReview(id);
     });
@@ -192,33 +263,55 @@ describe('foundation: incidents', () => {
         .set(bearer(reporter))
         .send({ phase: 'containment', actionsTaken: ['Isolated the host', 'Reset all sessions'] });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id, phase: 'containment', actionsTaken: ['Isolated the host', 'Reset all sessions'], status: 'awaiting-review' });
-      expect(await getIncident(id)).toMatchObject({ phase: 'containment', actionsTaken: ['Isolated the host', 'Reset all sessions'] });
+      expect(res.body).toMatchObject({
+        id,
+        phase: 'containment',
+        actionsTaken: ['Isolated the host', 'Reset all sessions'],
+        status: 'awaiting-review',
+      });
+      expect(await getIncident(id)).toMatchObject({
+        phase: 'containment',
+        actionsTaken: ['Isolated the host', 'Reset all sessions'],
+      });
     });
 
     it('should answer 409 when the phase would go back', async () => {
-      const res = await t.http.patch(`/v1/incidents/${id}`).set(bearer(reporter)).send({ phase: 'detection' });
+      const res = await t.http
+        .patch(`/v1/incidents/${id}`)
+        .set(bearer(reporter))
+        .send({ phase: 'detection' });
       expect(res.status).toBe(409);
       expect(res.body.detail).toContain('cannot go back');
       expect((await getIncident(id)).phase).toBe('containment');
     });
 
     it('should widen the scope and resolve the newly affected tenants when patched with a wider scope', async () => {
-      const res = await t.http.patch(`/v1/incidents/${id}`).set(bearer(reporter)).send({ scope: { tenantIds: ['files-de', 'mail-us'] } });
+      const res = await t.http
+        .patch(`/v1/incidents/${id}`)
+        .set(bearer(reporter))
+        .send({ scope: { tenantIds: ['files-de', 'mail-us'] } });
       expect(res.status).toBe(200);
       expect(res.body.scope).toEqual({ tenantIds: ['files-de', 'mail-us'] });
       const view = await eventually(async () => {
         const body = await getIncident(id);
-        return body.status === 'awaiting-review' && body.affectedTenantCount === 2 ? body : undefined;
+        return body.status === 'awaiting-review' && body.affectedTenantCount === 2
+          ? body
+          : undefined;
       });
       expect(view.affectedTenantCount).toBe(2);
     });
 
     it('should name the bad fields when a patch is invalid and 404 an unknown incident', async () => {
-      const bad = await t.http.patch(`/v1/incidents/${id}`).set(bearer(reporter)).send({ phase: 'done', title: 'renamed' });
+      const bad = await t.http
+        .patch(`/v1/incidents/${id}`)
+        .set(bearer(reporter))
+        .send({ phase: 'done', title: 'renamed' });
       expect(bad.status).toBe(400);
       expect(errorPaths(bad).sort()).toEqual(['phase', 'title']);
-      const unknown = await t.http.patch('/v1/incidents/00000000-0000-4000-8000-000000000000').set(bearer(reporter)).send({ phase: 'recovery' });
+      const unknown = await t.http
+        .patch('/v1/incidents/00000000-0000-4000-8000-000000000000')
+        .set(bearer(reporter))
+        .send({ phase: 'recovery' });
       expect(unknown.status).toBe(404);
     });
   });
@@ -236,13 +329,20 @@ describe('incident intake idempotency, normalized', () => {
   });
 
   it('should treat the same instant in another offset and categories in another order as the same body', async () => {
-    const body = incidentBody({ awareAt: '2026-11-27T09:00:00+01:00', dataImpact: { categories: ['phi', 'personal'], description: 'Some.' } });
+    const body = incidentBody({
+      awareAt: '2026-11-27T09:00:00+01:00',
+      dataImpact: { categories: ['phi', 'personal'], description: 'Some.' },
+    });
     const first = await t.http.post('/v1/incidents').set(bearer(reporter)).send(body);
     expect(first.status).toBe(202);
     const again = await t.http
       .post('/v1/incidents')
       .set(bearer(reporter))
-      .send({ ...body, awareAt: '2026-11-27T08:00:00.000Z', dataImpact: { categories: ['personal', 'phi'], description: 'Some.' } });
+      .send({
+        ...body,
+        awareAt: '2026-11-27T08:00:00.000Z',
+        dataImpact: { categories: ['personal', 'phi'], description: 'Some.' },
+      });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
     const shown = await t.http.get(`/v1/incidents/${first.body.id}`).set(bearer(reporter));

@@ -33,14 +33,24 @@ const CONTRACT: Array<[method: string, path: string]> = [
 interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string };
-  paths: Record<string, Record<string, { responses?: Record<string, unknown>; operationId?: string; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { responses?: Record<string, unknown>; operationId?: string; security?: unknown[] }
+    >
+  >;
   components?: Record<string, Record<string, unknown>>;
 }
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
 /** Every "$ref" in the document, with where it was found. */
-function refs(node: unknown, at = '#', out: Array<{ ref: string; at: string }> = []): Array<{ ref: string; at: string }> {
+function refs(
+  node: unknown,
+  at = '#',
+  out: Array<{ ref: string; at: string }> = [],
+): Array<{ ref: string; at: string }> {
   if (Array.isArray(node)) node.forEach((v, i) => refs(v, `${at}/${i}`, out));
   else if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
@@ -52,32 +62,54 @@ function refs(node: unknown, at = '#', out: Array<{ ref: string; at: string }> =
 }
 
 // JSON Schema keywords an OpenAPI 3.0 schema object does not allow (they came with 3.1).
-const NOT_IN_OPENAPI_30 = ['const', 'propertyNames', 'prefixItems', '$schema', '$defs', 'unevaluatedProperties', 'dependentRequired', 'examples', 'if', 'then'];
+const NOT_IN_OPENAPI_30 = [
+  'const',
+  'propertyNames',
+  'prefixItems',
+  '$schema',
+  '$defs',
+  'unevaluatedProperties',
+  'dependentRequired',
+  'examples',
+  'if',
+  'then',
+];
 
 /** Where a schema below `node` uses something OpenAPI 3.0 does not have. */
 function openApi30Problems(node: unknown, at: string, out: string[] = []): string[] {
   if (Array.isArray(node)) node.forEach((v, i) => openApi30Problems(v, `${at}/${i}`, out));
   else if (node && typeof node === 'object') {
     const schema = node as Record<string, unknown>;
-    if (Array.isArray(schema.type) || schema.type === 'null') out.push(`${at}: type ${JSON.stringify(schema.type)}`);
-    if (typeof schema.exclusiveMinimum === 'number' || typeof schema.exclusiveMaximum === 'number') out.push(`${at}: numeric exclusive bound`);
+    if (Array.isArray(schema.type) || schema.type === 'null')
+      out.push(`${at}: type ${JSON.stringify(schema.type)}`);
+    if (typeof schema.exclusiveMinimum === 'number' || typeof schema.exclusiveMaximum === 'number')
+      out.push(`${at}: numeric exclusive bound`);
     for (const keyword of NOT_IN_OPENAPI_30) if (keyword in schema) out.push(`${at}: ${keyword}`);
-    for (const [k, v] of Object.entries(schema)) if (k !== 'enum' && k !== 'default' && k !== 'example') openApi30Problems(v, `${at}/${k}`, out);
+    for (const [k, v] of Object.entries(schema))
+      if (k !== 'enum' && k !== 'default' && k !== 'example')
+        openApi30Problems(v, `${at}/${k}`, out);
   }
   return out;
 }
 
 /** Every schema object of the document: request bodies, responses, parameters and components. */
 function schemas(doc: OpenApiDocument): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = Object.entries(doc.components?.schemas ?? {}).map(([name, s]) => [`#/components/schemas/${name}`, s]);
+  const out: Array<[string, unknown]> = Object.entries(doc.components?.schemas ?? {}).map(
+    ([name, s]) => [`#/components/schemas/${name}`, s],
+  );
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item as Record<string, Record<string, unknown>>)) {
       const body = op.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined;
-      for (const [type, media] of Object.entries(body?.content ?? {})) out.push([`${method} ${path} body ${type}`, media.schema]);
-      for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: unknown }> }>)) {
-        for (const [type, media] of Object.entries(response.content ?? {})) out.push([`${method} ${path} ${status} ${type}`, media.schema]);
+      for (const [type, media] of Object.entries(body?.content ?? {}))
+        out.push([`${method} ${path} body ${type}`, media.schema]);
+      for (const [status, response] of Object.entries(
+        (op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: unknown }> }>,
+      )) {
+        for (const [type, media] of Object.entries(response.content ?? {}))
+          out.push([`${method} ${path} ${status} ${type}`, media.schema]);
       }
-      for (const param of (op.parameters ?? []) as Array<{ name: string; schema?: unknown }>) out.push([`${method} ${path} ?${param.name}`, param.schema]);
+      for (const param of (op.parameters ?? []) as Array<{ name: string; schema?: unknown }>)
+        out.push([`${method} ${path} ?${param.name}`, param.schema]);
     }
   }
   return out;
@@ -89,7 +121,11 @@ function resolvePointer(doc: unknown, ref: string): unknown {
     .slice(2)
     .split('/')
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), doc);
+    .reduce<unknown>(
+      (node, key) =>
+        node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined,
+      doc,
+    );
 }
 
 describe('foundation: operations', () => {
@@ -119,14 +155,22 @@ describe('foundation: operations', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = res.text;
-    for (const name of ['herald_http_requests_total', 'herald_http_request_duration_seconds', 'herald_deliveries_total', 'herald_process_resident_memory_bytes']) {
+    for (const name of [
+      'herald_http_requests_total',
+      'herald_http_request_duration_seconds',
+      'herald_deliveries_total',
+      'herald_process_resident_memory_bytes',
+    ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
-    expect(text).toMatch(/^herald_http_requests_total\{method="GET",route="\/v1\/regulations",status="200"\} [1-9]\d*$/m);
+    expect(text).toMatch(
+      /^herald_http_requests_total\{method="GET",route="\/v1\/regulations",status="200"\} [1-9]\d*$/m,
+    );
     // Every sample line is "name{labels} value": what a Prometheus scraper parses.
     const samples = text.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(samples.length).toBeGreaterThan(20);
-    for (const line of samples) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? ([-+0-9.eE]+|NaN|[+-]Inf)$/);
+    for (const line of samples)
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? ([-+0-9.eE]+|NaN|[+-]Inf)$/);
   });
 
   it('should publish an OpenAPI 3 document whose references all resolve', () => {
@@ -137,7 +181,11 @@ describe('foundation: operations', () => {
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (!HTTP_METHODS.includes(method)) continue;
-        expect({ path, method, responses: Object.keys(op.responses ?? {}).length > 0 }).toEqual({ path, method, responses: true });
+        expect({ path, method, responses: Object.keys(op.responses ?? {}).length > 0 }).toEqual({
+          path,
+          method,
+          responses: true,
+        });
         if (op.operationId) {
           expect(operationIds.has(op.operationId)).toBe(false);
           operationIds.add(op.operationId);
@@ -161,10 +209,32 @@ describe('foundation: operations', () => {
 
   it('should document the bearer key on /v1 routes and the request body of intake', () => {
     const intake = doc.paths['/v1/incidents'].post as Record<string, unknown>;
-    expect(intake.security).toEqual(expect.arrayContaining([expect.objectContaining({ bearer: [] })]));
-    const schema = (intake.requestBody as { content: Record<string, { schema: { properties: Record<string, unknown>; required: string[] } }> }).content['application/json'].schema;
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['externalId', 'awareAt', 'dataImpact', 'scope']));
-    expect(schema.required).toEqual(expect.arrayContaining(['externalId', 'title', 'severity', 'phase', 'awareAt', 'description', 'dataImpact', 'scope']));
+    expect(intake.security).toEqual(
+      expect.arrayContaining([expect.objectContaining({ bearer: [] })]),
+    );
+    const schema = (
+      intake.requestBody as {
+        content: Record<
+          string,
+          { schema: { properties: Record<string, unknown>; required: string[] } }
+        >;
+      }
+    ).content['application/json'].schema;
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['externalId', 'awareAt', 'dataImpact', 'scope']),
+    );
+    expect(schema.required).toEqual(
+      expect.arrayContaining([
+        'externalId',
+        'title',
+        'severity',
+        'phase',
+        'awareAt',
+        'description',
+        'dataImpact',
+        'scope',
+      ]),
+    );
   });
 
   it('should serve Swagger UI as HTML at /docs without a key', async () => {
@@ -182,7 +252,10 @@ describe('foundation: operations', () => {
     t.app.get(RedisService).client.disconnect();
     const ready = await t.http.get('/health/ready');
     expect(ready.status).toBe(503);
-    expect(ready.body).toEqual({ status: 'unavailable', checks: { postgres: 'up', redis: 'down' } });
+    expect(ready.body).toEqual({
+      status: 'unavailable',
+      checks: { postgres: 'up', redis: 'down' },
+    });
     expect((await t.http.get('/health/live')).status).toBe(200);
   });
 });

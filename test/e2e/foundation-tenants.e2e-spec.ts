@@ -15,16 +15,26 @@ describe('foundation: API keys and tenants', () => {
 
   describe('API keys', () => {
     it('should return the secret once and list the key without it when an admin creates a key', async () => {
-      const created = await t.http.post('/v1/api-keys').set(bearer(t.adminKey)).send({ name: 'pager-duty', roles: ['reporter'] });
+      const created = await t.http
+        .post('/v1/api-keys')
+        .set(bearer(t.adminKey))
+        .send({ name: 'pager-duty', roles: ['reporter'] });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ name: 'pager-duty', roles: ['reporter'], tenantId: null, createdBy: 'bootstrap-admin' });
+      expect(created.body).toMatchObject({
+        name: 'pager-duty',
+        roles: ['reporter'],
+        tenantId: null,
+        createdBy: 'bootstrap-admin',
+      });
       expect(typeof created.body.key).toBe('string');
       expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
 
       const list = await t.http.get('/v1/api-keys').set(bearer(t.adminKey));
       expect(list.status).toBe(200);
       expect(list.body.nextCursor).toBeNull();
-      const listed = (list.body.items as Array<Record<string, unknown>>).find((k) => k.id === created.body.id);
+      const listed = (list.body.items as Array<Record<string, unknown>>).find(
+        (k) => k.id === created.body.id,
+      );
       expect(listed).toMatchObject({ name: 'pager-duty', roles: ['reporter'], revokedAt: null });
       expect(JSON.stringify(list.body)).not.toContain(created.body.key as string);
       expect(listed).not.toHaveProperty('key');
@@ -32,7 +42,10 @@ describe('foundation: API keys and tenants', () => {
     });
 
     it('should answer 204, mark the key revoked in the list and 404 a second delete when a key is deleted', async () => {
-      const created = await t.http.post('/v1/api-keys').set(bearer(t.adminKey)).send({ name: 'short-lived', roles: ['auditor'] });
+      const created = await t.http
+        .post('/v1/api-keys')
+        .set(bearer(t.adminKey))
+        .send({ name: 'short-lived', roles: ['auditor'] });
       const del = await t.http.delete(`/v1/api-keys/${created.body.id}`).set(bearer(t.adminKey));
       expect(del.status).toBe(204);
       expect(del.text).toBe('');
@@ -40,9 +53,17 @@ describe('foundation: API keys and tenants', () => {
       const again = await t.http.delete(`/v1/api-keys/${created.body.id}`).set(bearer(t.adminKey));
       expect(again.status).toBe(404);
       expect(again.headers['content-type']).toContain('application/problem+json');
-      const listed = (await t.http.get('/v1/api-keys').set(bearer(t.adminKey))).body.items.find((k: { id: string }) => k.id === created.body.id);
+      const listed = (await t.http.get('/v1/api-keys').set(bearer(t.adminKey))).body.items.find(
+        (k: { id: string }) => k.id === created.body.id,
+      );
       expect(listed).toMatchObject({ name: 'short-lived', revokedAt: expect.stringMatching(/Z$/) });
-      expect((await t.http.delete('/v1/api-keys/00000000-0000-4000-8000-000000000000').set(bearer(t.adminKey))).status).toBe(404);
+      expect(
+        (
+          await t.http
+            .delete('/v1/api-keys/00000000-0000-4000-8000-000000000000')
+            .set(bearer(t.adminKey))
+        ).status,
+      ).toBe(404);
     });
 
     it('should name each bad field when a key request is invalid', async () => {
@@ -52,7 +73,12 @@ describe('foundation: API keys and tenants', () => {
         .send({ name: '', roles: ['root'], colour: 'red' });
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status: 400, detail: expect.any(String) });
+      expect(res.body).toMatchObject({
+        type: expect.any(String),
+        title: expect.any(String),
+        status: 400,
+        detail: expect.any(String),
+      });
       expect(errorPaths(res).sort()).toEqual(['colour', 'name', 'roles[0]']);
 
       const badId = await t.http.delete('/v1/api-keys/not-a-uuid').set(bearer(t.adminKey));
@@ -63,11 +89,14 @@ describe('foundation: API keys and tenants', () => {
 
   describe('PUT /v1/tenants/{id}', () => {
     it('should answer 201 with the stored tenant and its defaults when the tenant is new', async () => {
-      const res = await t.http.put('/v1/tenants/acme.eu_1-a').set(bearer(t.adminKey)).send({
-        name: 'Acme EU',
-        countries: ['de', 'US-CA', 'DE'],
-        contacts: [{ name: 'Sec', email: 'sec@acme.example', role: 'security' }],
-      });
+      const res = await t.http
+        .put('/v1/tenants/acme.eu_1-a')
+        .set(bearer(t.adminKey))
+        .send({
+          name: 'Acme EU',
+          countries: ['de', 'US-CA', 'DE'],
+          contacts: [{ name: 'Sec', email: 'sec@acme.example', role: 'security' }],
+        });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         id: 'acme.eu_1-a',
@@ -86,23 +115,43 @@ describe('foundation: API keys and tenants', () => {
     });
 
     it('should answer 200 and replace the tenant when it exists, and accept a body id that matches', async () => {
-      const first = await t.http.put('/v1/tenants/replace-me').set(bearer(t.adminKey)).send(tenantBody({ id: 'replace-me', locale: 'de-de', timeZone: 'Europe/Berlin' }));
+      const first = await t.http
+        .put('/v1/tenants/replace-me')
+        .set(bearer(t.adminKey))
+        .send(tenantBody({ id: 'replace-me', locale: 'de-de', timeZone: 'Europe/Berlin' }));
       expect(first.status).toBe(201);
       expect(first.body.locale).toBe('de-DE');
 
       const second = await t.http
         .put('/v1/tenants/replace-me')
         .set(bearer(t.adminKey))
-        .send({ id: 'replace-me', name: 'Renamed', services: ['files'], contractualNoticeHours: 24, flags: { publicCompany: true } });
+        .send({
+          id: 'replace-me',
+          name: 'Renamed',
+          services: ['files'],
+          contractualNoticeHours: 24,
+          flags: { publicCompany: true },
+        });
       expect(second.status).toBe(200);
-      expect(second.body).toMatchObject({ id: 'replace-me', name: 'Renamed', services: ['files'], contractualNoticeHours: 24, flags: { publicCompany: true }, locale: 'en-US', countries: [] });
+      expect(second.body).toMatchObject({
+        id: 'replace-me',
+        name: 'Renamed',
+        services: ['files'],
+        contractualNoticeHours: 24,
+        flags: { publicCompany: true },
+        locale: 'en-US',
+        countries: [],
+      });
 
       const read = await t.http.get('/v1/tenants/replace-me').set(bearer(t.adminKey));
       expect(read.body).toEqual(second.body);
     });
 
     it('should answer 400 and store nothing when the body id differs from the path', async () => {
-      const res = await t.http.put('/v1/tenants/path-id').set(bearer(t.adminKey)).send(tenantBody({ id: 'body-id' }));
+      const res = await t.http
+        .put('/v1/tenants/path-id')
+        .set(bearer(t.adminKey))
+        .send(tenantBody({ id: 'body-id' }));
       expect(res.status).toBe(400);
       expect(errorPaths(res)).toEqual(['id']);
       expect((await t.http.get('/v1/tenants/path-id').set(bearer(t.adminKey))).status).toBe(404);
@@ -157,14 +206,20 @@ describe('foundation: API keys and tenants', () => {
     it('should accept an id of exactly 64 characters of the allowed set', async () => {
       const id = `A.b_c-9${'z'.repeat(57)}`;
       expect(id).toHaveLength(64);
-      expect((await t.http.put(`/v1/tenants/${id}`).set(bearer(t.adminKey)).send({ name: 'Long' })).status).toBe(201);
+      expect(
+        (await t.http.put(`/v1/tenants/${id}`).set(bearer(t.adminKey)).send({ name: 'Long' }))
+          .status,
+      ).toBe(201);
     });
   });
 
   describe('GET /v1/tenants/{id} and contacts', () => {
     beforeAll(async () => {
       for (const id of ['own', 'neighbour']) {
-        const res = await t.http.put(`/v1/tenants/${id}`).set(bearer(t.adminKey)).send(tenantBody({ id }));
+        const res = await t.http
+          .put(`/v1/tenants/${id}`)
+          .set(bearer(t.adminKey))
+          .send(tenantBody({ id }));
         expect(res.status).toBe(201);
       }
     });
@@ -191,26 +246,48 @@ describe('foundation: API keys and tenants', () => {
       const res = await t.http.put('/v1/tenants/own/contacts').set(bearer(own)).send({ contacts });
       expect(res.status).toBe(200);
       expect(res.body.contacts).toEqual([{ ...contacts[0], locale: 'fr-FR' }, contacts[1]]);
-      expect(res.body.name).toBe((await t.http.get('/v1/tenants/own').set(bearer(t.adminKey))).body.name);
+      expect(res.body.name).toBe(
+        (await t.http.get('/v1/tenants/own').set(bearer(t.adminKey))).body.name,
+      );
 
-      const byAdmin = await t.http.put('/v1/tenants/own/contacts').set(bearer(t.adminKey)).send({ contacts: [] });
+      const byAdmin = await t.http
+        .put('/v1/tenants/own/contacts')
+        .set(bearer(t.adminKey))
+        .send({ contacts: [] });
       expect(byAdmin.status).toBe(200);
       expect(byAdmin.body.contacts).toEqual([]);
 
       const other = await t.key(['tenant'], 'neighbour');
-      expect((await t.http.put('/v1/tenants/own/contacts').set(bearer(other)).send({ contacts })).status).toBe(403);
-      expect((await t.http.put('/v1/tenants/nobody/contacts').set(bearer(t.adminKey)).send({ contacts })).status).toBe(404);
+      expect(
+        (await t.http.put('/v1/tenants/own/contacts').set(bearer(other)).send({ contacts })).status,
+      ).toBe(403);
+      expect(
+        (await t.http.put('/v1/tenants/nobody/contacts').set(bearer(t.adminKey)).send({ contacts }))
+          .status,
+      ).toBe(404);
     });
 
     it('should name the bad contact fields and keep the old contacts when contacts are invalid', async () => {
-      const before = (await t.http.get('/v1/tenants/neighbour').set(bearer(t.adminKey))).body.contacts;
+      const before = (await t.http.get('/v1/tenants/neighbour').set(bearer(t.adminKey))).body
+        .contacts;
       const res = await t.http
         .put('/v1/tenants/neighbour/contacts')
         .set(bearer(t.adminKey))
-        .send({ contacts: [{ name: 'A', email: 'a@@example', role: 'security' }, { name: 'B', email: 'b@example.com', role: 'owner', phone: '1' }] });
+        .send({
+          contacts: [
+            { name: 'A', email: 'a@@example', role: 'security' },
+            { name: 'B', email: 'b@example.com', role: 'owner', phone: '1' },
+          ],
+        });
       expect(res.status).toBe(400);
-      expect(errorPaths(res).sort()).toEqual(['contacts[0].email', 'contacts[1].phone', 'contacts[1].role']);
-      expect((await t.http.get('/v1/tenants/neighbour').set(bearer(t.adminKey))).body.contacts).toEqual(before);
+      expect(errorPaths(res).sort()).toEqual([
+        'contacts[0].email',
+        'contacts[1].phone',
+        'contacts[1].role',
+      ]);
+      expect(
+        (await t.http.get('/v1/tenants/neighbour').set(bearer(t.adminKey))).body.contacts,
+      ).toEqual(before);
     });
   });
 
@@ -224,23 +301,37 @@ describe('foundation: API keys and tenants', () => {
       const second = await t.http
         .post('/v1/tenants/bulk')
         .set(bearer(t.adminKey))
-        .send({ tenants: [{ ...tenants[0], name: 'Bulk A renamed' }, tenantBody({ id: 'bulk-c' })] });
+        .send({
+          tenants: [{ ...tenants[0], name: 'Bulk A renamed' }, tenantBody({ id: 'bulk-c' })],
+        });
       expect(second.body).toEqual({ created: 1, updated: 1 });
-      expect((await t.http.get('/v1/tenants/bulk-a').set(bearer(t.adminKey))).body.name).toBe('Bulk A renamed');
+      expect((await t.http.get('/v1/tenants/bulk-a').set(bearer(t.adminKey))).body.name).toBe(
+        'Bulk A renamed',
+      );
     });
 
     it('should reject the whole call naming the index and store nothing when one tenant is bad', async () => {
       const tenants = [
         tenantBody({ id: 'allornothing-0' }),
         tenantBody({ id: 'allornothing-1' }),
-        tenantBody({ id: 'allornothing-2', timeZone: 'Nowhere/Land', contacts: [{ name: 'x', email: 'x', role: 'primary' }] }),
+        tenantBody({
+          id: 'allornothing-2',
+          timeZone: 'Nowhere/Land',
+          contacts: [{ name: 'x', email: 'x', role: 'primary' }],
+        }),
         tenantBody({ id: 'allornothing-3' }),
       ];
       const res = await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants });
       expect(res.status).toBe(400);
       expect(res.body.detail).toContain('index 2');
-      expect(errorPaths(res).sort()).toEqual(['tenants[2].contacts[0].email', 'tenants[2].timeZone']);
-      const stored = await queryOne<{ n: string }>(t, `SELECT count(*)::text AS n FROM tenants WHERE id LIKE 'allornothing-%'`);
+      expect(errorPaths(res).sort()).toEqual([
+        'tenants[2].contacts[0].email',
+        'tenants[2].timeZone',
+      ]);
+      const stored = await queryOne<{ n: string }>(
+        t,
+        `SELECT count(*)::text AS n FROM tenants WHERE id LIKE 'allornothing-%'`,
+      );
       expect(stored.n).toBe('0');
     });
 
@@ -264,15 +355,21 @@ describe('foundation: API keys and tenants', () => {
           countries: ['DE', 'AT'],
           contacts: [
             { name: 'Security desk', email: `security@many-${i}.example.com`, role: 'security' },
-            { name: 'Data protection officer', email: `dpo@many-${i}.example.com`, role: 'privacy', locale: 'de-DE' },
+            {
+              name: 'Data protection officer',
+              email: `dpo@many-${i}.example.com`,
+              role: 'privacy',
+              locale: 'de-DE',
+            },
           ],
         }),
       );
       const ok = await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants });
       expect(ok.status).toBe(200);
       expect(ok.body).toEqual({ created: 10_000, updated: 0 });
-      expect((await t.http.get('/v1/tenants/many-09999').set(bearer(t.adminKey))).body.contacts).toHaveLength(2);
-
+      expect(
+        (await t.http.get('/v1/tenants/many-09999').set(bearer(t.adminKey))).body.contacts,
+      ).toHaveLength(2);
     }, 120_000);
   });
 });

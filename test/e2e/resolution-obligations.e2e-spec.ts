@@ -25,7 +25,10 @@ const AWARE_AT = '2026-10-30T07:00:00Z';
 const DEFAULT_HOURS = 96;
 
 /** What each tenant should get, regulation id → dueAt, in rule-set order. */
-const EXPECTED: Record<string, { noticeDueAt: string; obligations: Array<[string, string | null]> }> = {
+const EXPECTED: Record<
+  string,
+  { noticeDueAt: string; obligations: Array<[string, string | null]> }
+> = {
   // DEFAULT_CONTRACTUAL_NOTICE_HOURS (96 here), not a hard-coded 72.
   'de-default': {
     noticeDueAt: '2026-11-03T07:00:00.000Z',
@@ -83,7 +86,8 @@ describe('resolution: obligations per affected tenant', () => {
   let incidentId: string;
   let rules: Map<string, Rule>;
 
-  const tenantsPage = (query: string, key = auditor) => t.http.get(`/v1/incidents/${incidentId}/tenants${query}`).set(bearer(key));
+  const tenantsPage = (query: string, key = auditor) =>
+    t.http.get(`/v1/incidents/${incidentId}/tenants${query}`).set(bearer(key));
 
   /** Follows nextCursor to the end; fails on a repeated or out-of-order tenant. */
   async function allPages(query: string): Promise<{ items: TenantItem[]; pages: number }> {
@@ -92,7 +96,9 @@ describe('resolution: obligations per affected tenant', () => {
     let pages = 0;
     do {
       const sep: string = query ? '&' : '?';
-      const res = await tenantsPage(`${query}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res = await tenantsPage(
+        `${query}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(res.status).toBe(200);
       items.push(...(res.body.items as TenantItem[]));
       cursor = res.body.nextCursor as string | null;
@@ -115,14 +121,28 @@ describe('resolution: obligations per affected tenant', () => {
       tenantBody({ id: 'fed', countries: ['US'], flags: { federalAgency: true } }),
       tenantBody({ id: 'not-affected', countries: ['DE'], services: ['files'] }),
     ];
-    expect((await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status).toBe(200);
+    expect(
+      (await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status,
+    ).toBe(200);
     const post = await t.http
       .post('/v1/incidents')
       .set(bearer(reporter))
-      .send(incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { services: ['mail'] }, dataImpact: { categories: ['personal'], description: 'Mailbox metadata' } }));
+      .send(
+        incidentBody({
+          awareAt: AWARE_AT,
+          occurredAt: undefined,
+          scope: { services: ['mail'] },
+          dataImpact: { categories: ['personal'], description: 'Mailbox metadata' },
+        }),
+      );
     expect(post.status).toBe(202);
     incidentId = post.body.id as string;
-    await eventually(async () => ((await t.http.get(`/v1/incidents/${incidentId}`).set(bearer(auditor))).body.status === 'awaiting-review' ? true : undefined));
+    await eventually(async () =>
+      (await t.http.get(`/v1/incidents/${incidentId}`).set(bearer(auditor))).body.status ===
+      'awaiting-review'
+        ? true
+        : undefined,
+    );
     const regs = await t.http.get('/v1/regulations').set(bearer(auditor));
     rules = new Map((regs.body.items as Rule[]).map((r) => [r.id, r]));
   });
@@ -135,7 +155,11 @@ describe('resolution: obligations per affected tenant', () => {
     expect(res.status).toBe(200);
     expect(res.body.version).toBe('2026-11-28');
     expect(res.body.items).toHaveLength(28);
-    expect(res.body.items[0]).toMatchObject({ id: 'contract', notifier: 'provider', deadline: { amount: 'tenant.contractualNoticeHours', unit: 'hours' } });
+    expect(res.body.items[0]).toMatchObject({
+      id: 'contract',
+      notifier: 'provider',
+      deadline: { amount: 'tenant.contractualNoticeHours', unit: 'hours' },
+    });
     expect(res.body.regionGroups.EEA).toEqual(expect.arrayContaining(['DE', 'NO', 'IS', 'LI']));
   });
 
@@ -144,13 +168,24 @@ describe('resolution: obligations per affected tenant', () => {
     expect(items.map((i) => i.tenantId)).toEqual(Object.keys(EXPECTED).sort());
     for (const item of items) {
       const expected = EXPECTED[item.tenantId];
-      expect({ tenantId: item.tenantId, noticeDueAt: item.noticeDueAt, obligations: item.obligations.map((o) => [o.regulationId, o.dueAt]) }).toEqual({
+      expect({
+        tenantId: item.tenantId,
+        noticeDueAt: item.noticeDueAt,
+        obligations: item.obligations.map((o) => [o.regulationId, o.dueAt]),
+      }).toEqual({
         tenantId: item.tenantId,
         ...expected,
       });
       for (const o of item.obligations) {
         const rule = rules.get(o.regulationId) as Rule;
-        expect(o).toEqual({ regulationId: rule.id, notifier: rule.notifier, recipient: rule.recipient, dueAt: o.dueAt, dueText: rule.dueText, citation: rule.citation });
+        expect(o).toEqual({
+          regulationId: rule.id,
+          notifier: rule.notifier,
+          recipient: rule.recipient,
+          dueAt: o.dueAt,
+          dueText: rule.dueText,
+          citation: rule.citation,
+        });
       }
     }
   });
@@ -158,12 +193,20 @@ describe('resolution: obligations per affected tenant', () => {
   it('should make noticeDueAt the earliest provider deadline and the incident earliestNoticeDueAt the earliest of those', async () => {
     const { items } = await allPages('');
     for (const item of items) {
-      const providerDues = item.obligations.filter((o) => o.notifier === 'provider' && o.dueAt !== null).map((o) => o.dueAt as string);
-      expect(providerDues).toContain(item.obligations.find((o) => o.regulationId === 'contract')?.dueAt);
+      const providerDues = item.obligations
+        .filter((o) => o.notifier === 'provider' && o.dueAt !== null)
+        .map((o) => o.dueAt as string);
+      expect(providerDues).toContain(
+        item.obligations.find((o) => o.regulationId === 'contract')?.dueAt,
+      );
       expect(item.noticeDueAt).toBe(providerDues.sort()[0]);
     }
     const incident = await t.http.get(`/v1/incidents/${incidentId}`).set(bearer(auditor));
-    expect(incident.body).toMatchObject({ affectedTenantCount: 5, earliestNoticeDueAt: '2026-10-30T08:00:00.000Z', rulesVersion: '2026-11-28' });
+    expect(incident.body).toMatchObject({
+      affectedTenantCount: 5,
+      earliestNoticeDueAt: '2026-10-30T08:00:00.000Z',
+      rulesVersion: '2026-11-28',
+    });
   });
 
   it('should count the resolved tenants in herald_incident_tenants_resolved_total when an incident is resolved', async () => {
@@ -175,10 +218,21 @@ describe('resolution: obligations per affected tenant', () => {
     const post = await t.http
       .post('/v1/incidents')
       .set(bearer(reporter))
-      .send(incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { tenantIds: ['br'], services: ['mail', 'files'], countries: ['US'] } }));
+      .send(
+        incidentBody({
+          awareAt: AWARE_AT,
+          occurredAt: undefined,
+          scope: { tenantIds: ['br'], services: ['mail', 'files'], countries: ['US'] },
+        }),
+      );
     expect(post.status).toBe(202);
     const id = post.body.id as string;
-    await eventually(async () => ((await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body.status === 'awaiting-review' ? true : undefined));
+    await eventually(async () =>
+      (await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body.status ===
+      'awaiting-review'
+        ? true
+        : undefined,
+    );
     const res = await t.http.get(`/v1/incidents/${id}/tenants`).set(bearer(auditor));
     // br by id; us-ca through its country US; fed directly; the DE tenants share no country.
     expect(res.body.items.map((i: TenantItem) => i.tenantId)).toEqual(['br', 'fed', 'us-ca']);
@@ -197,8 +251,13 @@ describe('resolution: obligations per affected tenant', () => {
   });
 
   it('should return only the tenants holding that obligation when filtered by regulationId', async () => {
-    expect((await allPages('?regulationId=gdpr-art33-1')).items.map((i) => i.tenantId)).toEqual(['de-24h', 'de-default']);
-    expect((await allPages('?regulationId=br-lgpd-48')).items.map((i) => i.tenantId)).toEqual(['br']);
+    expect((await allPages('?regulationId=gdpr-art33-1')).items.map((i) => i.tenantId)).toEqual([
+      'de-24h',
+      'de-default',
+    ]);
+    expect((await allPages('?regulationId=br-lgpd-48')).items.map((i) => i.tenantId)).toEqual([
+      'br',
+    ]);
     expect((await allPages('?regulationId=contract&limit=1')).items).toHaveLength(5);
     expect((await allPages('?regulationId=hipaa-164-410')).items).toEqual([]);
   });
@@ -207,8 +266,14 @@ describe('resolution: obligations per affected tenant', () => {
     const early = await allPages(`?dueBefore=${encodeURIComponent('2026-11-01T00:00:00Z')}`);
     expect(early.items.map((i) => i.tenantId)).toEqual(['de-24h', 'fed']);
     // Strictly before: a tenant due exactly then is not included.
-    expect((await allPages(`?dueBefore=${encodeURIComponent('2026-10-31T07:00:00Z')}`)).items.map((i) => i.tenantId)).toEqual(['fed']);
-    const both = await allPages(`?regulationId=gdpr-art33-2&dueBefore=${encodeURIComponent('2026-11-01T00:00:00+01:00')}&limit=1`);
+    expect(
+      (await allPages(`?dueBefore=${encodeURIComponent('2026-10-31T07:00:00Z')}`)).items.map(
+        (i) => i.tenantId,
+      ),
+    ).toEqual(['fed']);
+    const both = await allPages(
+      `?regulationId=gdpr-art33-2&dueBefore=${encodeURIComponent('2026-11-01T00:00:00+01:00')}&limit=1`,
+    );
     expect(both.items.map((i) => i.tenantId)).toEqual(['de-24h']);
   });
 
@@ -224,12 +289,19 @@ describe('resolution: obligations per affected tenant', () => {
       expect({ query, status: res.status }).toEqual({ query, status: 400 });
       expect(errorPaths(res)).toEqual([path]);
     }
-    expect((await t.http.get('/v1/incidents/00000000-0000-4000-8000-000000000000/tenants').set(bearer(auditor))).status).toBe(404);
+    expect(
+      (
+        await t.http
+          .get('/v1/incidents/00000000-0000-4000-8000-000000000000/tenants')
+          .set(bearer(auditor))
+      ).status,
+    ).toBe(404);
   });
 
   it('should show the list to reporter, comms and auditor keys but not to a tenant key', async () => {
     const comms = await t.key(['comms']);
-    for (const key of [reporter, comms, auditor]) expect((await tenantsPage('', key)).status).toBe(200);
+    for (const key of [reporter, comms, auditor])
+      expect((await tenantsPage('', key)).status).toBe(200);
     expect((await tenantsPage('', await t.key(['tenant'], 'br'))).status).toBe(403);
   });
 
@@ -237,12 +309,26 @@ describe('resolution: obligations per affected tenant', () => {
     const post = await t.http
       .post('/v1/incidents')
       .set(bearer(reporter))
-      .send(incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { tenantIds: ['de-default', 'us-ca'] }, dataImpact: { categories: ['none'], description: 'No data was read' } }));
+      .send(
+        incidentBody({
+          awareAt: AWARE_AT,
+          occurredAt: undefined,
+          scope: { tenantIds: ['de-default', 'us-ca'] },
+          dataImpact: { categories: ['none'], description: 'No data was read' },
+        }),
+      );
     expect(post.status).toBe(202);
     const id = post.body.id as string;
-    await eventually(async () => ((await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body.status === 'awaiting-review' ? true : undefined));
+    await eventually(async () =>
+      (await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body.status ===
+      'awaiting-review'
+        ? true
+        : undefined,
+    );
     const res = await t.http.get(`/v1/incidents/${id}/tenants`).set(bearer(auditor));
-    expect(res.body.items.map((i: TenantItem) => [i.tenantId, i.obligations.map((o) => o.regulationId)])).toEqual([
+    expect(
+      res.body.items.map((i: TenantItem) => [i.tenantId, i.obligations.map((o) => o.regulationId)]),
+    ).toEqual([
       ['de-default', ['contract', 'nis2-art23-1']],
       ['us-ca', ['contract']],
     ]);

@@ -37,10 +37,14 @@ describe('security: API keys', () => {
 
   /** Every row of every table as JSON text: what a database dump would reveal. */
   async function databaseDump(): Promise<string> {
-    const tables = await db.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
+    const tables = await db.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
     const parts: string[] = [];
     for (const { name } of tables) {
-      const rows = await db.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM "${name}" x`);
+      const rows = await db.query<{ j: string }>(
+        `SELECT row_to_json(x)::text AS j FROM "${name}" x`,
+      );
       parts.push(...rows.map((r) => r.j));
     }
     return parts.join('\n');
@@ -70,12 +74,16 @@ describe('security: API keys', () => {
 
   it('should store only a SHA-256 of the key, never the secret, when a key is created', async () => {
     const k = await create({ name: 'stored-check', roles: ['reporter'] });
-    const [row] = await db.query<{ prefix: string; secret_sha256: Buffer }>('SELECT prefix, secret_sha256 FROM api_keys WHERE id = $1', [k.id]);
+    const [row] = await db.query<{ prefix: string; secret_sha256: Buffer }>(
+      'SELECT prefix, secret_sha256 FROM api_keys WHERE id = $1',
+      [k.id],
+    );
     expect(row.prefix).toBe(k.prefix);
     expect(row.secret_sha256.equals(createHash('sha256').update(k.key).digest())).toBe(true);
     const dump = await databaseDump();
     expect(dump).toContain(k.prefix);
-    for (const secret of [k.key, k.key.slice(12), k.key.slice(12, 40), t.adminKey]) expect(dump).not.toContain(secret);
+    for (const secret of [k.key, k.key.slice(12), k.key.slice(12, 40), t.adminKey])
+      expect(dump).not.toContain(secret);
     // Not even hex- or base64-encoded in clear.
     expect(dump).not.toContain(Buffer.from(k.key).toString('hex'));
     expect(dump).not.toContain(Buffer.from(k.key).toString('base64'));
@@ -103,16 +111,26 @@ describe('security: API keys', () => {
     // Deleting it again is a 404; the list still shows it, revoked.
     expectProblem(await t.http.delete(`/v1/api-keys/${k.id}`).set(bearer(t.adminKey)), 404);
     const list = await t.http.get('/v1/api-keys').set(bearer(t.adminKey));
-    const listed = (list.body.items as Array<{ id: string; revokedAt: string | null }>).find((i) => i.id === k.id);
+    const listed = (list.body.items as Array<{ id: string; revokedAt: string | null }>).find(
+      (i) => i.id === k.id,
+    );
     expect(listed?.revokedAt).toEqual(expect.any(String));
   });
 
   it('should stop a deleted admin key from doing anything, including deleting other keys', async () => {
     const admin = await create({ name: 'second-admin', roles: ['admin'] });
     const victim = await create({ name: 'victim', roles: ['auditor'] });
-    expect((await t.http.delete(`/v1/api-keys/${admin.id}`).set(bearer(t.adminKey))).status).toBe(204);
+    expect((await t.http.delete(`/v1/api-keys/${admin.id}`).set(bearer(t.adminKey))).status).toBe(
+      204,
+    );
     expectProblem(await t.http.delete(`/v1/api-keys/${victim.id}`).set(bearer(admin.key)), 401);
-    expectProblem(await t.http.post('/v1/api-keys').set(bearer(admin.key)).send({ name: 'x', roles: ['admin'] }), 401);
+    expectProblem(
+      await t.http
+        .post('/v1/api-keys')
+        .set(bearer(admin.key))
+        .send({ name: 'x', roles: ['admin'] }),
+      401,
+    );
     expect((await t.http.get('/v1/regulations').set(bearer(victim.key))).status).toBe(200);
   });
 
@@ -134,7 +152,10 @@ describe('security: API keys', () => {
     expectProblem(await t.http.get('/v1/api-keys').set(bearer(forged)), 401);
     // One character off, same length.
     const last = k.key.at(-1) === 'A' ? 'B' : 'A';
-    expectProblem(await t.http.get('/v1/api-keys').set(bearer(`${k.key.slice(0, -1)}${last}`)), 401);
+    expectProblem(
+      await t.http.get('/v1/api-keys').set(bearer(`${k.key.slice(0, -1)}${last}`)),
+      401,
+    );
     // The prefix alone, and the key with a suffix.
     expectProblem(await t.http.get('/v1/api-keys').set(bearer(k.prefix)), 401);
     expectProblem(await t.http.get('/v1/api-keys').set(bearer(`${k.key}x`)), 401);
@@ -142,7 +163,9 @@ describe('security: API keys', () => {
 
   it('should accept the bearer scheme in any case and nothing but bearer', async () => {
     const k = await create({ name: 'scheme', roles: ['auditor'] });
-    expect((await t.http.get('/v1/regulations').set('Authorization', `bearer ${k.key}`)).status).toBe(200);
+    expect(
+      (await t.http.get('/v1/regulations').set('Authorization', `bearer ${k.key}`)).status,
+    ).toBe(200);
     expectProblem(await t.http.get('/v1/regulations').set('Authorization', k.key), 401);
     expectProblem(await t.http.get('/v1/regulations').set('Authorization', `Token ${k.key}`), 401);
     expectProblem(await t.http.get(`/v1/regulations?api_key=${k.key}`), 401);
@@ -159,7 +182,11 @@ describe('security: API keys', () => {
       for (const [a, b] of spy.mock.calls) {
         expect([(a as Buffer).length, (b as Buffer).length]).toEqual([32, 32]);
       }
-      expect(spy.mock.calls.some(([a]) => (a as Buffer).equals(createHash('sha256').update(k.key).digest()))).toBe(true);
+      expect(
+        spy.mock.calls.some(([a]) =>
+          (a as Buffer).equals(createHash('sha256').update(k.key).digest()),
+        ),
+      ).toBe(true);
     } finally {
       spy.mockRestore();
     }

@@ -36,13 +36,28 @@ describe('security: headers and error answers', () => {
   });
 
   describe('security headers', () => {
-    const samples: Array<[string, () => PromiseLike<{ status: number; headers: Record<string, string> }>]> = [
-      ['an authenticated JSON answer', () => t.http.get(`/v1/tenants/${f.tenantA}`).set(bearer(f.keys.tenantA))],
-      ['a created API key', () => t.http.post('/v1/api-keys').set(bearer(t.adminKey)).send({ name: `hdr-${Math.random()}`, roles: ['auditor'] })],
+    const samples: Array<
+      [string, () => PromiseLike<{ status: number; headers: Record<string, string> }>]
+    > = [
+      [
+        'an authenticated JSON answer',
+        () => t.http.get(`/v1/tenants/${f.tenantA}`).set(bearer(f.keys.tenantA)),
+      ],
+      [
+        'a created API key',
+        () =>
+          t.http
+            .post('/v1/api-keys')
+            .set(bearer(t.adminKey))
+            .send({ name: `hdr-${Math.random()}`, roles: ['auditor'] }),
+      ],
       ['a 401 problem', () => t.http.get('/v1/regulations')],
       ['a 400 problem', () => t.http.get('/v1/incidents/nope').set(bearer(f.keys.auditor))],
       ['a 404 for an unknown route', () => t.http.get('/v1/nothing')],
-      ['a CSV export', () => t.http.get('/v1/deliveries').set(bearer(f.keys.auditor)).set('Accept', 'text/csv')],
+      [
+        'a CSV export',
+        () => t.http.get('/v1/deliveries').set(bearer(f.keys.auditor)).set('Accept', 'text/csv'),
+      ],
       ['the health check', () => t.http.get('/health/live')],
     ];
 
@@ -63,7 +78,10 @@ describe('security: headers and error answers', () => {
     });
 
     it('should forbid caching of API answers when they carry secrets or tenant data', async () => {
-      const created = await t.http.post('/v1/api-keys').set(bearer(t.adminKey)).send({ name: 'cache-check', roles: ['auditor'] });
+      const created = await t.http
+        .post('/v1/api-keys')
+        .set(bearer(t.adminKey))
+        .send({ name: 'cache-check', roles: ['auditor'] });
       expect(created.status).toBe(201);
       expect(created.headers['cache-control']).toBe('no-store');
       const tenant = await t.http.get(`/v1/tenants/${f.tenantA}`).set(bearer(t.adminKey));
@@ -76,7 +94,9 @@ describe('security: headers and error answers', () => {
     });
 
     it('should challenge with WWW-Authenticate when the key is missing or unknown', async () => {
-      const res = await t.http.get('/v1/regulations').set('Authorization', 'Bearer hk_AAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
+      const res = await t.http
+        .get('/v1/regulations')
+        .set('Authorization', 'Bearer hk_AAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
       expectProblem(res, 401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="herald"');
       expect(res.text).not.toContain('hk_AAAAAAAA');
@@ -85,12 +105,34 @@ describe('security: headers and error answers', () => {
 
   describe('error answers', () => {
     /** A 500 says only that something failed and which errorId to quote; the log holds the rest. */
-    function expectOpaque500(res: { status: number; text: string; headers: Record<string, string> }, secrets: string[]): string {
+    function expectOpaque500(
+      res: { status: number; text: string; headers: Record<string, string> },
+      secrets: string[],
+    ): string {
       expectProblem(res, 500);
       const body = JSON.parse(res.text) as Record<string, unknown>;
-      expect(Object.keys(body).sort()).toEqual(['detail', 'errorId', 'instance', 'status', 'title', 'type']);
+      expect(Object.keys(body).sort()).toEqual([
+        'detail',
+        'errorId',
+        'instance',
+        'status',
+        'title',
+        'type',
+      ]);
       expect(body.errorId).toMatch(UUID);
-      for (const leak of ['QueryFailedError', 'relation', 'SELECT', 'FROM', ' at ', '.ts:', '.js:', 'node_modules', 'postgres', 'stack', ...secrets]) {
+      for (const leak of [
+        'QueryFailedError',
+        'relation',
+        'SELECT',
+        'FROM',
+        ' at ',
+        '.ts:',
+        '.js:',
+        'node_modules',
+        'postgres',
+        'stack',
+        ...secrets,
+      ]) {
         expect(res.text).not.toContain(leak);
       }
       expect(logs.join('')).toContain(body.errorId as string);
@@ -110,7 +152,10 @@ describe('security: headers and error answers', () => {
     it('should answer an opaque 500 (not a truncated 200) when a CSV export fails before its first row', async () => {
       await db.query('ALTER TABLE deliveries RENAME TO deliveries_gone');
       try {
-        const csv = await t.http.get('/v1/deliveries').set(bearer(f.keys.auditor)).set('Accept', 'text/csv');
+        const csv = await t.http
+          .get('/v1/deliveries')
+          .set(bearer(f.keys.auditor))
+          .set('Accept', 'text/csv');
         expectOpaque500(csv, ['deliveries_gone']);
         const json = await t.http.get('/v1/deliveries').set(bearer(f.keys.auditor));
         expectOpaque500(json, ['deliveries_gone']);
@@ -120,12 +165,25 @@ describe('security: headers and error answers', () => {
     });
 
     it('should keep SQL and internals out of 4xx answers', async () => {
-      const conflict = await t.http.post('/v1/incidents').set(bearer(f.keys.reporter)).send({ ...f.incidentRequest, title: 'Changed title' });
+      const conflict = await t.http
+        .post('/v1/incidents')
+        .set(bearer(f.keys.reporter))
+        .send({ ...f.incidentRequest, title: 'Changed title' });
       expectProblem(conflict, 409);
-      const notFound = await t.http.get('/v1/notices/00000000-0000-4000-8000-000000000000').set(bearer(f.keys.auditor));
+      const notFound = await t.http
+        .get('/v1/notices/00000000-0000-4000-8000-000000000000')
+        .set(bearer(f.keys.auditor));
       expectProblem(notFound, 404);
       for (const res of [conflict, notFound]) {
-        for (const leak of ['QueryFailedError', 'SELECT', 'duplicate key', 'constraint', ' at ', '.ts:']) expect(res.text).not.toContain(leak);
+        for (const leak of [
+          'QueryFailedError',
+          'SELECT',
+          'duplicate key',
+          'constraint',
+          ' at ',
+          '.ts:',
+        ])
+          expect(res.text).not.toContain(leak);
       }
     });
   });
@@ -144,16 +202,20 @@ describe('security: headers and error answers', () => {
         };
       });
       const attempts = { a: 0, b: 0 };
-      const lockBoth = (name: 'a' | 'b', first: number, second: number) => async (manager: EntityManager) => {
-        attempts[name] += 1;
-        await manager.query('UPDATE sec_deadlock SET n = n + 1 WHERE id = $1', [first]);
-        if (attempts[name] === 1) {
-          bothLocked();
-          await barrier;
-        }
-        await manager.query('UPDATE sec_deadlock SET n = n + 1 WHERE id = $1', [second]);
-      };
-      const results = await Promise.allSettled([uow.run(lockBoth('a', 1, 2)), uow.run(lockBoth('b', 2, 1))]);
+      const lockBoth =
+        (name: 'a' | 'b', first: number, second: number) => async (manager: EntityManager) => {
+          attempts[name] += 1;
+          await manager.query('UPDATE sec_deadlock SET n = n + 1 WHERE id = $1', [first]);
+          if (attempts[name] === 1) {
+            bothLocked();
+            await barrier;
+          }
+          await manager.query('UPDATE sec_deadlock SET n = n + 1 WHERE id = $1', [second]);
+        };
+      const results = await Promise.allSettled([
+        uow.run(lockBoth('a', 1, 2)),
+        uow.run(lockBoth('b', 2, 1)),
+      ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
       expect(attempts.a + attempts.b).toBe(3);
       expect(await db.query('SELECT id, n FROM sec_deadlock ORDER BY id')).toEqual([

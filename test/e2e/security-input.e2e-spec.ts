@@ -2,7 +2,15 @@ import { gzipSync } from 'node:zlib';
 import type { Test } from 'supertest';
 import { incidentBody } from '../factories/incident.factory.js';
 import { tenantBody } from '../factories/tenant.factory.js';
-import { buildFixtures, DbProbe, expectProblem, HttpResult, newDraft, rawRequest, SecurityFixtures } from '../support/security.js';
+import {
+  buildFixtures,
+  DbProbe,
+  expectProblem,
+  HttpResult,
+  newDraft,
+  rawRequest,
+  SecurityFixtures,
+} from '../support/security.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 // Hostile input at every endpoint: each call is turned away with a clear 4xx problem+json
@@ -14,10 +22,18 @@ type Path = Array<string | number>;
 type Method = 'post' | 'put' | 'patch' | 'delete' | 'get';
 
 const UUID_NOBODY = '00000000-0000-4000-8000-000000000000';
-const CRLF_VALUES = ['Subject\r\nBcc: attacker@evil.example', 'line\nX-Injected: yes', 'carriage\rreturn', 'separator\u2028here'];
+const CRLF_VALUES = [
+  'Subject\r\nBcc: attacker@evil.example',
+  'line\nX-Injected: yes',
+  'carriage\rreturn',
+  'separator\u2028here',
+];
 
 function pathText(path: Path): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
 }
 
 /** A deep copy of `body` with `value` at `path`. */
@@ -50,7 +66,11 @@ describe('security: hostile input', () => {
   });
 
   /** Sends the request and checks the problem answer and that nothing at all was written. */
-  async function rejects(send: () => PromiseLike<HttpResult>, status: number, paths?: string[]): Promise<HttpResult & { body: Json }> {
+  async function rejects(
+    send: () => PromiseLike<HttpResult>,
+    status: number,
+    paths?: string[],
+  ): Promise<HttpResult & { body: Json }> {
     const before = await db.snapshot();
     const res = await send();
     expectProblem(res, status, paths);
@@ -60,11 +80,22 @@ describe('security: hostile input', () => {
 
   /** The problem type for errors body-parser raises before any route runs. */
   function expectType(res: HttpResult, type: string): void {
-    expect((JSON.parse(res.text) as { type: string }).type).toBe(`https://herald.dev/problems/${type}`);
+    expect((JSON.parse(res.text) as { type: string }).type).toBe(
+      `https://herald.dev/problems/${type}`,
+    );
   }
 
-  function raw(e: { method: string; path: () => string; key: () => string }, body: Buffer | string, headers: Record<string, string> = {}) {
-    return () => rawRequest(t, e.method, e.path(), body, { authorization: `Bearer ${e.key()}`, 'content-type': 'application/json', ...headers });
+  function raw(
+    e: { method: string; path: () => string; key: () => string },
+    body: Buffer | string,
+    headers: Record<string, string> = {},
+  ) {
+    return () =>
+      rawRequest(t, e.method, e.path(), body, {
+        authorization: `Bearer ${e.key()}`,
+        'content-type': 'application/json',
+        ...headers,
+      });
   }
 
   function call(method: Method, path: string, key: string): Test {
@@ -103,16 +134,24 @@ describe('security: hostile input', () => {
       key: () => t.adminKey,
       valid: () => ({ ...tenantBody({ id: 'in-new' }) }),
       text: { path: ['name'], max: 200 },
-      headerFields: [['contacts', 0, 'email'], ['contacts', 0, 'name']],
+      headerFields: [
+        ['contacts', 0, 'email'],
+        ['contacts', 0, 'name'],
+      ],
     },
     {
       name: 'POST /v1/tenants/bulk',
       method: 'post',
       path: () => '/v1/tenants/bulk',
       key: () => t.adminKey,
-      valid: () => ({ tenants: [tenantBody({ id: 'in-bulk-0' }), tenantBody({ id: 'in-bulk-1' })] }),
+      valid: () => ({
+        tenants: [tenantBody({ id: 'in-bulk-0' }), tenantBody({ id: 'in-bulk-1' })],
+      }),
       text: { path: ['tenants', 1, 'name'], max: 200 },
-      headerFields: [['tenants', 1, 'contacts', 0, 'email'], ['tenants', 1, 'contacts', 0, 'name']],
+      headerFields: [
+        ['tenants', 1, 'contacts', 0, 'email'],
+        ['tenants', 1, 'contacts', 0, 'name'],
+      ],
       bodyLimitMb: 32,
     },
     {
@@ -120,9 +159,14 @@ describe('security: hostile input', () => {
       method: 'put',
       path: () => `/v1/tenants/${f.tenantA}/contacts`,
       key: () => f.keys.tenantA,
-      valid: () => ({ contacts: [{ name: 'Grace', email: 'grace@in-a.example', role: 'security' }] }),
+      valid: () => ({
+        contacts: [{ name: 'Grace', email: 'grace@in-a.example', role: 'security' }],
+      }),
       text: { path: ['contacts', 0, 'name'], max: 200 },
-      headerFields: [['contacts', 0, 'email'], ['contacts', 0, 'name']],
+      headerFields: [
+        ['contacts', 0, 'email'],
+        ['contacts', 0, 'name'],
+      ],
     },
     {
       name: 'POST /v1/incidents',
@@ -149,7 +193,12 @@ describe('security: hostile input', () => {
       method: 'post',
       path: () => `/v1/incidents/${f.incidentId}/notices`,
       key: () => f.keys.comms,
-      valid: () => ({ kind: 'update', title: 'Update', description: 'More news', translations: { de: { title: 'Neuigkeiten' } } }),
+      valid: () => ({
+        kind: 'update',
+        title: 'Update',
+        description: 'More news',
+        translations: { de: { title: 'Neuigkeiten' } },
+      }),
       text: { path: ['description'], max: 10_000 },
       headerFields: [['title'], ['translations', 'de', 'title']],
     },
@@ -158,7 +207,11 @@ describe('security: hostile input', () => {
       method: 'patch',
       path: () => `/v1/notices/${draftId}`,
       key: () => f.keys.comms,
-      valid: () => ({ title: 'Edited', description: 'Edited text', translations: { fr: { title: 'Modifié' } } }),
+      valid: () => ({
+        title: 'Edited',
+        description: 'Edited text',
+        translations: { fr: { title: 'Modifié' } },
+      }),
       text: { path: ['description'], max: 10_000 },
       headerFields: [['title'], ['translations', 'fr', 'title']],
     },
@@ -177,33 +230,66 @@ describe('security: hostile input', () => {
     const field = pathText(e.text.path);
 
     it('should answer 400 naming the field when the body has an unknown field', async () => {
-      await rejects(() => call(e.method, e.path(), e.key()).send({ ...e.valid(), isAdmin: true }), 400, ['isAdmin']);
+      await rejects(
+        () => call(e.method, e.path(), e.key()).send({ ...e.valid(), isAdmin: true }),
+        400,
+        ['isAdmin'],
+      );
     });
 
     it('should answer 400 naming the field when a nested object has an unknown field', async () => {
-      const nested = e.text.path.length > 1 && typeof e.text.path[e.text.path.length - 2] === 'number';
+      const nested =
+        e.text.path.length > 1 && typeof e.text.path[e.text.path.length - 2] === 'number';
       const path: Path = nested ? [...e.text.path.slice(0, -1), 'nickname'] : ['__proto__'];
-      const body = nested ? withField(e.valid(), path, 'x') : JSON.parse(`{"__proto__":{"admin":true},${JSON.stringify(e.valid()).slice(1)}`);
+      const body = nested
+        ? withField(e.valid(), path, 'x')
+        : JSON.parse(`{"__proto__":{"admin":true},${JSON.stringify(e.valid()).slice(1)}`);
       await rejects(() => call(e.method, e.path(), e.key()).send(body), 400, [pathText(path)]);
     });
 
     it('should answer 400 naming the field when a field has the wrong type', async () => {
-      await rejects(() => call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, { $ne: null })), 400, [field]);
-      await rejects(() => call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, 12345)), 400, [field]);
+      await rejects(
+        () =>
+          call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, { $ne: null })),
+        400,
+        [field],
+      );
+      await rejects(
+        () => call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, 12345)),
+        400,
+        [field],
+      );
     });
 
     it('should answer 400 naming the field when a string is one character over its limit', async () => {
-      await rejects(() => call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, 'x'.repeat(e.text.max + 1))), 400, [field]);
+      await rejects(
+        () =>
+          call(e.method, e.path(), e.key()).send(
+            withField(e.valid(), e.text.path, 'x'.repeat(e.text.max + 1)),
+          ),
+        400,
+        [field],
+      );
     });
 
     it('should answer 400 naming the field when a string holds a NUL byte', async () => {
-      await rejects(() => call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, 'before\u0000after')), 400, [field]);
+      await rejects(
+        () =>
+          call(e.method, e.path(), e.key()).send(
+            withField(e.valid(), e.text.path, 'before\u0000after'),
+          ),
+        400,
+        [field],
+      );
     });
 
     it('should answer 400 naming the field when a string holds a lone UTF-16 surrogate', async () => {
       // Valid JSON ("\ud800" escape) and valid UTF-8 bytes, but no Unicode text: Postgres jsonb refuses it.
       for (const bad of ['half \\ud800 pair', 'low \\udc00 first']) {
-        const body = JSON.stringify(withField(e.valid(), e.text.path, 'LONE_SURROGATE')).replace('LONE_SURROGATE', bad);
+        const body = JSON.stringify(withField(e.valid(), e.text.path, 'LONE_SURROGATE')).replace(
+          'LONE_SURROGATE',
+          bad,
+        );
         await rejects(raw(e, body), 400, [field]);
       }
     });
@@ -216,20 +302,41 @@ describe('security: hostile input', () => {
 
     it('should answer 400 when a field holds deeply nested arrays', async () => {
       const deep = '['.repeat(50_000) + ']'.repeat(50_000);
-      const body = JSON.stringify(withField(e.valid(), e.text.path, 'DEEP')).replace('"DEEP"', deep);
+      const body = JSON.stringify(withField(e.valid(), e.text.path, 'DEEP')).replace(
+        '"DEEP"',
+        deep,
+      );
       await rejects(raw(e, body), 400, [field]);
     });
 
     it('should answer 400 when the body is JSON but not an object', async () => {
-      await rejects(() => call(e.method, e.path(), e.key()).set('Content-Type', 'application/json').send('[]'), 400);
-      await rejects(() => call(e.method, e.path(), e.key()).set('Content-Type', 'application/json').send('null'), 400);
-      await rejects(() => call(e.method, e.path(), e.key()).set('Content-Type', 'application/json').send('"text"'), 400);
+      await rejects(
+        () => call(e.method, e.path(), e.key()).set('Content-Type', 'application/json').send('[]'),
+        400,
+      );
+      await rejects(
+        () =>
+          call(e.method, e.path(), e.key()).set('Content-Type', 'application/json').send('null'),
+        400,
+      );
+      await rejects(
+        () =>
+          call(e.method, e.path(), e.key()).set('Content-Type', 'application/json').send('"text"'),
+        400,
+      );
     });
 
     it('should answer 400 when the body is not valid UTF-8', async () => {
-      const [head, tail] = JSON.stringify(withField(e.valid(), e.text.path, 'SPLIT')).split('SPLIT');
+      const [head, tail] = JSON.stringify(withField(e.valid(), e.text.path, 'SPLIT')).split(
+        'SPLIT',
+      );
       for (const bad of [[0xc3, 0x28], [0xff], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
-        const body = Buffer.concat([Buffer.from(head), Buffer.from('caf'), Buffer.from(bad), Buffer.from(tail)]);
+        const body = Buffer.concat([
+          Buffer.from(head),
+          Buffer.from('caf'),
+          Buffer.from(bad),
+          Buffer.from(tail),
+        ]);
         expectType(await rejects(raw(e, body), 400, ['']), 'malformed-body');
       }
     });
@@ -237,36 +344,78 @@ describe('security: hostile input', () => {
     const limitMb = e.bodyLimitMb ?? 1;
     const overMb = limitMb < 3 ? 3 : limitMb + 1;
     it(`should answer 413 when the body is ${overMb} MB`, async () => {
-      const res = await rejects(() => call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, 'x'.repeat(overMb * 1024 * 1024))), 413);
+      const res = await rejects(
+        () =>
+          call(e.method, e.path(), e.key()).send(
+            withField(e.valid(), e.text.path, 'x'.repeat(overMb * 1024 * 1024)),
+          ),
+        413,
+      );
       expectType(res, 'payload-too-large');
       expect(res.body.detail).toContain(`${limitMb} MB`);
     });
 
     if (limitMb >= 3) {
       it('should answer 400 naming the field when a 3 MB body is within its larger limit', async () => {
-        await rejects(() => call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, 'x'.repeat(3 * 1024 * 1024))), 400, [field]);
+        await rejects(
+          () =>
+            call(e.method, e.path(), e.key()).send(
+              withField(e.valid(), e.text.path, 'x'.repeat(3 * 1024 * 1024)),
+            ),
+          400,
+          [field],
+        );
       });
     }
 
     it('should answer 413 when a small gzip body inflates past the limit', async () => {
-      const bomb = gzipSync(Buffer.from(JSON.stringify(withField(e.valid(), e.text.path, ' '.repeat(overMb * 1024 * 1024)))));
+      const bomb = gzipSync(
+        Buffer.from(
+          JSON.stringify(withField(e.valid(), e.text.path, ' '.repeat(overMb * 1024 * 1024))),
+        ),
+      );
       expect(bomb.length).toBeLessThan(64 * 1024);
-      expectType(await rejects(raw(e, bomb, { 'content-encoding': 'gzip' }), 413), 'payload-too-large');
+      expectType(
+        await rejects(raw(e, bomb, { 'content-encoding': 'gzip' }), 413),
+        'payload-too-large',
+      );
       await rejects(raw(e, Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' }), 400);
       await rejects(raw(e, JSON.stringify(e.valid()), { 'content-encoding': 'compress' }), 415);
     });
 
     it('should answer 415 when the body is not JSON', async () => {
-      expectType(await rejects(() => call(e.method, e.path(), e.key()).set('Content-Type', 'text/plain').send(JSON.stringify(e.valid())), 415), 'unsupported-media-type');
-      await rejects(() => call(e.method, e.path(), e.key()).set('Content-Type', 'application/x-www-form-urlencoded').send('name=x&roles=admin'), 415);
-      await rejects(raw(e, JSON.stringify(e.valid()), { 'content-type': 'application/json; charset=latin1' }), 415);
+      expectType(
+        await rejects(
+          () =>
+            call(e.method, e.path(), e.key())
+              .set('Content-Type', 'text/plain')
+              .send(JSON.stringify(e.valid())),
+          415,
+        ),
+        'unsupported-media-type',
+      );
+      await rejects(
+        () =>
+          call(e.method, e.path(), e.key())
+            .set('Content-Type', 'application/x-www-form-urlencoded')
+            .send('name=x&roles=admin'),
+        415,
+      );
+      await rejects(
+        raw(e, JSON.stringify(e.valid()), { 'content-type': 'application/json; charset=latin1' }),
+        415,
+      );
     });
 
     if (e.headerFields.length > 0) {
       it('should answer 400 naming the field when text bound for a mail header holds CR, LF or a line separator', async () => {
         for (const header of e.headerFields) {
           for (const value of CRLF_VALUES) {
-            await rejects(() => call(e.method, e.path(), e.key()).send(withField(e.valid(), header, value)), 400, [pathText(header)]);
+            await rejects(
+              () => call(e.method, e.path(), e.key()).send(withField(e.valid(), header, value)),
+              400,
+              [pathText(header)],
+            );
           }
         }
       });
@@ -275,59 +424,189 @@ describe('security: hostile input', () => {
 
   describe('POST /v1/notices/{id}/approve (no body)', () => {
     it('should answer 400 naming the field when the body has any field', async () => {
-      await rejects(() => call('post', `/v1/notices/${draftId}/approve`, f.keys.comms).send({ force: true }), 400, ['force']);
+      await rejects(
+        () => call('post', `/v1/notices/${draftId}/approve`, f.keys.comms).send({ force: true }),
+        400,
+        ['force'],
+      );
     });
 
     it('should answer 400 when the body is malformed JSON', async () => {
-      await rejects(() => call('post', `/v1/notices/${draftId}/approve`, f.keys.comms).set('Content-Type', 'application/json').send('{'), 400, ['']);
+      await rejects(
+        () =>
+          call('post', `/v1/notices/${draftId}/approve`, f.keys.comms)
+            .set('Content-Type', 'application/json')
+            .send('{'),
+        400,
+        [''],
+      );
     });
 
     it('should answer 400 naming the field when the body has a __proto__ key', async () => {
-      await rejects(() => call('post', `/v1/notices/${draftId}/approve`, f.keys.comms).set('Content-Type', 'application/json').send('{"__proto__": {"status": "approved"}}'), 400, ['__proto__']);
+      await rejects(
+        () =>
+          call('post', `/v1/notices/${draftId}/approve`, f.keys.comms)
+            .set('Content-Type', 'application/json')
+            .send('{"__proto__": {"status": "approved"}}'),
+        400,
+        ['__proto__'],
+      );
     });
 
     it('should answer 413 when the body is 3 MB', async () => {
-      await rejects(() => call('post', `/v1/notices/${draftId}/approve`, f.keys.comms).send({ pad: 'x'.repeat(3 * 1024 * 1024) }), 413);
+      await rejects(
+        () =>
+          call('post', `/v1/notices/${draftId}/approve`, f.keys.comms).send({
+            pad: 'x'.repeat(3 * 1024 * 1024),
+          }),
+        413,
+      );
     });
   });
 
   describe('documented limits', () => {
     it('should answer 400 naming scope.tenantIds when an incident lists 100,001 tenant ids', async () => {
-      const body = incidentBody({ scope: { tenantIds: Array.from({ length: 100_001 }, (_, i) => `t${i % 10}`) } });
-      await rejects(() => call('post', '/v1/incidents', f.keys.reporter).send(body), 400, ['scope.tenantIds']);
-      await rejects(() => call('patch', `/v1/incidents/${f.incidentId}`, f.keys.reporter).send({ scope: body.scope }), 400, ['scope.tenantIds']);
+      const body = incidentBody({
+        scope: { tenantIds: Array.from({ length: 100_001 }, (_, i) => `t${i % 10}`) },
+      });
+      await rejects(() => call('post', '/v1/incidents', f.keys.reporter).send(body), 400, [
+        'scope.tenantIds',
+      ]);
+      await rejects(
+        () =>
+          call('patch', `/v1/incidents/${f.incidentId}`, f.keys.reporter).send({
+            scope: body.scope,
+          }),
+        400,
+        ['scope.tenantIds'],
+      );
     });
 
     it('should answer 400 naming contacts when a tenant has 51 contacts', async () => {
-      const contacts = Array.from({ length: 51 }, (_, i) => ({ name: `C${i}`, email: `c${i}@in-a.example`, role: 'security' }));
-      await rejects(() => call('put', `/v1/tenants/${f.tenantA}/contacts`, t.adminKey).send({ contacts }), 400, ['contacts']);
-      await rejects(() => call('put', '/v1/tenants/in-many', t.adminKey).send(tenantBody({ contacts })), 400, ['contacts']);
+      const contacts = Array.from({ length: 51 }, (_, i) => ({
+        name: `C${i}`,
+        email: `c${i}@in-a.example`,
+        role: 'security',
+      }));
+      await rejects(
+        () => call('put', `/v1/tenants/${f.tenantA}/contacts`, t.adminKey).send({ contacts }),
+        400,
+        ['contacts'],
+      );
+      await rejects(
+        () => call('put', '/v1/tenants/in-many', t.adminKey).send(tenantBody({ contacts })),
+        400,
+        ['contacts'],
+      );
     });
 
     it('should answer 400 naming tenants when a bulk request holds 10,001 tenants', async () => {
       const tenants = Array.from({ length: 10_001 }, (_, i) => ({ id: `b${i}`, name: 'n' }));
-      await rejects(() => call('post', '/v1/tenants/bulk', t.adminKey).send({ tenants }), 400, ['tenants']);
+      await rejects(() => call('post', '/v1/tenants/bulk', t.adminKey).send({ tenants }), 400, [
+        'tenants',
+      ]);
     });
 
     it('should answer 400 naming actionsTaken when an incident lists 101 actions', async () => {
-      const body = incidentBody({ actionsTaken: Array.from({ length: 101 }, (_, i) => `Action ${i}`) });
-      await rejects(() => call('post', '/v1/incidents', f.keys.reporter).send(body), 400, ['actionsTaken']);
+      const body = incidentBody({
+        actionsTaken: Array.from({ length: 101 }, (_, i) => `Action ${i}`),
+      });
+      await rejects(() => call('post', '/v1/incidents', f.keys.reporter).send(body), 400, [
+        'actionsTaken',
+      ]);
     });
 
     it('should answer 400 naming translations when a notice has 51 translations', async () => {
-      const tags = ['de', 'fr', 'es', 'it', 'nl', 'pt', 'pl', 'sv', 'da', 'fi', 'nb', 'cs', 'sk', 'sl', 'hu', 'ro', 'bg', 'el', 'et', 'lv', 'lt', 'ga', 'mt', 'hr', 'ja', 'ko', 'zh', 'ar', 'he', 'tr', 'ru', 'uk', 'hi', 'th', 'vi', 'id', 'ms', 'ca', 'eu', 'gl', 'is', 'sq', 'sr', 'mk', 'bs', 'ka', 'hy', 'az', 'kk', 'uz', 'mn'];
+      const tags = [
+        'de',
+        'fr',
+        'es',
+        'it',
+        'nl',
+        'pt',
+        'pl',
+        'sv',
+        'da',
+        'fi',
+        'nb',
+        'cs',
+        'sk',
+        'sl',
+        'hu',
+        'ro',
+        'bg',
+        'el',
+        'et',
+        'lv',
+        'lt',
+        'ga',
+        'mt',
+        'hr',
+        'ja',
+        'ko',
+        'zh',
+        'ar',
+        'he',
+        'tr',
+        'ru',
+        'uk',
+        'hi',
+        'th',
+        'vi',
+        'id',
+        'ms',
+        'ca',
+        'eu',
+        'gl',
+        'is',
+        'sq',
+        'sr',
+        'mk',
+        'bs',
+        'ka',
+        'hy',
+        'az',
+        'kk',
+        'uz',
+        'mn',
+      ];
       const translations = Object.fromEntries(tags.map((tag) => [tag, { title: tag }]));
-      await rejects(() => call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms).send({ kind: 'update', translations }), 400, ['translations']);
+      await rejects(
+        () =>
+          call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms).send({
+            kind: 'update',
+            translations,
+          }),
+        400,
+        ['translations'],
+      );
     });
 
     it('should list at most 100 errors when a body has thousands of bad fields', async () => {
-      const flood = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`unknown${i}`, 1]));
-      const res = await rejects(() => call('post', '/v1/api-keys', t.adminKey).send({ name: 'flood', roles: ['auditor'], ...flood }), 400);
+      const flood = Object.fromEntries(
+        Array.from({ length: 20_000 }, (_, i) => [`unknown${i}`, 1]),
+      );
+      const res = await rejects(
+        () =>
+          call('post', '/v1/api-keys', t.adminKey).send({
+            name: 'flood',
+            roles: ['auditor'],
+            ...flood,
+          }),
+        400,
+      );
       expect((res.body as { errors: unknown[] }).errors.length).toBeLessThanOrEqual(100);
       expect(res.text.length).toBeLessThan(32 * 1024);
 
       const ids = Array.from({ length: 100_000 }, () => 'bad id!');
-      const big = await rejects(() => call('post', '/v1/incidents', f.keys.reporter).send(incidentBody({ scope: { tenantIds: ids } })), 400, ['scope.tenantIds[0]']);
+      const big = await rejects(
+        () =>
+          call('post', '/v1/incidents', f.keys.reporter).send(
+            incidentBody({ scope: { tenantIds: ids } }),
+          ),
+        400,
+        ['scope.tenantIds[0]'],
+      );
       expect(big.text.length).toBeLessThan(32 * 1024);
     });
   });
@@ -336,12 +615,28 @@ describe('security: hostile input', () => {
     it.each([
       ['an unknown role', { name: 'k', roles: ['root'] }, 'roles[0]'],
       ['a tenant key without a tenant', { name: 'k', roles: ['tenant'] }, 'tenantId'],
-      ['a tenant key with another role', { name: 'k', roles: ['tenant', 'admin'], tenantId: 'in-a' }, 'roles'],
-      ['an expiry in the past', { name: 'k', roles: ['auditor'], expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt'],
-      ['an expiry that is not a timestamp', { name: 'k', roles: ['auditor'], expiresAt: 'tomorrow' }, 'expiresAt'],
+      [
+        'a tenant key with another role',
+        { name: 'k', roles: ['tenant', 'admin'], tenantId: 'in-a' },
+        'roles',
+      ],
+      [
+        'an expiry in the past',
+        { name: 'k', roles: ['auditor'], expiresAt: '2020-01-01T00:00:00Z' },
+        'expiresAt',
+      ],
+      [
+        'an expiry that is not a timestamp',
+        { name: 'k', roles: ['auditor'], expiresAt: 'tomorrow' },
+        'expiresAt',
+      ],
       ['an empty name', { name: '   ', roles: ['auditor'] }, 'name'],
       ['no roles', { name: 'k', roles: [] }, 'roles'],
-      ['a tenant id with SQL in it', { name: 'k', roles: ['tenant'], tenantId: "x' OR '1'='1" }, 'tenantId'],
+      [
+        'a tenant id with SQL in it',
+        { name: 'k', roles: ['tenant'], tenantId: "x' OR '1'='1" },
+        'tenantId',
+      ],
     ])('should answer 400 when an API key has %s', async (_what, body, path) => {
       await rejects(() => call('post', '/v1/api-keys', t.adminKey).send(body), 400, [path]);
     });
@@ -352,22 +647,63 @@ describe('security: hostile input', () => {
       ['an unknown country', { countries: ['XX'] }, 'countries[0]'],
       ['an unknown industry', { industries: ['piracy'] }, 'industries[0]'],
       ['a flag that is not a boolean', { flags: { publicCompany: 'yes' } }, 'flags.publicCompany'],
-      ['a flag named __proto__', { flags: JSON.parse('{"__proto__": true}') as Json }, 'flags.__proto__'],
-      ['notice hours that are not whole', { contractualNoticeHours: 1.5 }, 'contractualNoticeHours'],
-      ['a contact email with a header in it', { contacts: [{ name: 'A', email: 'a@in.example\r\nBcc: x@evil.example', role: 'primary' }] }, 'contacts[0].email'],
-      ['a contact with two addresses', { contacts: [{ name: 'A', email: 'a@in.example, x@evil.example', role: 'primary' }] }, 'contacts[0].email'],
-      ['an unknown contact role', { contacts: [{ name: 'A', email: 'a@in.example', role: 'ceo' }] }, 'contacts[0].role'],
+      [
+        'a flag named __proto__',
+        { flags: JSON.parse('{"__proto__": true}') as Json },
+        'flags.__proto__',
+      ],
+      [
+        'notice hours that are not whole',
+        { contractualNoticeHours: 1.5 },
+        'contractualNoticeHours',
+      ],
+      [
+        'a contact email with a header in it',
+        {
+          contacts: [{ name: 'A', email: 'a@in.example\r\nBcc: x@evil.example', role: 'primary' }],
+        },
+        'contacts[0].email',
+      ],
+      [
+        'a contact with two addresses',
+        { contacts: [{ name: 'A', email: 'a@in.example, x@evil.example', role: 'primary' }] },
+        'contacts[0].email',
+      ],
+      [
+        'an unknown contact role',
+        { contacts: [{ name: 'A', email: 'a@in.example', role: 'ceo' }] },
+        'contacts[0].role',
+      ],
       ['a body id that differs from the path', { id: 'someone-else' }, 'id'],
     ])('should answer 400 when a tenant has %s', async (_what, overrides, path) => {
-      await rejects(() => call('put', '/v1/tenants/in-new', t.adminKey).send({ ...tenantBody({ id: 'in-new' }), ...overrides }), 400, [path]);
+      await rejects(
+        () =>
+          call('put', '/v1/tenants/in-new', t.adminKey).send({
+            ...tenantBody({ id: 'in-new' }),
+            ...overrides,
+          }),
+        400,
+        [path],
+      );
     });
 
     it('should store no tenant of a bulk request when one of them is invalid', async () => {
-      const tenants = [tenantBody({ id: 'in-ok-0' }), tenantBody({ id: 'in-ok-1' }), { ...tenantBody({ id: 'in-bad' }), name: 'x'.repeat(201) }];
-      const res = await rejects(() => call('post', '/v1/tenants/bulk', t.adminKey).send({ tenants }), 400, ['tenants[2].name']);
+      const tenants = [
+        tenantBody({ id: 'in-ok-0' }),
+        tenantBody({ id: 'in-ok-1' }),
+        { ...tenantBody({ id: 'in-bad' }), name: 'x'.repeat(201) },
+      ];
+      const res = await rejects(
+        () => call('post', '/v1/tenants/bulk', t.adminKey).send({ tenants }),
+        400,
+        ['tenants[2].name'],
+      );
       expect((res.body as { detail: string }).detail).toContain('index 2');
       await rejects(
-        () => call('post', '/v1/tenants/bulk', t.adminKey).send({ tenants: [tenantBody({ id: 'in-dup' }), tenantBody({ id: 'in-dup' })] }),
+        () =>
+          call('post', '/v1/tenants/bulk', t.adminKey).send({
+            tenants: [tenantBody({ id: 'in-dup' }), tenantBody({ id: 'in-dup' })],
+          }),
         400,
         ['tenants[1].id'],
       );
@@ -380,35 +716,84 @@ describe('security: hostile input', () => {
       ['awareAt in the future', { awareAt: '2999-01-01T00:00:00Z' }, 'awareAt'],
       ['awareAt without a zone', { awareAt: '2026-11-27T08:00:00' }, 'awareAt'],
       ['occurredAt after awareAt', { occurredAt: '2026-11-27T09:00:00Z' }, 'occurredAt'],
-      ['"none" with another category', { dataImpact: { categories: ['none', 'personal'], description: 'x' } }, 'dataImpact.categories'],
-      ['an unknown data category', { dataImpact: { categories: ['gossip'], description: 'x' } }, 'dataImpact.categories[0]'],
-      ['a negative estimate', { dataImpact: { categories: ['personal'], description: 'x', recordsEstimate: -1 } }, 'dataImpact.recordsEstimate'],
+      [
+        '"none" with another category',
+        { dataImpact: { categories: ['none', 'personal'], description: 'x' } },
+        'dataImpact.categories',
+      ],
+      [
+        'an unknown data category',
+        { dataImpact: { categories: ['gossip'], description: 'x' } },
+        'dataImpact.categories[0]',
+      ],
+      [
+        'a negative estimate',
+        { dataImpact: { categories: ['personal'], description: 'x', recordsEstimate: -1 } },
+        'dataImpact.recordsEstimate',
+      ],
       ['an empty scope', { scope: {} }, 'scope'],
-      ['a tenant id with SQL in it', { scope: { tenantIds: ["a'; DROP TABLE tenants; --"] } }, 'scope.tenantIds[0]'],
+      [
+        'a tenant id with SQL in it',
+        { scope: { tenantIds: ["a'; DROP TABLE tenants; --"] } },
+        'scope.tenantIds[0]',
+      ],
       ['a service with a wildcard', { scope: { services: ['%'] } }, 'scope.services[0]'],
       ['a NUL in the external id', { externalId: 'INC-\u0000' }, 'externalId'],
     ])('should answer 400 when an incident has %s', async (_what, overrides, path) => {
-      await rejects(() => call('post', '/v1/incidents', f.keys.reporter).send(incidentBody(overrides)), 400, [path]);
+      await rejects(
+        () => call('post', '/v1/incidents', f.keys.reporter).send(incidentBody(overrides)),
+        400,
+        [path],
+      );
     });
 
     it('should answer 400 when a patch changes nothing or names a bad phase', async () => {
-      await rejects(() => call('patch', `/v1/incidents/${f.incidentId}`, f.keys.reporter).send({}), 400);
-      await rejects(() => call('patch', `/v1/incidents/${f.incidentId}`, f.keys.reporter).send({ phase: 42 }), 400, ['phase']);
+      await rejects(
+        () => call('patch', `/v1/incidents/${f.incidentId}`, f.keys.reporter).send({}),
+        400,
+      );
+      await rejects(
+        () => call('patch', `/v1/incidents/${f.incidentId}`, f.keys.reporter).send({ phase: 42 }),
+        400,
+        ['phase'],
+      );
     });
 
     it('should answer 400 when a notice is created as initial or with a bad translation key', async () => {
-      await rejects(() => call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms).send({ kind: 'initial' }), 400, ['kind']);
       await rejects(
-        () => call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms).send({ kind: 'update', translations: { 'de\r\nX: y': { title: 'x' } } }),
+        () =>
+          call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms).send({
+            kind: 'initial',
+          }),
+        400,
+        ['kind'],
+      );
+      await rejects(
+        () =>
+          call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms).send({
+            kind: 'update',
+            translations: { 'de\r\nX: y': { title: 'x' } },
+          }),
         400,
         ['translations.de\r\nX: y'],
       );
       await rejects(
-        () => call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms).set('Content-Type', 'application/json').send('{"kind":"update","translations":{"__proto__":{"title":"x"}}}'),
+        () =>
+          call('post', `/v1/incidents/${f.incidentId}/notices`, f.keys.comms)
+            .set('Content-Type', 'application/json')
+            .send('{"kind":"update","translations":{"__proto__":{"title":"x"}}}'),
         400,
         ['translations.__proto__'],
       );
-      await rejects(() => call('patch', `/v1/notices/${draftId}`, f.keys.comms).send({ expectedRevision: 'one', title: 'x' }), 400, ['expectedRevision']);
+      await rejects(
+        () =>
+          call('patch', `/v1/notices/${draftId}`, f.keys.comms).send({
+            expectedRevision: 'one',
+            title: 'x',
+          }),
+        400,
+        ['expectedRevision'],
+      );
     });
   });
 
@@ -426,9 +811,19 @@ describe('security: hostile input', () => {
       ['get', '/v1/tenants/a%0D%0AX-Injected:%20yes', 'id'],
       ['get', '/v1/tenants/a%00b', 'id'],
       ['get', '/v1/tenants/..%2F..%2Fetc%2Fpasswd/feed', 'id'],
-    ] as Array<[Method, string, string]>)('should answer 400 when %s %s has a bad id', async (method, path, field) => {
-      await rejects(() => call(method, path, t.adminKey).send(method === 'patch' ? { phase: 'resolved' } : undefined), 400, [field]);
-    });
+    ] as Array<[Method, string, string]>)(
+      'should answer 400 when %s %s has a bad id',
+      async (method, path, field) => {
+        await rejects(
+          () =>
+            call(method, path, t.adminKey).send(
+              method === 'patch' ? { phase: 'resolved' } : undefined,
+            ),
+          400,
+          [field],
+        );
+      },
+    );
 
     it.each([
       ['get', `/v1/incidents/${UUID_NOBODY}`],
@@ -436,9 +831,12 @@ describe('security: hostile input', () => {
       ['delete', `/v1/api-keys/${UUID_NOBODY}`],
       ['get', '/v1/tenants/in-nobody'],
       ['post', `/v1/notices/${UUID_NOBODY}/approve`],
-    ] as Array<[Method, string]>)('should answer 404 when %s %s names nothing', async (method, path) => {
-      await rejects(() => call(method, path, t.adminKey), 404);
-    });
+    ] as Array<[Method, string]>)(
+      'should answer 404 when %s %s names nothing',
+      async (method, path) => {
+        await rejects(() => call(method, path, t.adminKey), 404);
+      },
+    );
 
     it('should answer 404 problem+json when the route does not exist', async () => {
       await rejects(() => call('get', '/v1/nothing-here', t.adminKey), 404);
@@ -482,7 +880,7 @@ describe('security: hostile input', () => {
       ['/v1/audit/events?entityId=a%0D%0Ab', 'entityId'],
       ['/v1/audit/events?from=yesterday', 'from'],
       ['/v1/audit/events?cursor=not-a-cursor', 'cursor'],
-      [`/v1/audit/events?cursor=${b64({ s: "1; DROP TABLE audit_events" })}`, 'cursor'],
+      [`/v1/audit/events?cursor=${b64({ s: '1; DROP TABLE audit_events' })}`, 'cursor'],
       ['/v1/audit/events?sql=1', 'sql'],
       ['/v1/audit/verify?anchorSeq=-1&anchorHash=00', 'anchorSeq'],
       ['/v1/incidents/{incident}/compliance?tenantId=%27--', 'tenantId'],
@@ -497,20 +895,43 @@ describe('security: hostile input', () => {
     });
 
     it('should answer 401 and write nothing when the Authorization header is huge or malformed', async () => {
-      await rejects(() => t.http.get('/v1/regulations').set('Authorization', `Bearer ${'k'.repeat(8000)}`), 401);
-      await rejects(() => t.http.get('/v1/regulations').set('Authorization', `Basic ${Buffer.from('admin:admin').toString('base64')}`), 401);
-      await rejects(() => t.http.get('/v1/regulations').set('Authorization', `Bearer ${t.adminKey} extra`), 401);
-      await rejects(() => t.http.get('/v1/regulations').set('Authorization', `Bearer ${t.adminKey.slice(0, -1)}`), 401);
+      await rejects(
+        () => t.http.get('/v1/regulations').set('Authorization', `Bearer ${'k'.repeat(8000)}`),
+        401,
+      );
+      await rejects(
+        () =>
+          t.http
+            .get('/v1/regulations')
+            .set('Authorization', `Basic ${Buffer.from('admin:admin').toString('base64')}`),
+        401,
+      );
+      await rejects(
+        () => t.http.get('/v1/regulations').set('Authorization', `Bearer ${t.adminKey} extra`),
+        401,
+      );
+      await rejects(
+        () =>
+          t.http.get('/v1/regulations').set('Authorization', `Bearer ${t.adminKey.slice(0, -1)}`),
+        401,
+      );
     });
   });
 
   describe('text that looks like code', () => {
-    const SQL = "Robert'); DROP TABLE tenants; -- \" OR 1=1; SELECT pg_sleep(10);";
-    const TEMPLATE = "{{7*7}} ${7*7} <%= 7*7 %> #{7*7} {{constructor.constructor('return process')()}} {{#each this}}x{{/each}} {{> partial}}";
+    const SQL = 'Robert\'); DROP TABLE tenants; -- " OR 1=1; SELECT pg_sleep(10);';
+    const TEMPLATE =
+      "{{7*7}} ${7*7} <%= 7*7 %> #{7*7} {{constructor.constructor('return process')()}} {{#each this}}x{{/each}} {{> partial}}";
     const MARKUP = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 
     it('should store SQL-like and template-like text verbatim when a tenant is written', async () => {
-      const body = tenantBody({ id: 'in-verbatim', name: SQL.slice(0, 200), contacts: [{ name: TEMPLATE.slice(0, 200), email: 'o.brien@in-verbatim.example', role: 'primary' }] });
+      const body = tenantBody({
+        id: 'in-verbatim',
+        name: SQL.slice(0, 200),
+        contacts: [
+          { name: TEMPLATE.slice(0, 200), email: 'o.brien@in-verbatim.example', role: 'primary' },
+        ],
+      });
       const put = await t.http.put('/v1/tenants/in-verbatim').set(bearer(t.adminKey)).send(body);
       expect(put.status).toBe(201);
       const got = await t.http.get('/v1/tenants/in-verbatim').set(bearer(t.adminKey));
@@ -525,20 +946,32 @@ describe('security: hostile input', () => {
       const created = await t.http
         .post(`/v1/incidents/${f.incidentId}/notices`)
         .set(bearer(f.keys.comms))
-        .send({ kind: 'update', title: `{{7*7}} ${SQL.slice(0, 40)}`, description, actionsTaken: [TEMPLATE], suggestedActions: [MARKUP] });
+        .send({
+          kind: 'update',
+          title: `{{7*7}} ${SQL.slice(0, 40)}`,
+          description,
+          actionsTaken: [TEMPLATE],
+          suggestedActions: [MARKUP],
+        });
       expect(created.status).toBe(201);
       const stored = await t.http.get(`/v1/notices/${created.body.id}`).set(bearer(f.keys.auditor));
       expect(stored.body.content.description).toBe(description);
       expect(stored.body.content.actionsTaken).toEqual([TEMPLATE]);
 
-      const preview = await t.http.get(`/v1/notices/${created.body.id}/preview?tenantId=${f.tenantA}&channel=email`).set(bearer(f.keys.auditor));
+      const preview = await t.http
+        .get(`/v1/notices/${created.body.id}/preview?tenantId=${f.tenantA}&channel=email`)
+        .set(bearer(f.keys.auditor));
       expect(preview.status).toBe(200);
-      const { subject, text, html } = preview.body as { subject: string; text: string; html: string };
+      const { subject, text, html } = preview.body as {
+        subject: string;
+        text: string;
+        html: string;
+      };
       expect(subject).toContain('{{7*7}}');
       expect(subject).not.toMatch(/[\r\n]/);
       expect(text).toContain('{{7*7}}');
       expect(text).toContain("{{constructor.constructor('return process')()}}");
-      expect(text).toContain("DROP TABLE tenants");
+      expect(text).toContain('DROP TABLE tenants');
       expect(text).toContain(TEMPLATE);
       expect(html).not.toContain('<script>');
       expect(html).not.toContain('<img src=x');

@@ -7,7 +7,17 @@ import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 // the wrong role or for the wrong tenant is 403). To cover a new endpoint, add a row to
 // ROUTES; the completeness test fails until every route the app serves has one.
 
-const CALLERS = ['admin', 'reporter', 'comms', 'auditor', 'tenant', 'otherTenant', 'noKey', 'unknownKey', 'revokedKey'] as const;
+const CALLERS = [
+  'admin',
+  'reporter',
+  'comms',
+  'auditor',
+  'tenant',
+  'otherTenant',
+  'noKey',
+  'unknownKey',
+  'revokedKey',
+] as const;
 type Caller = (typeof CALLERS)[number];
 type Role = 'reporter' | 'comms' | 'auditor' | 'tenant';
 
@@ -60,8 +70,13 @@ describe('security: tenant isolation and roles', () => {
     t = await startTestApp();
     f = await buildFixtures(t, 'mx');
     patchableNotice = await newDraft(t, f);
-    const revoked = await t.http.post('/v1/api-keys').set(bearer(t.adminKey)).send({ name: 'mx-revoked', roles: ['admin'] });
-    expect((await t.http.delete(`/v1/api-keys/${revoked.body.id}`).set(bearer(t.adminKey))).status).toBe(204);
+    const revoked = await t.http
+      .post('/v1/api-keys')
+      .set(bearer(t.adminKey))
+      .send({ name: 'mx-revoked', roles: ['admin'] });
+    expect(
+      (await t.http.delete(`/v1/api-keys/${revoked.body.id}`).set(bearer(t.adminKey))).status,
+    ).toBe(204);
     Object.assign(keys, {
       admin: t.adminKey,
       reporter: f.keys.reporter,
@@ -79,7 +94,10 @@ describe('security: tenant isolation and roles', () => {
   });
 
   const throwawayKey = async () => {
-    const res = await t.http.post('/v1/api-keys').set(bearer(t.adminKey)).send({ name: `mx-throwaway-${Math.random()}`, roles: ['auditor'] });
+    const res = await t.http
+      .post('/v1/api-keys')
+      .set(bearer(t.adminKey))
+      .send({ name: `mx-throwaway-${Math.random()}`, roles: ['auditor'] });
     return { key: res.body.id as string };
   };
   const draft = async () => ({ draft: await newDraft(t, f) });
@@ -91,39 +109,149 @@ describe('security: tenant isolation and roles', () => {
     { method: 'get', path: '/docs', allow: 'public', ok: 200 },
     { method: 'get', path: '/docs-json', allow: 'public', ok: 200 },
 
-    { method: 'post', path: '/v1/api-keys', allow: [], ok: 201, body: () => ({ name: `mx-new-${Math.random()}`, roles: ['auditor'] }) },
+    {
+      method: 'post',
+      path: '/v1/api-keys',
+      allow: [],
+      ok: 201,
+      body: () => ({ name: `mx-new-${Math.random()}`, roles: ['auditor'] }),
+    },
     { method: 'get', path: '/v1/api-keys', allow: [], ok: 200 },
     { method: 'delete', path: '/v1/api-keys/{key}', allow: [], ok: 204, fresh: throwawayKey },
 
-    { method: 'put', path: '/v1/tenants/{tenant}', allow: [], ok: 200, body: (v) => tenantBody({ id: v.tenant, services: ['mail'] }) },
-    { method: 'post', path: '/v1/tenants/bulk', allow: [], ok: 200, body: () => ({ tenants: [tenantBody({ id: 'mx-c' })] }) },
-    { method: 'get', path: '/v1/tenants/{tenant}', allow: ['auditor', 'tenant'], tenantScoped: true, ok: 200 },
+    {
+      method: 'put',
+      path: '/v1/tenants/{tenant}',
+      allow: [],
+      ok: 200,
+      body: (v) => tenantBody({ id: v.tenant, services: ['mail'] }),
+    },
+    {
+      method: 'post',
+      path: '/v1/tenants/bulk',
+      allow: [],
+      ok: 200,
+      body: () => ({ tenants: [tenantBody({ id: 'mx-c' })] }),
+    },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenant}',
+      allow: ['auditor', 'tenant'],
+      tenantScoped: true,
+      ok: 200,
+    },
     {
       method: 'put',
       path: '/v1/tenants/{tenant}/contacts',
       allow: ['tenant'],
       tenantScoped: true,
       ok: 200,
-      body: (v) => ({ contacts: [{ name: 'Ada Admin', email: `admin@${v.tenant}.example`, role: 'primary' }] }),
+      body: (v) => ({
+        contacts: [{ name: 'Ada Admin', email: `admin@${v.tenant}.example`, role: 'primary' }],
+      }),
     },
-    { method: 'get', path: '/v1/tenants/{tenant}/feed', allow: ['tenant'], tenantScoped: true, ok: 200 },
-    { method: 'get', path: '/v1/tenants/{tenant}/feed.atom', allow: ['tenant'], tenantScoped: true, ok: 200 },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenant}/feed',
+      allow: ['tenant'],
+      tenantScoped: true,
+      ok: 200,
+    },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenant}/feed.atom',
+      allow: ['tenant'],
+      tenantScoped: true,
+      ok: 200,
+    },
 
-    { method: 'post', path: '/v1/incidents', allow: ['reporter'], ok: 200, body: () => f.incidentRequest },
+    {
+      method: 'post',
+      path: '/v1/incidents',
+      allow: ['reporter'],
+      ok: 200,
+      body: () => f.incidentRequest,
+    },
     { method: 'get', path: '/v1/incidents', allow: ['reporter', 'comms', 'auditor'], ok: 200 },
-    { method: 'get', path: '/v1/incidents/{incident}', allow: ['reporter', 'comms', 'auditor'], ok: 200 },
-    { method: 'patch', path: '/v1/incidents/{incident}', allow: ['reporter'], ok: 200, body: () => ({ phase: f.incidentRequest.phase }) },
-    { method: 'get', path: '/v1/incidents/{incident}/tenants', allow: ['reporter', 'comms', 'auditor'], ok: 200 },
-    { method: 'get', path: '/v1/regulations', allow: ['reporter', 'comms', 'auditor', 'tenant'], ok: 200 },
+    {
+      method: 'get',
+      path: '/v1/incidents/{incident}',
+      allow: ['reporter', 'comms', 'auditor'],
+      ok: 200,
+    },
+    {
+      method: 'patch',
+      path: '/v1/incidents/{incident}',
+      allow: ['reporter'],
+      ok: 200,
+      body: () => ({ phase: f.incidentRequest.phase }),
+    },
+    {
+      method: 'get',
+      path: '/v1/incidents/{incident}/tenants',
+      allow: ['reporter', 'comms', 'auditor'],
+      ok: 200,
+    },
+    {
+      method: 'get',
+      path: '/v1/regulations',
+      allow: ['reporter', 'comms', 'auditor', 'tenant'],
+      ok: 200,
+    },
 
-    { method: 'get', path: '/v1/incidents/{incident}/notices', allow: ['reporter', 'comms', 'auditor'], ok: 200 },
-    { method: 'post', path: '/v1/incidents/{incident}/notices', allow: ['reporter', 'comms'], ok: 201, body: () => ({ kind: 'update' }) },
-    { method: 'get', path: '/v1/notices/{notice}', allow: ['reporter', 'comms', 'auditor'], ok: 200 },
-    { method: 'get', path: '/v1/notices/{notice}/revisions', allow: ['reporter', 'comms', 'auditor'], ok: 200 },
-    { method: 'get', path: '/v1/notices/{notice}/preview?tenantId={tenant}', allow: ['comms', 'auditor'], ok: 200 },
-    { method: 'patch', path: '/v1/notices/{patchable}', allow: ['comms'], ok: 200, body: () => ({ description: `Edited ${Math.random()}` }) },
-    { method: 'post', path: '/v1/notices/{draft}/approve', allow: ['comms'], ok: 200, fresh: draft },
-    { method: 'post', path: '/v1/notices/{draft}/reject', allow: ['comms'], ok: 200, body: () => ({ reason: 'Not yet' }), fresh: draft },
+    {
+      method: 'get',
+      path: '/v1/incidents/{incident}/notices',
+      allow: ['reporter', 'comms', 'auditor'],
+      ok: 200,
+    },
+    {
+      method: 'post',
+      path: '/v1/incidents/{incident}/notices',
+      allow: ['reporter', 'comms'],
+      ok: 201,
+      body: () => ({ kind: 'update' }),
+    },
+    {
+      method: 'get',
+      path: '/v1/notices/{notice}',
+      allow: ['reporter', 'comms', 'auditor'],
+      ok: 200,
+    },
+    {
+      method: 'get',
+      path: '/v1/notices/{notice}/revisions',
+      allow: ['reporter', 'comms', 'auditor'],
+      ok: 200,
+    },
+    {
+      method: 'get',
+      path: '/v1/notices/{notice}/preview?tenantId={tenant}',
+      allow: ['comms', 'auditor'],
+      ok: 200,
+    },
+    {
+      method: 'patch',
+      path: '/v1/notices/{patchable}',
+      allow: ['comms'],
+      ok: 200,
+      body: () => ({ description: `Edited ${Math.random()}` }),
+    },
+    {
+      method: 'post',
+      path: '/v1/notices/{draft}/approve',
+      allow: ['comms'],
+      ok: 200,
+      fresh: draft,
+    },
+    {
+      method: 'post',
+      path: '/v1/notices/{draft}/reject',
+      allow: ['comms'],
+      ok: 200,
+      body: () => ({ reason: 'Not yet' }),
+      fresh: draft,
+    },
 
     { method: 'get', path: '/v1/deliveries', allow: ['auditor'], ok: 200 },
     { method: 'get', path: '/v1/deliveries', allow: ['auditor'], ok: 200, accept: 'text/csv' },
@@ -137,11 +265,16 @@ describe('security: tenant isolation and roles', () => {
 
   /** Every `METHOD /path` the running app routes (Nest controllers and Swagger). */
   function servedRoutes(): Set<string> {
-    const router = (t.app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router;
+    const router = (
+      t.app.getHttpAdapter().getInstance() as {
+        router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+      }
+    ).router;
     const out = new Set<string>();
     for (const layer of router.stack) {
       if (!layer.route) continue;
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.add(`${method.toUpperCase()} ${layer.route.path}`);
+      for (const [method, on] of Object.entries(layer.route.methods))
+        if (on && method !== '_all') out.add(`${method.toUpperCase()} ${layer.route.path}`);
     }
     return out;
   }
@@ -151,7 +284,9 @@ describe('security: tenant isolation and roles', () => {
 
   it('should have a matrix row for every route the app serves', () => {
     const covered = new Set(ROUTES.map(routeKey));
-    const missing = [...servedRoutes()].filter((r) => !covered.has(r) && !SWAGGER_EXTRAS.test(r)).sort();
+    const missing = [...servedRoutes()]
+      .filter((r) => !covered.has(r) && !SWAGGER_EXTRAS.test(r))
+      .sort();
     expect(missing).toEqual([]);
   });
 
@@ -167,8 +302,16 @@ describe('security: tenant isolation and roles', () => {
       want[name] = {} as Record<Caller, number>;
       got[name] = {} as Record<Caller, number>;
       for (const caller of CALLERS) {
-        const vars: Vars = { tenant: f.tenantA, incident: f.incidentId, notice: f.draftNoticeId, patchable: patchableNotice, ...(await route.fresh?.()) };
-        const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(vars[name]));
+        const vars: Vars = {
+          tenant: f.tenantA,
+          incident: f.incidentId,
+          notice: f.draftNoticeId,
+          patchable: patchableNotice,
+          ...(await route.fresh?.()),
+        };
+        const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) =>
+          encodeURIComponent(vars[name]),
+        );
         let req = t.http[route.method](path);
         const key = keys[caller];
         if (key) req = req.set(bearer(key));

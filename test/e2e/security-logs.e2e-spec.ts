@@ -19,7 +19,13 @@ describe('security: nothing secret in the logs', () => {
   const secrets: string[] = [];
 
   const capture = (chunk: unknown): void => {
-    captured.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
+    captured.push(
+      typeof chunk === 'string'
+        ? chunk
+        : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array
+          ? Buffer.from(chunk).toString('utf8')
+          : String(chunk),
+    );
   };
 
   beforeAll(async () => {
@@ -32,7 +38,13 @@ describe('security: nothing secret in the logs', () => {
       );
     }
     for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      spies.push(jest.spyOn(console, method).mockImplementation((...args: unknown[]) => args.forEach((a) => capture(typeof a === 'string' ? a : JSON.stringify(a)))));
+      spies.push(
+        jest
+          .spyOn(console, method)
+          .mockImplementation((...args: unknown[]) =>
+            args.forEach((a) => capture(typeof a === 'string' ? a : JSON.stringify(a))),
+          ),
+      );
     }
     sink = await startSmtpSink();
     const smtpUrl = new URL(sink.url);
@@ -48,7 +60,10 @@ describe('security: nothing secret in the logs', () => {
   });
 
   async function newKey(name: string, roles: string[], tenantId?: string): Promise<string> {
-    const res = await t.http.post('/v1/api-keys').set(bearer(t.adminKey)).send({ name, roles, ...(tenantId ? { tenantId } : {}) });
+    const res = await t.http
+      .post('/v1/api-keys')
+      .set(bearer(t.adminKey))
+      .send({ name, roles, ...(tenantId ? { tenantId } : {}) });
     expect(res.status).toBe(201);
     const key = res.body.key as string;
     secrets.push(key, key.slice(12));
@@ -60,12 +75,28 @@ describe('security: nothing secret in the logs', () => {
     const comms = await newKey('log-comms', ['comms']);
     const auditor = await newKey('log-auditor', ['auditor']);
     const tenants = [
-      tenantBody({ id: 'log-a', contacts: [{ name: 'Ada', email: 'ada@log-a.example', role: 'primary' }] }),
-      tenantBody({ id: 'log-b', locale: 'de-DE', contacts: [{ name: 'Bea', email: 'bea@log-b.example', role: 'security' }] }),
+      tenantBody({
+        id: 'log-a',
+        contacts: [{ name: 'Ada', email: 'ada@log-a.example', role: 'primary' }],
+      }),
+      tenantBody({
+        id: 'log-b',
+        locale: 'de-DE',
+        contacts: [{ name: 'Bea', email: 'bea@log-b.example', role: 'security' }],
+      }),
     ];
-    expect((await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status).toBe(200);
+    expect(
+      (await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status,
+    ).toBe(200);
     const tenantKey = await newKey('log-tenant', ['tenant'], 'log-a');
-    expect((await t.http.put('/v1/tenants/log-a/contacts').set(bearer(tenantKey)).send({ contacts: tenants[0].contacts })).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .put('/v1/tenants/log-a/contacts')
+          .set(bearer(tenantKey))
+          .send({ contacts: tenants[0].contacts })
+      ).status,
+    ).toBe(200);
 
     // Failed authentications with key-shaped secrets are logged (if at all) without the key.
     const wrong = `hk_${randomBytes(6).toString('base64url').slice(0, 8)}_${randomBytes(32).toString('base64url')}`;
@@ -75,16 +106,25 @@ describe('security: nothing secret in the logs', () => {
     const post = await t.http
       .post('/v1/incidents')
       .set(bearer(reporter))
-      .send(incidentBody({ description: `Mail metadata was read. ${marker}`, scope: { tenantIds: ['log-a', 'log-b'] } }));
+      .send(
+        incidentBody({
+          description: `Mail metadata was read. ${marker}`,
+          scope: { tenantIds: ['log-a', 'log-b'] },
+        }),
+      );
     expect(post.status).toBe(202);
     const incidentId = post.body.id as string;
     const notice = await eventually(async () => {
       const r = await t.http.get(`/v1/incidents/${incidentId}/notices`).set(bearer(comms));
       return (r.body.items as Array<{ id: string }> | undefined)?.[0];
     });
-    const preview = await t.http.get(`/v1/notices/${notice.id}/preview?tenantId=log-a`).set(bearer(auditor));
+    const preview = await t.http
+      .get(`/v1/notices/${notice.id}/preview?tenantId=log-a`)
+      .set(bearer(auditor));
     expect(preview.status).toBe(200);
-    expect((await t.http.post(`/v1/notices/${notice.id}/approve`).set(bearer(comms))).status).toBe(200);
+    expect((await t.http.post(`/v1/notices/${notice.id}/approve`).set(bearer(comms))).status).toBe(
+      200,
+    );
 
     const messages = await sink.waitFor(2, 20_000);
     expect(messages.every((m) => m.authUser === 'herald-relay')).toBe(true);
@@ -92,7 +132,9 @@ describe('security: nothing secret in the logs', () => {
       const r = await t.http.get(`/v1/incidents/${incidentId}`).set(bearer(auditor));
       return r.body.status === 'delivered' ? true : undefined;
     });
-    expect((await t.http.get(`/v1/deliveries?incidentId=${incidentId}`).set(bearer(auditor))).status).toBe(200);
+    expect(
+      (await t.http.get(`/v1/deliveries?incidentId=${incidentId}`).set(bearer(auditor))).status,
+    ).toBe(200);
     expect((await t.http.get('/v1/tenants/log-a/feed').set(bearer(tenantKey))).status).toBe(200);
 
     // What was mailed: the marker, and every longer line of each text and HTML body.
@@ -100,16 +142,28 @@ describe('security: nothing secret in the logs', () => {
     for (const m of messages) {
       const parsed = await m.parse();
       expect(parsed.text).toContain(marker);
-      bodies.push(...(parsed.text ?? '').split('\n').map((l) => l.trim()).filter((l) => l.length >= 40 && !/^https?:\/\//.test(l)));
+      bodies.push(
+        ...(parsed.text ?? '')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l.length >= 40 && !/^https?:\/\//.test(l)),
+      );
     }
-    bodies.push(...(preview.body.text as string).split('\n').map((l) => l.trim()).filter((l) => l.length >= 40));
+    bodies.push(
+      ...(preview.body.text as string)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length >= 40),
+    );
 
     const log = captured.join('');
     // The capture works: the flow's own log lines are there.
     expect(log).toContain('incident resolved');
     expect(log).toContain('fan-out done');
-    for (const secret of secrets) expect({ secret, found: log.includes(secret) }).toEqual({ secret, found: false });
-    for (const line of bodies) expect({ line, found: log.includes(line) }).toEqual({ line, found: false });
+    for (const secret of secrets)
+      expect({ secret, found: log.includes(secret) }).toEqual({ secret, found: false });
+    for (const line of bodies)
+      expect({ line, found: log.includes(line) }).toEqual({ line, found: false });
     expect(log).not.toContain(encodeURIComponent(smtpPassword));
   });
 
@@ -118,14 +172,25 @@ describe('security: nothing secret in the logs', () => {
     const secretBody = `FAILED-INSERT-${randomBytes(8).toString('hex')}`;
     const db = await DbProbe.connect(t.databaseUrl);
     try {
-      await db.query(`ALTER TABLE feed_posts ADD CONSTRAINT sec_refuse_post CHECK (position('FAILED-INSERT-' in content_text) = 0)`);
+      await db.query(
+        `ALTER TABLE feed_posts ADD CONSTRAINT sec_refuse_post CHECK (position('FAILED-INSERT-' in content_text) = 0)`,
+      );
       const reporter = await newKey('log-reporter-2', ['reporter']);
       const comms = await newKey('log-comms-2', ['comms']);
-      const [incident] = await db.query<{ id: string }>(`SELECT id FROM incidents ORDER BY created_at LIMIT 1`);
-      const draft = await t.http.post(`/v1/incidents/${incident.id}/notices`).set(bearer(reporter)).send({ kind: 'update', description: `Update. ${secretBody}` });
+      const [incident] = await db.query<{ id: string }>(
+        `SELECT id FROM incidents ORDER BY created_at LIMIT 1`,
+      );
+      const draft = await t.http
+        .post(`/v1/incidents/${incident.id}/notices`)
+        .set(bearer(reporter))
+        .send({ kind: 'update', description: `Update. ${secretBody}` });
       expect(draft.status).toBe(201);
-      expect((await t.http.post(`/v1/notices/${draft.body.id}/approve`).set(bearer(comms))).status).toBe(200);
-      await eventually(async () => (captured.join('').includes('sec_refuse_post') ? true : undefined));
+      expect(
+        (await t.http.post(`/v1/notices/${draft.body.id}/approve`).set(bearer(comms))).status,
+      ).toBe(200);
+      await eventually(async () =>
+        captured.join('').includes('sec_refuse_post') ? true : undefined,
+      );
       const log = captured.join('');
       const found = (text: string) => ({ text, found: log.includes(text) });
       expect(found('query failed')).toEqual({ text: 'query failed', found: true });

@@ -10,7 +10,10 @@ export function incidentBody(overrides: Record<string, unknown> = {}): Record<st
     awareAt: '2026-11-27T08:00:00Z',
     occurredAt: '2026-11-26T22:00:00Z',
     description: 'An attacker used a stolen support credential to read mailbox metadata.',
-    dataImpact: { categories: ['personal'], description: 'Sender and recipient addresses of some messages.' },
+    dataImpact: {
+      categories: ['personal'],
+      description: 'Sender and recipient addresses of some messages.',
+    },
     actionsTaken: ['Revoked the credential', 'Rotated support access tokens'],
     suggestedActions: ['Review mailbox audit logs for the period'],
     scope: { services: ['mail'] },

@@ -25,7 +25,13 @@ describe('configuration', () => {
   });
 
   it('should coerce and keep good values when they are given', () => {
-    const config = loadConfig({ PORT: '8080', HERALD_ROLE: 'worker', REDIS_URL: 'rediss://cache.internal:6380', TRUST_PROXY: 'true', RULES_PATH: '  ' });
+    const config = loadConfig({
+      PORT: '8080',
+      HERALD_ROLE: 'worker',
+      REDIS_URL: 'rediss://cache.internal:6380',
+      TRUST_PROXY: 'true',
+      RULES_PATH: '  ',
+    });
     expect(config.get('PORT')).toBe(8080);
     expect(config.runsApi).toBe(false);
     expect(config.runsWorkers).toBe(true);
@@ -54,11 +60,15 @@ describe('configuration', () => {
 
   it('should name every bad variable at once when several are bad', () => {
     const err = configError({ PORT: 'abc', HERALD_ROLE: 'both', REDIS_URL: 'http://x' });
-    for (const name of ['PORT', 'HERALD_ROLE', 'REDIS_URL']) expect(err.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+    for (const name of ['PORT', 'HERALD_ROLE', 'REDIS_URL'])
+      expect(err.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
   });
 
   it('should not echo a secret when a secret variable is bad', () => {
-    const err = configError({ ADMIN_API_KEY: 'short-secret-value', DATABASE_URL: 'mysql://app:hunter2-password@db/herald' });
+    const err = configError({
+      ADMIN_API_KEY: 'short-secret-value',
+      DATABASE_URL: 'mysql://app:hunter2-password@db/herald',
+    });
     expect(err.message).toContain('ADMIN_API_KEY');
     expect(err.message).toContain('DATABASE_URL');
     expect(err.message).not.toContain('short-secret-value');
@@ -78,10 +88,12 @@ describe('configuration', () => {
       const exit = jest.spyOn(process, 'exit').mockImplementation((code) => {
         throw new Exited(code);
       });
-      const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        stderr.push(String(chunk));
-        return true;
-      });
+      const write = jest
+        .spyOn(process.stderr, 'write')
+        .mockImplementation((chunk: string | Uint8Array) => {
+          stderr.push(String(chunk));
+          return true;
+        });
       let thrown: unknown;
       try {
         process.env.PORT = 'abc';

@@ -6,7 +6,14 @@ import { QUEUES } from '../../src/common/queues/queue-names.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { incidentBody } from '../factories/incident.factory.js';
 import { tenantBody } from '../factories/tenant.factory.js';
-import { bearer, eventually, startTestApp, TEST_REDIS_URL, TestApp, testEnv } from '../support/test-app.js';
+import {
+  bearer,
+  eventually,
+  startTestApp,
+  TEST_REDIS_URL,
+  TestApp,
+  testEnv,
+} from '../support/test-app.js';
 
 // Issue 2: two Herald installations on one Redis, told apart by QUEUE_PREFIX, never share jobs.
 describe('QUEUE_PREFIX isolation', () => {
@@ -33,18 +40,25 @@ describe('QUEUE_PREFIX isolation', () => {
   };
   const post = async (t: TestApp, externalId: string) => {
     const reporter = await t.key(['reporter']);
-    const res = await t.http.post('/v1/incidents').set(bearer(reporter)).send(incidentBody({ externalId, scope: { services: ['mail'] } }));
+    const res = await t.http
+      .post('/v1/incidents')
+      .set(bearer(reporter))
+      .send(incidentBody({ externalId, scope: { services: ['mail'] } }));
     expect(res.status).toBe(202);
     return { id: res.body.id as string, auditor: await t.key(['auditor']) };
   };
-  const status = async (t: TestApp, id: string, auditor: string) => (await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body.status as string;
+  const status = async (t: TestApp, id: string, auditor: string) =>
+    (await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body.status as string;
 
   beforeAll(async () => {
     redis = new Redis(TEST_REDIS_URL);
     [a, b] = await Promise.all([startTestApp({ HERALD_ROLE: 'api' }), startTestApp()]);
     expect(a.queuePrefix).not.toBe(b.queuePrefix);
     for (const t of [a, b]) {
-      const res = await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants: [tenantBody({ id: 'shared-name' })] });
+      const res = await t.http
+        .post('/v1/tenants/bulk')
+        .set(bearer(t.adminKey))
+        .send({ tenants: [tenantBody({ id: 'shared-name' })] });
       expect(res.status).toBe(200);
     }
   });
@@ -69,17 +83,25 @@ describe('QUEUE_PREFIX isolation', () => {
     const mentioning = await keysMatching(`*${id}*`);
     expect(mentioning.length).toBeGreaterThan(0);
     expect(mentioning.filter((k) => !k.startsWith(`${a.queuePrefix}:`))).toEqual([]);
-    expect((await keysMatching(`${a.queuePrefix}:${QUEUES.incidents}:*`)).length).toBeGreaterThan(0);
+    expect((await keysMatching(`${a.queuePrefix}:${QUEUES.incidents}:*`)).length).toBeGreaterThan(
+      0,
+    );
 
     // A worker that shares a's prefix (and database) does pick it up.
-    aWorker = await createHttpApp(loadConfig(testEnv(a.databaseUrl, { QUEUE_PREFIX: a.queuePrefix, HERALD_ROLE: 'worker' })));
-    await eventually(async () => ((await status(a, id, auditor)) === 'awaiting-review' ? true : undefined));
+    aWorker = await createHttpApp(
+      loadConfig(testEnv(a.databaseUrl, { QUEUE_PREFIX: a.queuePrefix, HERALD_ROLE: 'worker' })),
+    );
+    await eventually(async () =>
+      (await status(a, id, auditor)) === 'awaiting-review' ? true : undefined,
+    );
     expect(await incidentsQueue(a.queuePrefix).getJobState(jobId)).toBe('completed');
   });
 
   it("should resolve an incident with the instance's own workers and never enqueue it under the other prefix", async () => {
     const { id, auditor } = await post(b, 'INC-prefix-b');
-    await eventually(async () => ((await status(b, id, auditor)) === 'awaiting-review' ? true : undefined));
+    await eventually(async () =>
+      (await status(b, id, auditor)) === 'awaiting-review' ? true : undefined,
+    );
     const jobId = `resolve.${id}.1`;
     expect(await incidentsQueue(b.queuePrefix).getJobState(jobId)).toBe('completed');
     expect(await incidentsQueue(a.queuePrefix).getJob(jobId)).toBeUndefined();

@@ -1,4 +1,9 @@
-import { countSeeded, inMailScope, SEED_TENANTS_SQL, seedTenantId } from '../../scripts/resolve-bench-seed.js';
+import {
+  countSeeded,
+  inMailScope,
+  SEED_TENANTS_SQL,
+  seedTenantId,
+} from '../../scripts/resolve-bench-seed.js';
 import { IncidentsService } from '../../src/incidents/incidents.service.js';
 import { incidentBody } from '../factories/incident.factory.js';
 import { query, queryOne } from '../support/inspect.js';
@@ -35,12 +40,19 @@ describe('resolution at 100,000 tenants', () => {
     const started = Date.now();
     let incident: Record<string, unknown>;
     try {
-      const post = await t.http.post('/v1/incidents').set(bearer(reporter)).send(incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { services: ['mail'] } }));
+      const post = await t.http
+        .post('/v1/incidents')
+        .set(bearer(reporter))
+        .send(
+          incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { services: ['mail'] } }),
+        );
       expect(post.status).toBe(202);
       incident = await eventually(
         async () => {
           const r = await t.http.get(`/v1/incidents/${post.body.id}`).set(bearer(auditor));
-          return r.body.status === 'awaiting-review' ? (r.body as Record<string, unknown>) : undefined;
+          return r.body.status === 'awaiting-review'
+            ? (r.body as Record<string, unknown>)
+            : undefined;
         },
         300_000,
         250,
@@ -50,14 +62,23 @@ describe('resolution at 100,000 tenants', () => {
     }
     const wallMs = Date.now() - started;
     const mb = (b: number) => Math.round(b / 1_048_576);
-    console.log(`RESULT ${JSON.stringify({ tenants: TENANTS, affected: incident.affectedTenantCount, wallMs, baseRssMb: mb(baseRss), peakRssMb: mb(peakRss) })}`);
+    console.log(
+      `RESULT ${JSON.stringify({ tenants: TENANTS, affected: incident.affectedTenantCount, wallMs, baseRssMb: mb(baseRss), peakRssMb: mb(peakRss) })}`,
+    );
 
     const id = incident.id as string;
     const inScope = inMailScope;
     expect(incident.affectedTenantCount).toBe(countSeeded(TENANTS, inScope));
     expect(incident.earliestNoticeDueAt).toBe('2026-11-21T10:00:00.000Z');
 
-    const counts = await queryOne<{ rows: string; out_of_scope: string; due_24h: string; br: string; gdpr: string; versions: string }>(
+    const counts = await queryOne<{
+      rows: string;
+      out_of_scope: string;
+      due_24h: string;
+      br: string;
+      gdpr: string;
+      versions: string;
+    }>(
       t,
       `SELECT count(*)::text AS rows,
               count(*) FILTER (WHERE substr(tenant_id, 6)::integer % 5 = 0)::text AS out_of_scope,
@@ -78,8 +99,13 @@ describe('resolution at 100,000 tenants', () => {
     });
 
     const sample = async (g: number) => {
-      const [item] = await t.app.get(IncidentsService).tenants(id, { tenantId: seedTenantId(g) }, 1);
-      return { noticeDueAt: item.noticeDueAt, obligations: item.obligations.map((o) => [o.regulationId, o.dueAt]) };
+      const [item] = await t.app
+        .get(IncidentsService)
+        .tenants(id, { tenantId: seedTenantId(g) }, 1);
+      return {
+        noticeDueAt: item.noticeDueAt,
+        obligations: item.obligations.map((o) => [o.regulationId, o.dueAt]),
+      };
     };
     // g = 1: US-CA, default hours; 30 Los Angeles days.
     expect(await sample(1)).toEqual({
@@ -119,18 +145,36 @@ describe('resolution at 100,000 tenants', () => {
       ],
     });
     // g = 100000 is a files tenant: not affected.
-    expect(await t.app.get(IncidentsService).tenants(id, { tenantId: seedTenantId(100_000) }, 1)).toEqual([]);
+    expect(
+      await t.app.get(IncidentsService).tenants(id, { tenantId: seedTenantId(100_000) }, 1),
+    ).toEqual([]);
   }, 600_000);
 
   it('should end with every tenant of the wider scope, once, when the scope widens while the first resolution runs', async () => {
     const reporter = await t.key(['reporter']);
     const auditor = await t.key(['auditor']);
-    const post = await t.http.post('/v1/incidents').set(bearer(reporter)).send(incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { services: ['mail'] } }));
+    const post = await t.http
+      .post('/v1/incidents')
+      .set(bearer(reporter))
+      .send(
+        incidentBody({ awareAt: AWARE_AT, occurredAt: undefined, scope: { services: ['mail'] } }),
+      );
     expect(post.status).toBe(202);
     const id = post.body.id as string;
     // Widen as soon as the first resolution has stored some tenants, long before it is done.
-    await eventually(async () => ((await query(t, 'SELECT 1 FROM incident_tenants WHERE incident_id = $1 LIMIT 1', [id])).length > 0 ? true : undefined), 60_000, 20);
-    const patch = await t.http.patch(`/v1/incidents/${id}`).set(bearer(reporter)).send({ scope: { services: ['files', 'mail'] } });
+    await eventually(
+      async () =>
+        (await query(t, 'SELECT 1 FROM incident_tenants WHERE incident_id = $1 LIMIT 1', [id]))
+          .length > 0
+          ? true
+          : undefined,
+      60_000,
+      20,
+    );
+    const patch = await t.http
+      .patch(`/v1/incidents/${id}`)
+      .set(bearer(reporter))
+      .send({ scope: { services: ['files', 'mail'] } });
     expect(patch.status).toBe(200);
     expect(patch.body.status).toBe('resolving');
 
@@ -143,8 +187,16 @@ describe('resolution at 100,000 tenants', () => {
       300_000,
       100,
     );
-    expect(first).toMatchObject({ status: 'awaiting-review', affectedTenantCount: TENANTS, earliestNoticeDueAt: '2026-11-21T10:00:00.000Z' });
-    const resolved = await query<{ change: { scopeGeneration: number } }>(t, `SELECT change FROM audit_events WHERE incident_id = $1 AND action = 'incident.resolved'`, [id]);
+    expect(first).toMatchObject({
+      status: 'awaiting-review',
+      affectedTenantCount: TENANTS,
+      earliestNoticeDueAt: '2026-11-21T10:00:00.000Z',
+    });
+    const resolved = await query<{ change: { scopeGeneration: number } }>(
+      t,
+      `SELECT change FROM audit_events WHERE incident_id = $1 AND action = 'incident.resolved'`,
+      [id],
+    );
     expect(resolved.map((r) => r.change.scopeGeneration)).toEqual([2]);
     const rows = await queryOne<{ n: string; distinct_tenants: string }>(
       t,
@@ -152,8 +204,14 @@ describe('resolution at 100,000 tenants', () => {
       [id],
     );
     expect(rows).toEqual({ n: String(TENANTS), distinct_tenants: String(TENANTS) });
-    await eventually(async () => ((await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items?.length ? true : undefined));
+    await eventually(async () =>
+      (await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items?.length
+        ? true
+        : undefined,
+    );
     await new Promise((r) => setTimeout(r, 500));
-    expect((await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items).toHaveLength(1);
+    expect(
+      (await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(auditor))).body.items,
+    ).toHaveLength(1);
   }, 600_000);
 });

@@ -10,23 +10,47 @@ export interface FlowKeys {
 
 export async function flowKeys(t: TestApp): Promise<FlowKeys> {
   return {
-    reporter: await t.key(['reporter'], undefined, `incident-system-${Math.random().toString(36).slice(2, 8)}`),
+    reporter: await t.key(
+      ['reporter'],
+      undefined,
+      `incident-system-${Math.random().toString(36).slice(2, 8)}`,
+    ),
     comms: await t.key(['comms'], undefined, `comms-${Math.random().toString(36).slice(2, 8)}`),
-    auditor: await t.key(['auditor'], undefined, `auditor-${Math.random().toString(36).slice(2, 8)}`),
+    auditor: await t.key(
+      ['auditor'],
+      undefined,
+      `auditor-${Math.random().toString(36).slice(2, 8)}`,
+    ),
   };
 }
 
-export async function seedTenants(t: TestApp, tenants: Array<TenantInput & { id: string }>): Promise<void> {
+export async function seedTenants(
+  t: TestApp,
+  tenants: Array<TenantInput & { id: string }>,
+): Promise<void> {
   for (let i = 0; i < tenants.length; i += 10_000) {
-    const res = await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants: tenants.slice(i, i + 10_000) });
-    if (res.status !== 200) throw new Error(`bulk failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const res = await t.http
+      .post('/v1/tenants/bulk')
+      .set(bearer(t.adminKey))
+      .send({ tenants: tenants.slice(i, i + 10_000) });
+    if (res.status !== 200)
+      throw new Error(`bulk failed: ${res.status} ${JSON.stringify(res.body)}`);
   }
 }
 
 /** Posts an incident and waits for its initial draft. */
-export async function postIncident(t: TestApp, keys: FlowKeys, overrides: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<{ incidentId: string; noticeId: string }> {
-  const res = await t.http.post('/v1/incidents').set(bearer(keys.reporter)).send(incidentBody(overrides));
-  if (res.status !== 202) throw new Error(`intake failed: ${res.status} ${JSON.stringify(res.body)}`);
+export async function postIncident(
+  t: TestApp,
+  keys: FlowKeys,
+  overrides: Record<string, unknown> = {},
+  timeoutMs = 30_000,
+): Promise<{ incidentId: string; noticeId: string }> {
+  const res = await t.http
+    .post('/v1/incidents')
+    .set(bearer(keys.reporter))
+    .send(incidentBody(overrides));
+  if (res.status !== 202)
+    throw new Error(`intake failed: ${res.status} ${JSON.stringify(res.body)}`);
   const incidentId = res.body.id as string;
   const noticeId = await eventually(async () => {
     const r = await t.http.get(`/v1/incidents/${incidentId}/notices`).set(bearer(keys.comms));
@@ -37,10 +61,17 @@ export async function postIncident(t: TestApp, keys: FlowKeys, overrides: Record
 
 export async function approve(t: TestApp, keys: FlowKeys, noticeId: string): Promise<void> {
   const res = await t.http.post(`/v1/notices/${noticeId}/approve`).set(bearer(keys.comms));
-  if (res.status !== 200) throw new Error(`approve failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`approve failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-export async function waitForStatus(t: TestApp, keys: FlowKeys, incidentId: string, status: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+export async function waitForStatus(
+  t: TestApp,
+  keys: FlowKeys,
+  incidentId: string,
+  status: string,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
   return eventually(async () => {
     const r = await t.http.get(`/v1/incidents/${incidentId}`).set(bearer(keys.auditor));
     return r.body.status === status ? (r.body as Record<string, unknown>) : undefined;
@@ -61,14 +92,19 @@ export interface DeliveryRecord {
   lastError: string | null;
 }
 
-export async function deliveries(t: TestApp, keys: FlowKeys, incidentId: string): Promise<DeliveryRecord[]> {
+export async function deliveries(
+  t: TestApp,
+  keys: FlowKeys,
+  incidentId: string,
+): Promise<DeliveryRecord[]> {
   const out: DeliveryRecord[] = [];
   let cursor: string | null = null;
   do {
     const r = await t.http
       .get(`/v1/deliveries?incidentId=${incidentId}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`)
       .set(bearer(keys.auditor));
-    if (r.status !== 200) throw new Error(`GET /v1/deliveries answered ${r.status}: ${JSON.stringify(r.body)}`);
+    if (r.status !== 200)
+      throw new Error(`GET /v1/deliveries answered ${r.status}: ${JSON.stringify(r.body)}`);
     out.push(...(r.body.items as DeliveryRecord[]));
     cursor = r.body.nextCursor as string | null;
   } while (cursor);

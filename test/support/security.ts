@@ -32,12 +32,18 @@ export function expectProblem(res: HttpResult, status: number, paths?: string[])
   expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
   const body = JSON.parse(res.text) as ProblemBody;
   expect(body).toEqual(
-    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) }),
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+    }),
   );
   expect(body.detail).not.toBe('');
   if (paths) {
     expect(Array.isArray(body.errors)).toBe(true);
-    for (const e of body.errors ?? []) expect(e).toEqual({ path: expect.any(String), message: expect.any(String) });
+    for (const e of body.errors ?? [])
+      expect(e).toEqual({ path: expect.any(String), message: expect.any(String) });
     const named = (body.errors ?? []).map((e) => e.path);
     for (const path of paths) expect(named).toContain(path);
   }
@@ -52,7 +58,11 @@ export async function rawRequest(
   headers: Record<string, string> = {},
 ): Promise<HttpResult> {
   const { port } = t.app.getHttpServer().address() as AddressInfo;
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: method.toUpperCase(), headers, body });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: method.toUpperCase(),
+    headers,
+    body,
+  });
   return { status: res.status, headers: Object.fromEntries(res.headers), text: await res.text() };
 }
 
@@ -81,7 +91,10 @@ export class DbProbe {
     this.snapshotSql ??= await this.buildSnapshotSql();
     const [row] = await this.query<Record<string, string | null>>(this.snapshotSql);
     const { audit_head: auditHead, ...counts } = row;
-    return { counts: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])), auditHead };
+    return {
+      counts: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])),
+      auditHead,
+    };
   }
 
   private snapshotSql?: string;
@@ -119,7 +132,12 @@ export async function buildFixtures(t: TestApp, prefix = 'sec'): Promise<Securit
   const bulk = await t.http
     .post('/v1/tenants/bulk')
     .set(bearer(t.adminKey))
-    .send({ tenants: [tenantBody({ id: tenantA, services: ['mail'] }), tenantBody({ id: tenantB, services: ['files'] })] });
+    .send({
+      tenants: [
+        tenantBody({ id: tenantA, services: ['mail'] }),
+        tenantBody({ id: tenantB, services: ['files'] }),
+      ],
+    });
   if (bulk.status !== 200) throw new Error(`fixtures: bulk ${bulk.status} ${bulk.text}`);
   const keys = {
     reporter: await t.key(['reporter'], undefined, `${prefix}-reporter`),
@@ -134,14 +152,19 @@ export async function buildFixtures(t: TestApp, prefix = 'sec'): Promise<Securit
   const incidentId = post.body.id as string;
   const draftNoticeId = await eventually(async () => {
     const r = await t.http.get(`/v1/incidents/${incidentId}/notices`).set(bearer(keys.comms));
-    return (r.body.items as Array<{ id: string; status: string }> | undefined)?.find((n) => n.status === 'draft')?.id;
+    return (r.body.items as Array<{ id: string; status: string }> | undefined)?.find(
+      (n) => n.status === 'draft',
+    )?.id;
   });
   return { keys, tenantA, tenantB, incidentId, incidentRequest, draftNoticeId };
 }
 
 /** A new draft of kind `update`, written by the reporter (so a comms key may approve it). */
 export async function newDraft(t: TestApp, f: SecurityFixtures): Promise<string> {
-  const res = await t.http.post(`/v1/incidents/${f.incidentId}/notices`).set(bearer(f.keys.reporter)).send({ kind: 'update' });
+  const res = await t.http
+    .post(`/v1/incidents/${f.incidentId}/notices`)
+    .set(bearer(f.keys.reporter))
+    .send({ kind: 'update' });
   if (res.status !== 201) throw new Error(`draft: ${res.status} ${res.text}`);
   return res.body.id as string;
 }

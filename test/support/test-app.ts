@@ -25,7 +25,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export function testEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  databaseUrl: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
@@ -63,8 +66,13 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
       const res = await http
         .post('/v1/api-keys')
         .set('Authorization', `Bearer ${adminKey}`)
-        .send({ name: name ?? `${roles.join('-')}-${++n}`, roles, ...(tenantId ? { tenantId } : {}) });
-      if (res.status !== 201) throw new Error(`creating key failed: ${res.status} ${JSON.stringify(res.body)}`);
+        .send({
+          name: name ?? `${roles.join('-')}-${++n}`,
+          roles,
+          ...(tenantId ? { tenantId } : {}),
+        });
+      if (res.status !== 201)
+        throw new Error(`creating key failed: ${res.status} ${JSON.stringify(res.body)}`);
       return (res.body as { key: string }).key;
     },
     async close() {
@@ -92,7 +100,11 @@ export async function clearQueues(prefix: string): Promise<void> {
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 /** Polls until `check` returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -102,7 +114,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -13,7 +13,8 @@ export interface WorkerProcess {
 
 /** A real Herald process (the built dist/), e.g. HERALD_ROLE=worker, to kill and restart. */
 export function spawnHerald(env: Record<string, string>): WorkerProcess {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+  if (!existsSync(MAIN))
+    throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
   const proc = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,6 +22,8 @@ export function spawnHerald(env: Record<string, string>): WorkerProcess {
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | NodeJS.Signals | null>((r) => proc.on('exit', (code, signal) => r(code ?? signal)));
+  const exited = new Promise<number | NodeJS.Signals | null>((r) =>
+    proc.on('exit', (code, signal) => r(code ?? signal)),
+  );
   return { proc, output: () => out, exited };
 }

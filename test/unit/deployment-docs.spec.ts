@@ -12,7 +12,9 @@ interface ComposeService {
   command?: string[];
 }
 
-const compose = parse(readFileSync(resolve(__dirname, '../../docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(resolve(__dirname, '../../docker-compose.yml'), 'utf8')) as {
+  services: Record<string, ComposeService>;
+};
 const herald = compose.services.herald;
 const env = herald.environment ?? {};
 
@@ -23,7 +25,12 @@ function hostPort(service: ComposeService, containerPort: number): number | unde
 
 describe('docker-compose.yml', () => {
   it('should define Postgres, Redis, Mailpit and Herald when parsed', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['herald', 'mailpit', 'postgres', 'redis']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'herald',
+      'mailpit',
+      'postgres',
+      'redis',
+    ]);
     expect(herald.build).toBe('.');
     expect(Object.keys(herald.depends_on ?? {}).sort()).toEqual(['mailpit', 'postgres', 'redis']);
   });

@@ -16,10 +16,18 @@ export const createApiKeySchema = z
       ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'is required for a tenant key' });
     }
     if (isTenant && value.roles.length > 1) {
-      ctx.addIssue({ code: 'custom', path: ['roles'], message: 'a tenant key holds the tenant role alone' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roles'],
+        message: 'a tenant key holds the tenant role alone',
+      });
     }
     if (!isTenant && value.tenantId) {
-      ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'only a tenant key is bound to a tenant' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenantId'],
+        message: 'only a tenant key is bound to a tenant',
+      });
     }
     if (value.expiresAt && Date.parse(value.expiresAt) <= Date.now()) {
       ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be in the future' });

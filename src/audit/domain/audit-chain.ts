@@ -29,7 +29,11 @@ export function hashEvent(prevHash: string, event: ChainedEventFields): string {
     incidentId: event.incidentId,
     change: event.change,
   });
-  return createHash('sha256').update(prevHash).update('\n').update(body ?? '').digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(body ?? '')
+    .digest('hex');
 }
 
 export type ChainBreak =
@@ -51,11 +55,21 @@ export function verifyChainPage(
   for (const event of events) {
     const seq = BigInt(event.seq);
     if (seq !== lastSeq + 1n) {
-      return { state: { prevHash, lastSeq }, broken: { kind: 'gap', seq: event.seq, expectedSeq: String(lastSeq + 1n) } };
+      return {
+        state: { prevHash, lastSeq },
+        broken: { kind: 'gap', seq: event.seq, expectedSeq: String(lastSeq + 1n) },
+      };
     }
-    if (event.prevHash !== prevHash) return { state: { prevHash, lastSeq }, broken: { kind: 'prev-hash', seq: event.seq, id: event.id } };
+    if (event.prevHash !== prevHash)
+      return {
+        state: { prevHash, lastSeq },
+        broken: { kind: 'prev-hash', seq: event.seq, id: event.id },
+      };
     if (hashEvent(prevHash, event) !== event.hash) {
-      return { state: { prevHash, lastSeq }, broken: { kind: 'hash', seq: event.seq, id: event.id } };
+      return {
+        state: { prevHash, lastSeq },
+        broken: { kind: 'hash', seq: event.seq, id: event.id },
+      };
     }
     prevHash = event.hash;
     lastSeq = seq;

@@ -25,11 +25,13 @@ export interface AuthenticatedRequest extends Request {
   principal?: Principal;
 }
 
-export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
-  const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-  if (!req.principal) throw new Error('route has no principal: is it marked @Public()?');
-  return req.principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): Principal => {
+    const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!req.principal) throw new Error('route has no principal: is it marked @Public()?');
+    return req.principal;
+  },
+);
 
 export function hasRole(principal: Principal, ...roles: Role[]): boolean {
   return principal.roles.includes('admin') || roles.some((r) => principal.roles.includes(r));

@@ -1,7 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobName, JobPayloads, QUEUES, QueueName } from './queue-names.js';
+import {
+  DEFAULT_JOB_OPTIONS,
+  JOB_QUEUE,
+  JobName,
+  JobPayloads,
+  QUEUES,
+  QueueName,
+} from './queue-names.js';
 
 export interface TypedJob<J extends JobName> {
   name: J;
@@ -31,7 +38,11 @@ export class JobQueueService {
   }
 
   async add<J extends JobName>(job: TypedJob<J>): Promise<void> {
-    await this.queues[JOB_QUEUE[job.name]].add(job.name, job.data, { ...DEFAULT_JOB_OPTIONS, ...job.opts, jobId: job.jobId });
+    await this.queues[JOB_QUEUE[job.name]].add(job.name, job.data, {
+      ...DEFAULT_JOB_OPTIONS,
+      ...job.opts,
+      jobId: job.jobId,
+    });
   }
 
   /** Adds many jobs of one name in one round trip per queue. */
@@ -39,7 +50,11 @@ export class JobQueueService {
     if (jobs.length === 0) return;
     const queue = this.queues[JOB_QUEUE[jobs[0].name]];
     await queue.addBulk(
-      jobs.map((job) => ({ name: job.name, data: job.data, opts: { ...DEFAULT_JOB_OPTIONS, ...job.opts, jobId: job.jobId } })),
+      jobs.map((job) => ({
+        name: job.name,
+        data: job.data,
+        opts: { ...DEFAULT_JOB_OPTIONS, ...job.opts, jobId: job.jobId },
+      })),
     );
   }
 }

@@ -41,9 +41,18 @@ export abstract class QueueWorker implements OnApplicationBootstrap, BeforeAppli
         maxStalledCount: 10,
       });
       worker.on('failed', (job, err) =>
-        this.logger.warn({ msg: 'job failed', queue: name, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, error: err.message }),
+        this.logger.warn({
+          msg: 'job failed',
+          queue: name,
+          jobId: job?.id,
+          name: job?.name,
+          attempts: job?.attemptsMade,
+          error: err.message,
+        }),
       );
-      worker.on('error', (err) => this.logger.error({ msg: 'worker error', queue: name, error: err.message }));
+      worker.on('error', (err) =>
+        this.logger.error({ msg: 'worker error', queue: name, error: err.message }),
+      );
       return worker;
     });
   }

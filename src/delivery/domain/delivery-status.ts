@@ -17,10 +17,7 @@ export const DELIVERY_TRANSITIONS: TransitionTable<DeliveryStatus> = {
   failed: [],
 };
 
-export function checkDeliveryTransition(
-  from: DeliveryStatus,
-  to: DeliveryStatus,
-): TransitionCheck {
+export function checkDeliveryTransition(from: DeliveryStatus, to: DeliveryStatus): TransitionCheck {
   return checkTransition(DELIVERY_TRANSITIONS, 'delivery', from, to);
 }
 

@@ -7,7 +7,9 @@ import {
 } from './incident-status.js';
 
 describe('incident status machine', () => {
-  const pairs = INCIDENT_STATUSES.flatMap((from) => INCIDENT_STATUSES.map((to) => [from, to] as const));
+  const pairs = INCIDENT_STATUSES.flatMap((from) =>
+    INCIDENT_STATUSES.map((to) => [from, to] as const),
+  );
 
   it.each(pairs)('should allow %s -> %s only when the table lists it', (from, to) => {
     const check = checkIncidentTransition(from, to);
@@ -23,6 +25,8 @@ describe('incident status machine', () => {
 describe('incident phase', () => {
   const pairs = INCIDENT_PHASES.flatMap((from) => INCIDENT_PHASES.map((to) => [from, to] as const));
   it.each(pairs)('should allow %s -> %s only forward or same', (from, to) => {
-    expect(checkPhaseChange(from, to).allowed).toBe(INCIDENT_PHASES.indexOf(to) >= INCIDENT_PHASES.indexOf(from));
+    expect(checkPhaseChange(from, to).allowed).toBe(
+      INCIDENT_PHASES.indexOf(to) >= INCIDENT_PHASES.indexOf(from),
+    );
   });
 });

@@ -1,12 +1,27 @@
-import { checkTransition, TransitionCheck, TransitionTable } from '../../common/domain/transition-table.js';
+import {
+  checkTransition,
+  TransitionCheck,
+  TransitionTable,
+} from '../../common/domain/transition-table.js';
 
 export const INCIDENT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
 
-export const INCIDENT_PHASES = ['detection', 'containment', 'eradication', 'recovery', 'resolved'] as const;
+export const INCIDENT_PHASES = [
+  'detection',
+  'containment',
+  'eradication',
+  'recovery',
+  'resolved',
+] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 
-export const INCIDENT_STATUSES = ['resolving', 'awaiting-review', 'delivering', 'delivered'] as const;
+export const INCIDENT_STATUSES = [
+  'resolving',
+  'awaiting-review',
+  'delivering',
+  'delivered',
+] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 // resolving: affected tenants and deadlines are being worked out (again, after a wider scope);

@@ -8,7 +8,8 @@ export interface Scope {
 export const ATTRIBUTE_LISTS = ['services', 'dataRegions', 'countries'] as const;
 type AttributeList = (typeof ATTRIBUTE_LISTS)[number];
 
-const given = (scope: Scope): AttributeList[] => ATTRIBUTE_LISTS.filter((k) => scope[k] !== undefined && scope[k].length > 0);
+const given = (scope: Scope): AttributeList[] =>
+  ATTRIBUTE_LISTS.filter((k) => scope[k] !== undefined && scope[k].length > 0);
 
 export type ScopeChange = { wider: true; added: Scope } | { wider: false; reason: string };
 
@@ -20,20 +21,30 @@ export type ScopeChange = { wider: true; added: Scope } | { wider: false; reason
 export function compareScopes(current: Scope, next: Scope): ScopeChange {
   const missingIds = (current.tenantIds ?? []).filter((id) => !(next.tenantIds ?? []).includes(id));
   if (missingIds.length > 0) {
-    return { wider: false, reason: `tenantIds would drop ${missingIds.slice(0, 5).join(', ')}${missingIds.length > 5 ? ', …' : ''}` };
+    return {
+      wider: false,
+      reason: `tenantIds would drop ${missingIds.slice(0, 5).join(', ')}${missingIds.length > 5 ? ', …' : ''}`,
+    };
   }
   const before = given(current);
   const after = given(next);
   if (before.length > 0) {
     if (after.length === 0) {
-      return { wider: false, reason: `removing every one of services, dataRegions and countries would drop the tenants they matched` };
+      return {
+        wider: false,
+        reason: `removing every one of services, dataRegions and countries would drop the tenants they matched`,
+      };
     }
     for (const key of after) {
       if (!before.includes(key)) {
-        return { wider: false, reason: `adding ${key} narrows the scope: a tenant must then share a value with every list` };
+        return {
+          wider: false,
+          reason: `adding ${key} narrows the scope: a tenant must then share a value with every list`,
+        };
       }
       const dropped = (current[key] ?? []).filter((v) => !(next[key] ?? []).includes(v));
-      if (dropped.length > 0) return { wider: false, reason: `${key} would drop ${dropped.join(', ')}` };
+      if (dropped.length > 0)
+        return { wider: false, reason: `${key} would drop ${dropped.join(', ')}` };
     }
   }
   const added: Scope = {};

@@ -4,9 +4,18 @@ import { countryCode, slug, TENANT_ID } from '../../tenants/dto/tenant.dto.js';
 import { INCIDENT_PHASES, INCIDENT_SEVERITIES } from '../domain/incident-status.js';
 import { isEmptyScope, normalizeScope } from '../domain/scope.js';
 
-export const DATA_CATEGORIES = ['none', 'personal', 'special-category', 'phi', 'financial', 'credentials', 'customer-content'] as const;
+export const DATA_CATEGORIES = [
+  'none',
+  'personal',
+  'special-category',
+  'phi',
+  'financial',
+  'credentials',
+  'customer-content',
+] as const;
 
-const nonEmptyText = (max?: number) => text(max).refine((v) => v.trim().length > 0, 'must not be empty');
+const nonEmptyText = (max?: number) =>
+  text(max).refine((v) => v.trim().length > 0, 'must not be empty');
 
 export const dataImpactSchema = z.strictObject({
   categories: z
@@ -21,16 +30,24 @@ export const dataImpactSchema = z.strictObject({
   recordsEstimate: z.number().int().min(0).max(1e15).optional(),
 });
 
-export const actionListSchema = z.array(nonEmptyText(2000)).max(LIMITS.listItems, `must have at most ${LIMITS.listItems} items`);
+export const actionListSchema = z
+  .array(nonEmptyText(2000))
+  .max(LIMITS.listItems, `must have at most ${LIMITS.listItems} items`);
 
 export const scopeSchema = z
   .strictObject({
-    tenantIds: z.array(TENANT_ID).max(LIMITS.tenantIds, `must have at most ${LIMITS.tenantIds} ids`).optional(),
+    tenantIds: z
+      .array(TENANT_ID)
+      .max(LIMITS.tenantIds, `must have at most ${LIMITS.tenantIds} ids`)
+      .optional(),
     services: z.array(slug).max(LIMITS.scopeValues).optional(),
     dataRegions: z.array(slug).max(LIMITS.scopeValues).optional(),
     countries: z.array(countryCode).max(LIMITS.scopeValues).optional(),
   })
-  .refine((s) => !isEmptyScope(s), 'must give tenantIds or at least one of services, dataRegions, countries')
+  .refine(
+    (s) => !isEmptyScope(s),
+    'must give tenantIds or at least one of services, dataRegions, countries',
+  )
   .transform(normalizeScope);
 
 // awareAt may not be in the future: allow five minutes of clock skew between systems.
@@ -46,7 +63,10 @@ export const createIncidentSchema = z
     phase: z.enum(INCIDENT_PHASES),
     // Stored as UTC with milliseconds: the same instant written with another offset is the same body.
     awareAt: isoTimestamp().refine(notFuture, 'must not be in the future').transform(toUtc),
-    occurredAt: isoTimestamp().refine(notFuture, 'must not be in the future').transform(toUtc).optional(),
+    occurredAt: isoTimestamp()
+      .refine(notFuture, 'must not be in the future')
+      .transform(toUtc)
+      .optional(),
     description: nonEmptyText(),
     dataImpact: dataImpactSchema,
     actionsTaken: actionListSchema.default([]),
@@ -66,5 +86,8 @@ export const patchIncidentSchema = z
     actionsTaken: actionListSchema.min(1, 'must add at least one action').optional(),
     scope: scopeSchema.optional(),
   })
-  .refine((v) => v.phase !== undefined || v.actionsTaken !== undefined || v.scope !== undefined, 'must change phase, actionsTaken or scope');
+  .refine(
+    (v) => v.phase !== undefined || v.actionsTaken !== undefined || v.scope !== undefined,
+    'must change phase, actionsTaken or scope',
+  );
 export type PatchIncidentDto = z.output<typeof patchIncidentSchema>;

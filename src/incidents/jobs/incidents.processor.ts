@@ -23,7 +23,8 @@ export class IncidentsProcessor extends QueueWorker {
       case 'resolve-incident': {
         const data = job.data as JobPayloads['resolve-incident'];
         const outcome = await this.incidents.resolve(data.incidentId, data.scopeGeneration);
-        if (outcome === 'stale') this.logger.log({ msg: 'stale resolution skipped', jobId: job.id, ...data });
+        if (outcome === 'stale')
+          this.logger.log({ msg: 'stale resolution skipped', jobId: job.id, ...data });
         return outcome;
       }
       default:

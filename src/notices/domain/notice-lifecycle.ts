@@ -1,4 +1,8 @@
-import { checkTransition, TransitionCheck, TransitionTable } from '../../common/domain/transition-table.js';
+import {
+  checkTransition,
+  TransitionCheck,
+  TransitionTable,
+} from '../../common/domain/transition-table.js';
 
 export const NOTICE_KINDS = ['initial', 'update', 'resolution'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
@@ -34,16 +38,32 @@ export function checkApproval(input: {
   required: number;
 }): ApprovalCheck {
   if (input.status !== 'draft') {
-    return { allowed: false, reason: 'not-draft', detail: `only a draft can be approved; this notice is ${input.status}` };
+    return {
+      allowed: false,
+      reason: 'not-draft',
+      detail: `only a draft can be approved; this notice is ${input.status}`,
+    };
   }
   if (input.approver === input.createdBy) {
-    return { allowed: false, reason: 'four-eyes', detail: 'the approver must not be the notice’s creator (four eyes)' };
+    return {
+      allowed: false,
+      reason: 'four-eyes',
+      detail: 'the approver must not be the notice’s creator (four eyes)',
+    };
   }
   if (input.approver === input.editedBy) {
-    return { allowed: false, reason: 'four-eyes', detail: 'the approver must not be the notice’s last editor (four eyes)' };
+    return {
+      allowed: false,
+      reason: 'four-eyes',
+      detail: 'the approver must not be the notice’s last editor (four eyes)',
+    };
   }
   if (input.approversOfRevision.includes(input.approver)) {
-    return { allowed: false, reason: 'already-approved', detail: 'this key has already approved this revision; another approver is needed' };
+    return {
+      allowed: false,
+      reason: 'already-approved',
+      detail: 'this key has already approved this revision; another approver is needed',
+    };
   }
   return { allowed: true, complete: input.approversOfRevision.length + 1 >= input.required };
 }

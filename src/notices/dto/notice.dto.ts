@@ -4,7 +4,8 @@ import { actionListSchema, dataImpactSchema } from '../../incidents/dto/incident
 import { locale } from '../../tenants/dto/tenant.dto.js';
 import { NOTICE_KINDS } from '../domain/notice-lifecycle.js';
 
-const nonEmptyText = (max?: number) => text(max).refine((v) => v.trim().length > 0, 'must not be empty');
+const nonEmptyText = (max?: number) =>
+  text(max).refine((v) => v.trim().length > 0, 'must not be empty');
 
 export const translationSchema = z.strictObject({
   title: nonEmptyLine(500).optional(),
@@ -23,7 +24,11 @@ export const translationsSchema = z
     for (const [key, value] of Object.entries(t)) {
       const parsed = locale.safeParse(key);
       if (!parsed.success) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'must be keyed by a BCP 47 language tag' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'must be keyed by a BCP 47 language tag',
+        });
         return z.NEVER;
       }
       out[parsed.data] = value;
@@ -47,7 +52,12 @@ const partialContent = noticeContentSchema.partial().shape;
 
 /** POST /v1/incidents/{id}/notices: a kind and content; missing content comes from the incident. */
 export const createNoticeSchema = z.strictObject({
-  kind: z.enum(NOTICE_KINDS).refine((k) => k !== 'initial', 'the initial notice is drafted automatically; create an update or resolution'),
+  kind: z
+    .enum(NOTICE_KINDS)
+    .refine(
+      (k) => k !== 'initial',
+      'the initial notice is drafted automatically; create an update or resolution',
+    ),
   ...partialContent,
 });
 export type CreateNoticeDto = z.output<typeof createNoticeSchema>;
@@ -55,7 +65,10 @@ export type CreateNoticeDto = z.output<typeof createNoticeSchema>;
 /** PATCH /v1/notices/{id}: any content field; each edit makes a new revision. */
 export const patchNoticeSchema = z
   .strictObject({ ...partialContent, expectedRevision: z.number().int().min(1).optional() })
-  .refine((v) => Object.keys(v).some((k) => k !== 'expectedRevision'), 'must change at least one content field');
+  .refine(
+    (v) => Object.keys(v).some((k) => k !== 'expectedRevision'),
+    'must change at least one content field',
+  );
 export type PatchNoticeDto = z.output<typeof patchNoticeSchema>;
 
 export const rejectNoticeSchema = z.strictObject({ reason: nonEmptyText(2000) });

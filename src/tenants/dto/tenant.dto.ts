@@ -42,7 +42,10 @@ export const timeZone = z.string().transform((v, ctx) => {
 export const countryCode = z.string().transform((v, ctx) => {
   const code = v.toUpperCase();
   if (!isCountryOrSubdivision(code)) {
-    ctx.addIssue({ code: 'custom', message: 'must be an ISO 3166-1 alpha-2 or ISO 3166-2 code, e.g. DE or US-CA' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an ISO 3166-1 alpha-2 or ISO 3166-2 code, e.g. DE or US-CA',
+    });
     return z.NEVER;
   }
   return code;
@@ -66,7 +69,9 @@ export const contactSchema = z.strictObject({
   locale: locale.optional(),
 });
 
-export const contactsSchema = z.array(contactSchema).max(LIMITS.contacts, `must have at most ${LIMITS.contacts} contacts`);
+export const contactsSchema = z
+  .array(contactSchema)
+  .max(LIMITS.contacts, `must have at most ${LIMITS.contacts} contacts`);
 
 export const tenantBodySchema = z.strictObject({
   id: TENANT_ID.optional(),
@@ -78,10 +83,27 @@ export const tenantBodySchema = z.strictObject({
   services: uniqueList(slug, LIMITS.listItems).default([]),
   industries: uniqueList(z.enum(INDUSTRIES), INDUSTRIES.length).default([]),
   flags: z
-    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'flag names are 1-64 characters of A-Z a-z 0-9 _ -'), z.boolean())
-    .refine((f) => Object.keys(f).length <= LIMITS.listItems, `must have at most ${LIMITS.listItems} flags`)
+    .record(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z][A-Za-z0-9_-]{0,63}$/,
+          'flag names are 1-64 characters of A-Z a-z 0-9 _ -',
+        ),
+      z.boolean(),
+    )
+    .refine(
+      (f) => Object.keys(f).length <= LIMITS.listItems,
+      `must have at most ${LIMITS.listItems} flags`,
+    )
     .default({}),
-  contractualNoticeHours: z.number().int('must be a whole number of hours').min(1).max(8760).nullable().optional(),
+  contractualNoticeHours: z
+    .number()
+    .int('must be a whole number of hours')
+    .min(1)
+    .max(8760)
+    .nullable()
+    .optional(),
   contacts: contactsSchema.default([]),
 });
 
