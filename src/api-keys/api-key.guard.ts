@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
   AuthenticatedRequest,
   hasRole,
@@ -40,7 +40,13 @@ export class ApiKeyGuard implements CanActivate {
       keyPrefix: `${prefix}:rl:key`,
       points: config.get('RATE_LIMIT_PER_MINUTE'),
       duration: 60,
-      rejectIfRedisNotReady: false,
+      rejectIfRedisNotReady: true,
+      // Redis down: count in this process instead, rather than refusing every request.
+      insuranceLimiter: new RateLimiterMemory({
+        keyPrefix: `${prefix}:rl:key:mem`,
+        points: config.get('RATE_LIMIT_PER_MINUTE'),
+        duration: 60,
+      }),
     });
     this.authFailures = new RateLimiterRedis({
       storeClient: redis.client,
@@ -48,7 +54,13 @@ export class ApiKeyGuard implements CanActivate {
       points: config.get('AUTH_FAILURES_PER_MINUTE'),
       duration: 60,
       blockDuration: 60,
-      rejectIfRedisNotReady: false,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({
+        keyPrefix: `${prefix}:rl:authfail:mem`,
+        points: config.get('AUTH_FAILURES_PER_MINUTE'),
+        duration: 60,
+        blockDuration: 60,
+      }),
     });
   }
 

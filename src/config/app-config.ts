@@ -37,7 +37,10 @@ const envSchema = z.object({
   SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
   MAIL_FROM: z.string().default('Herald <security-notices@localhost>'),
   ADMIN_API_KEY: optionalString.pipe(
-    z.string().min(24, 'must be at least 24 characters').optional(),
+    z
+      .string()
+      .min(32, 'must be at least 32 characters (use a random value: openssl rand -hex 24)')
+      .optional(),
   ),
   PORT: intFrom(3000, 0, 65535),
   HOST: z.string().default('0.0.0.0'),
