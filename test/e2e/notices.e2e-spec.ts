@@ -44,13 +44,10 @@ describe('notices: drafts, revisions and four-eyes review', () => {
       approvedBy: null,
     });
 
-    const edit = await t.http
-      .patch(`/v1/notices/${noticeId}`)
-      .set(bearer(keys.comms))
-      .send({
-        description: 'Edited: {{constructor}} <script>alert(1)</script>',
-        expectedRevision: 1,
-      });
+    const edit = await t.http.patch(`/v1/notices/${noticeId}`).set(bearer(keys.comms)).send({
+      description: 'Edited: {{constructor}} <script>alert(1)</script>',
+      expectedRevision: 1,
+    });
     expect(edit.status).toBe(200);
     expect(edit.body.revision).toBe(2);
     expect(edit.body.editedBy).toMatch(/^comms-/);
