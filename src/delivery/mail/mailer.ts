@@ -13,6 +13,7 @@ import {
 } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { textPart } from './mime-body.js';
 import { MailSendError, toMailSendError } from './smtp-errors.js';
 
 export { MailSendError } from './smtp-errors.js';
@@ -344,10 +345,10 @@ function toMessageOptions(mail: OutgoingMail): SendMailOptions {
     from: headerText(mail.from),
     to,
     subject: headerText(mail.subject),
-    // The transfer encoding nodemailer would pick, decided once per part instead of on every
-    // pass its encoders make over the content.
-    text: { content: mail.text, contentTransferEncoding: transferEncodingOf(mail.text) },
-    html: { content: mail.html, contentTransferEncoding: transferEncodingOf(mail.html) },
+    // Encoded here in one pass each (nodemailer's rule for the transfer encoding); nodemailer
+    // composes the headers and the multipart/alternative around them.
+    text: mail.text ? { raw: textPart('text/plain', mail.text) } : undefined,
+    html: mail.html ? { raw: textPart('text/html', mail.html) } : undefined,
     messageId,
     date: mail.date,
     headers,
@@ -362,23 +363,6 @@ function envelopeOf(message: SendMailOptions): { from: string; to: string[] } {
   const from = addressparser(String(message.from), { flatten: true })[0]?.address ?? '';
   const to = addressparser(String(message.to), { flatten: true }).map((a) => a.address);
   return { from, to };
-}
-
-/**
- * nodemailer's rule for a text part: 7bit when plain ASCII with short lines, else
- * quoted-printable when Latin letters outnumber other characters, else base64.
- */
-export function transferEncodingOf(content: string): '7bit' | 'quoted-printable' | 'base64' {
-  const longLines = content.length > 128 * 1024 || /^.{77,}/m.test(content);
-  if (!/[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/.test(content) && !longLines) return '7bit';
-  let latin = 0;
-  let other = 0;
-  for (let i = 0; i < content.length; i++) {
-    const code = content.charCodeAt(i);
-    if (code <= 0x08 || code === 0x0b || code === 0x0c || (code >= 0x0e && code <= 0x1f) || code >= 0x80) other++;
-    else if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) latin++;
-  }
-  return other < latin ? 'quoted-printable' : 'base64';
 }
 
 // nodemailer already folds CR/LF to spaces; this runs first so nothing depends on that.
