@@ -11,6 +11,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
+# A heap limit under 1 GiB also makes V8 collect sooner (a smaller growth factor): a fan-out
+# process stays near 250 MB RSS instead of letting garbage grow its heap to ~350 MB.
+ENV NODE_OPTIONS=--max-old-space-size=512
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
