@@ -30,14 +30,22 @@ import { sampleNoticeRenderInput } from '../src/notices/domain/notice-render-fix
 // HERALD_ROLE=worker processes. Each ceiling component also runs alone in a child process,
 // against the same SMTP server, Redis and Postgres. The last line is `RESULT {json}`.
 
-const STATEMENTS_NOTE = 'statements: pg Client.query calls in the Herald processes (pg_stat_statements is not preloaded here)';
+const STATEMENTS_NOTE =
+  'statements: pg Client.query calls in the Herald processes (pg_stat_statements is not preloaded here)';
 
 // As in the Dockerfile's NODE_OPTIONS: below 1 GiB V8 grows the heap by a smaller factor between
 // full collections, so a process that turns over ~100 MB/s of rendered mail stays near its live size.
 const HERALD_NODE_FLAGS = '--max-old-space-size=512';
 
 const LOCALES = ['en-US', 'de-DE', 'pt-BR', 'ja-JP', 'en-GB', 'fr-FR', 'es-ES'];
-const ZONES = ['Europe/Berlin', 'America/Los_Angeles', 'America/Sao_Paulo', 'Asia/Tokyo', 'Europe/London', 'Europe/Paris'];
+const ZONES = [
+  'Europe/Berlin',
+  'America/Los_Angeles',
+  'America/Sao_Paulo',
+  'Asia/Tokyo',
+  'Europe/London',
+  'Europe/Paris',
+];
 
 /**
  * N tenants in one statement. Tenant g: country by g % 6 (DE, US-CA, BR, JP, GB, FR) with its
@@ -78,8 +86,14 @@ const INCIDENT = {
   phase: 'containment',
   description:
     'On 27 November an attacker used a stolen support-engineer credential to read mailbox metadata on one storage cluster.\n\nWe revoked the credential within 40 minutes of detecting the activity. Our investigation is continuing.',
-  dataImpact: { categories: ['personal'], description: 'Sender and recipient addresses of some messages.' },
-  actionsTaken: ['Revoked the credential and every session it had opened.', 'Rotated support access tokens.'],
+  dataImpact: {
+    categories: ['personal'],
+    description: 'Sender and recipient addresses of some messages.',
+  },
+  actionsTaken: [
+    'Revoked the credential and every session it had opened.',
+    'Rotated support access tokens.',
+  ],
   suggestedActions: ['Review mailbox audit logs for the period.'],
   scope: { services: ['mail'] },
 };
@@ -89,12 +103,20 @@ let interrupted: string | null = null;
 
 const mb = (bytes: number) => Math.round(bytes / 1_048_576);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (msg: string) => process.stderr.write(`bench ${new Date().toISOString().slice(11, 19)}: ${msg}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`bench ${new Date().toISOString().slice(11, 19)}: ${msg}\n`);
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 
 type ChildMessage =
   | { type: 'ready'; port?: number }
-  | { type: 'stats'; queries: number; maxRss: number; heapUsed: number; external: number; rss: number }
+  | {
+      type: 'stats';
+      queries: number;
+      maxRss: number;
+      heapUsed: number;
+      external: number;
+      rss: number;
+    }
   | { type: 'ceiling'; result: CeilingResult }
   | { type: 'progress'; text: string }
   | { type: 'error'; error: string };
@@ -115,7 +137,10 @@ const UNCOUNTED = Symbol('bench-uncounted');
 let statements = 0;
 
 function countStatements(): void {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; [UNCOUNTED]?: boolean };
+  const proto = pg.Client.prototype as unknown as {
+    query: (...args: unknown[]) => unknown;
+    [UNCOUNTED]?: boolean;
+  };
   const original = proto.query;
   proto.query = function (this: { [UNCOUNTED]?: boolean }, ...args: unknown[]) {
     if (!this[UNCOUNTED]) statements++;
@@ -151,9 +176,20 @@ async function runHerald(): Promise<void> {
   process.on('message', (msg: { type: string }) => {
     if (msg.type === 'stats-gc') {
       global.gc?.();
-      send({ type: 'stats', queries: statements, maxRss: process.resourceUsage().maxRSS * 1024, ...pickMemory() });
+      send({
+        type: 'stats',
+        queries: statements,
+        maxRss: process.resourceUsage().maxRSS * 1024,
+        ...pickMemory(),
+      });
     }
-    if (msg.type === 'stats') send({ type: 'stats', queries: statements, maxRss: process.resourceUsage().maxRSS * 1024, ...pickMemory() });
+    if (msg.type === 'stats')
+      send({
+        type: 'stats',
+        queries: statements,
+        maxRss: process.resourceUsage().maxRSS * 1024,
+        ...pickMemory(),
+      });
     if (msg.type === 'stop') {
       void app.close().then(() => process.exit(0));
     }
@@ -168,8 +204,16 @@ function benchRenderInput(i: number): NoticeRenderInput {
   const base = sampleNoticeRenderInput();
   return {
     ...base,
-    notice: { ...base.notice, content: { ...base.notice.content, title: INCIDENT.title, description: INCIDENT.description } },
-    tenant: { id: `bench-${i}`, name: `Tenant ${i} Ltd`, locale: LOCALES[i % LOCALES.length], timeZone: ZONES[i % ZONES.length] },
+    notice: {
+      ...base.notice,
+      content: { ...base.notice.content, title: INCIDENT.title, description: INCIDENT.description },
+    },
+    tenant: {
+      id: `bench-${i}`,
+      name: `Tenant ${i} Ltd`,
+      locale: LOCALES[i % LOCALES.length],
+      timeZone: ZONES[i % ZONES.length],
+    },
   };
 }
 
@@ -180,15 +224,25 @@ async function ceilingRender(n: number, templatesDir: string): Promise<CeilingRe
   const content = inputs[0].notice.content;
   for (const input of inputs) input.notice = { ...input.notice, content };
   let bytes = 0;
-  for (let i = 0; i < 2000; i++) bytes += renderer.renderEmail(inputs[i % inputs.length]).html.length;
+  for (let i = 0; i < 2000; i++)
+    bytes += renderer.renderEmail(inputs[i % inputs.length]).html.length;
   const started = performance.now();
   for (let i = 0; i < n; i++) {
     const input = inputs[i % inputs.length];
-    const email = renderer.renderEmail({ ...input, tenant: { ...input.tenant, id: `bench-${i}`, name: `Tenant ${i} Ltd` } });
+    const email = renderer.renderEmail({
+      ...input,
+      tenant: { ...input.tenant, id: `bench-${i}`, name: `Tenant ${i} Ltd` },
+    });
     bytes += email.html.length + email.text.length;
   }
   const ms = performance.now() - started;
-  return { component: 'render', n, ms: Math.round(ms), perSecond: Math.round((n / ms) * 1000), detail: { avgChars: Math.round(bytes / n) } };
+  return {
+    component: 'render',
+    n,
+    ms: Math.round(ms),
+    perSecond: Math.round((n / ms) * 1000),
+    detail: { avgChars: Math.round(bytes / n) },
+  };
 }
 
 /**
@@ -198,10 +252,17 @@ async function ceilingRender(n: number, templatesDir: string): Promise<CeilingRe
  * the component's figure. Also, for reference, the same prebuilt bytes sent again and again
  * (transport only, no composing).
  */
-async function ceilingSmtp(n: number, smtpUrl: string, poolSize: number, templatesDir: string): Promise<CeilingResult> {
+async function ceilingSmtp(
+  n: number,
+  smtpUrl: string,
+  poolSize: number,
+  templatesDir: string,
+): Promise<CeilingResult> {
   const renderer = NoticeRenderer.load(templatesDir);
   const email = renderer.renderEmail(benchRenderInput(1));
-  const transport = createTransport(smtpPoolOptionsFromUrl(smtpUrl, { poolSize, timeoutMs: 30_000 }));
+  const transport = createTransport(
+    smtpPoolOptionsFromUrl(smtpUrl, { poolSize, timeoutMs: 30_000 }),
+  );
   const inFlight = Math.max(poolSize * 4, 50);
   const message = (i: number) => ({
     from: 'Herald <security-notices@localhost>',
@@ -214,11 +275,18 @@ async function ceilingSmtp(n: number, smtpUrl: string, poolSize: number, templat
     headers: { 'X-Herald-Delivery': `ceiling-${i}`, 'Auto-Submitted': 'auto-generated' },
     xMailer: false as const,
   });
-  const envelope = (i: number) => ({ from: 'security-notices@localhost', to: [`sec@t${i}.example`] });
+  const envelope = (i: number) => ({
+    from: 'security-notices@localhost',
+    to: [`sec@t${i}.example`],
+  });
   const prebuilt = await new MailComposer(message(0)).compile().build();
   const variants: Record<string, (i: number) => Promise<unknown>> = {
     sendMail: (i) => transport.sendMail(message(i)),
-    composeRaw: async (i) => transport.sendMail({ envelope: envelope(i), raw: await new MailComposer(message(i)).compile().build() }),
+    composeRaw: async (i) =>
+      transport.sendMail({
+        envelope: envelope(i),
+        raw: await new MailComposer(message(i)).compile().build(),
+      }),
     prebuiltRaw: (i) => transport.sendMail({ envelope: envelope(i), raw: prebuilt }),
   };
   const perSecond: Record<string, number> = {};
@@ -256,12 +324,16 @@ async function ceilingBullmq(n: number, redisUrl: string, prefix: string): Promi
   await worker.waitUntilReady();
   const started = performance.now();
   const chunk = 1000;
-  for (let added = 0; added < n; ) {
+  for (let added = 0; added < n;) {
     // Bounded backlog, as Herald's fan-out keeps one: Redis memory stays flat.
     while (added - done > 20_000) await sleep(5);
     const count = Math.min(chunk, n - added);
     await queue.addBulk(
-      Array.from({ length: count }, (_, k) => ({ name: 'noop', data: { i: added + k }, opts: { removeOnComplete: true, removeOnFail: true } })),
+      Array.from({ length: count }, (_, k) => ({
+        name: 'noop',
+        data: { i: added + k },
+        opts: { removeOnComplete: true, removeOnFail: true },
+      })),
     );
     added += count;
   }
@@ -270,7 +342,13 @@ async function ceilingBullmq(n: number, redisUrl: string, prefix: string): Promi
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { component: 'bullmq', n, ms: Math.round(ms), perSecond: Math.round((n / ms) * 1000), detail: { concurrency } };
+  return {
+    component: 'bullmq',
+    n,
+    ms: Math.round(ms),
+    perSecond: Math.round((n / ms) * 1000),
+    detail: { concurrency },
+  };
 }
 
 async function ceilingPg(n: number, databaseUrl: string): Promise<CeilingResult> {
@@ -293,7 +371,13 @@ async function ceilingPg(n: number, databaseUrl: string): Promise<CeilingResult>
       );
     }
     const ms = performance.now() - started;
-    return { component: 'pg', n, ms: Math.round(ms), perSecond: Math.round((n / ms) * 1000), detail: { method: 'unnest INSERT, 10,000 rows per statement' } };
+    return {
+      component: 'pg',
+      n,
+      ms: Math.round(ms),
+      perSecond: Math.round((n / ms) * 1000),
+      detail: { method: 'unnest INSERT, 10,000 rows per statement' },
+    };
   } finally {
     await client.query('DROP TABLE IF EXISTS bench_ceiling');
     await client.end();
@@ -308,7 +392,12 @@ async function runCeiling(component: string, n: number): Promise<void> {
       result = await ceilingRender(n, config.get('TEMPLATES_DIR'));
       break;
     case 'smtp':
-      result = await ceilingSmtp(n, config.get('SMTP_URL') ?? '', config.get('SMTP_POOL_SIZE'), config.get('TEMPLATES_DIR'));
+      result = await ceilingSmtp(
+        n,
+        config.get('SMTP_URL') ?? '',
+        config.get('SMTP_POOL_SIZE'),
+        config.get('TEMPLATES_DIR'),
+      );
       break;
     case 'bullmq':
       result = await ceilingBullmq(n, config.get('REDIS_URL'), config.get('QUEUE_PREFIX'));
@@ -380,7 +469,12 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-function spawnChild(args: string[], env: Record<string, string | undefined>, logFile: string, execArgv: string[] = []): Child {
+function spawnChild(
+  args: string[],
+  env: Record<string, string | undefined>,
+  logFile: string,
+  execArgv: string[] = [],
+): Child {
   const out = createWriteStream(logFile, { flags: 'a' });
   const proc = fork(new URL(import.meta.url).pathname, args, {
     env: { ...process.env, ...env },
@@ -390,7 +484,11 @@ function spawnChild(args: string[], env: Record<string, string | undefined>, log
   proc.stdout?.pipe(out);
   proc.stderr?.pipe(out);
   const inbox: ChildMessage[] = [];
-  let waiters: Array<{ type: string; resolve: (m: ChildMessage) => void; reject: (e: Error) => void }> = [];
+  let waiters: Array<{
+    type: string;
+    resolve: (m: ChildMessage) => void;
+    reject: (e: Error) => void;
+  }> = [];
   let ended: Error | undefined;
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const deliver = () => {
@@ -439,7 +537,10 @@ function databaseAt(base: string, name: string): string {
 /** Removes every queue the run used, jobs and keys, under its own prefix. */
 async function obliterateQueues(redisUrl: string, prefix: string, names: string[]): Promise<void> {
   for (const name of names) {
-    const queue = new Queue(name, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix });
+    const queue = new Queue(name, {
+      connection: { url: redisUrl, maxRetriesPerRequest: null },
+      prefix,
+    });
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
   }
@@ -448,17 +549,28 @@ async function obliterateQueues(redisUrl: string, prefix: string, names: string[
 function vm(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   if (pid === undefined) return 0;
   try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
   }
 }
 
-async function http(port: number, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function http(
+  port: number,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      Authorization: `Bearer ${key}`,
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -485,8 +597,10 @@ async function main(): Promise<void> {
   });
   const tenants = Number(values.tenants);
   const extraWorkers = Number(values.workers);
-  if (!Number.isInteger(tenants) || tenants < 1) throw new Error(`--tenants must be a positive whole number, got ${values.tenants}`);
-  if (!Number.isInteger(extraWorkers) || extraWorkers < 0) throw new Error(`--workers must be 0 or more, got ${values.workers}`);
+  if (!Number.isInteger(tenants) || tenants < 1)
+    throw new Error(`--tenants must be a positive whole number, got ${values.tenants}`);
+  if (!Number.isInteger(extraWorkers) || extraWorkers < 0)
+    throw new Error(`--workers must be 0 or more, got ${values.workers}`);
 
   const base = loadConfig();
   const name = `herald_bench_${randomBytes(4).toString('hex')}`;
@@ -509,7 +623,8 @@ async function main(): Promise<void> {
     WORKER_HTTP: 'true',
   };
   const started = Date.now();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (interrupted = signal));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => (interrupted = signal));
   const adminClient = await harnessClient(admin);
   await adminClient.query(`CREATE DATABASE "${name}"`);
   const children: Child[] = [];
@@ -525,7 +640,9 @@ async function main(): Promise<void> {
     await db.query(SEED_SQL, [tenants]);
     await db.query('ANALYZE tenants');
     const expectedEmails = (await db.query<{ n: number }>(EXPECTED_EMAILS_SQL)).rows[0].n;
-    log(`seeded ${tenants} tenants (${expectedEmails} notice addresses) in ${Date.now() - t} ms; logs in ${logDir}`);
+    log(
+      `seeded ${tenants} tenants (${expectedEmails} notice addresses) in ${Date.now() - t} ms; logs in ${logDir}`,
+    );
 
     // The ceiling: each bare component alone, on N notices; measured before Herald and again
     // after it, and each component's better figure counts (the load of a shared machine moves).
@@ -535,13 +652,24 @@ async function main(): Promise<void> {
       const results: Record<string, CeilingResult & { load: number[] }> = {};
       for (const component of ['render', 'pg', 'bullmq', 'smtp']) {
         smtp.reset();
-        const child = spawnChild(['--ceiling', component, '--n', String(ceilingN)], { ...childEnv, QUEUE_PREFIX: `${prefix}c` }, join(logDir, `ceiling-${component}.log`));
+        const child = spawnChild(
+          ['--ceiling', component, '--n', String(ceilingN)],
+          { ...childEnv, QUEUE_PREFIX: `${prefix}c` },
+          join(logDir, `ceiling-${component}.log`),
+        );
         const result = (await child.next('ceiling')) as Extract<ChildMessage, { type: 'ceiling' }>;
         child.proc.kill();
         await child.exited;
-        if (component === 'smtp') result.result.detail = { ...result.result.detail, messages: smtp.messages, bytesPerMessage: Math.round(smtp.bytes / Math.max(1, smtp.messages)) };
+        if (component === 'smtp')
+          result.result.detail = {
+            ...result.result.detail,
+            messages: smtp.messages,
+            bytesPerMessage: Math.round(smtp.bytes / Math.max(1, smtp.messages)),
+          };
         results[component] = { ...result.result, load: load() };
-        log(`ceiling (${pass}) ${component}: ${result.result.perSecond}/s (${ceilingN} in ${result.result.ms} ms; load ${load().join(' ')})`);
+        log(
+          `ceiling (${pass}) ${component}: ${result.result.perSecond}/s (${ceilingN} in ${result.result.ms} ms; load ${load().join(' ')})`,
+        );
       }
       passes.push(results);
       await db!.query('CHECKPOINT').catch(() => undefined);
@@ -550,7 +678,9 @@ async function main(): Promise<void> {
     if (values['ceiling-only']) {
       const only = passes[0] ?? {};
       const slowest = Object.values(only).reduce((a, b) => (b.perSecond < a.perSecond ? b : a));
-      process.stdout.write(`RESULT ${JSON.stringify({ ceilingOnly: true, n: ceilingN, component: slowest.component, perSecond: slowest.perSecond, components: only, load: load() })}\n`);
+      process.stdout.write(
+        `RESULT ${JSON.stringify({ ceilingOnly: true, n: ceilingN, component: slowest.component, perSecond: slowest.perSecond, components: only, load: load() })}\n`,
+      );
       return;
     }
     smtp.reset();
@@ -558,22 +688,44 @@ async function main(): Promise<void> {
     // Herald: the real app (HERALD_ROLE=all) in a child, plus optional worker-only children.
     t = Date.now();
     const profDir = join(logDir, 'prof');
-    const execArgv = [...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(values['node-flag'] ?? [])];
-    children.push(spawnChild(['--herald'], { ...childEnv, HERALD_ROLE: 'all' }, join(logDir, 'herald-all.log'), execArgv));
+    const execArgv = [
+      ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+      ...(values['node-flag'] ?? []),
+    ];
+    children.push(
+      spawnChild(
+        ['--herald'],
+        { ...childEnv, HERALD_ROLE: 'all' },
+        join(logDir, 'herald-all.log'),
+        execArgv,
+      ),
+    );
     for (let i = 0; i < extraWorkers; i++) {
-      children.push(spawnChild(['--herald'], { ...childEnv, HERALD_ROLE: 'worker' }, join(logDir, `herald-worker-${i}.log`), execArgv));
+      children.push(
+        spawnChild(
+          ['--herald'],
+          { ...childEnv, HERALD_ROLE: 'worker' },
+          join(logDir, `herald-worker-${i}.log`),
+          execArgv,
+        ),
+      );
     }
     const readies = await Promise.all(children.map((c) => c.next('ready')));
     const port = (readies[0] as Extract<ChildMessage, { type: 'ready' }>).port ?? 0;
-    const idle = (await Promise.all(children.map((c) => c.request('stats-gc', 'stats')))).map((m) => {
-      const x = m as Extract<ChildMessage, { type: 'stats' }>;
-      return `${mb(x.rss)}/${mb(x.heapUsed)}/${mb(x.external)}`;
-    });
-    log(`Herald up in ${Date.now() - t} ms (${children.length} process(es)); port ${port}; after boot rss/heap/external ${idle.join(' ')} MB`);
+    const idle = (await Promise.all(children.map((c) => c.request('stats-gc', 'stats')))).map(
+      (m) => {
+        const x = m as Extract<ChildMessage, { type: 'stats' }>;
+        return `${mb(x.rss)}/${mb(x.heapUsed)}/${mb(x.external)}`;
+      },
+    );
+    log(
+      `Herald up in ${Date.now() - t} ms (${children.length} process(es)); port ${port}; after boot rss/heap/external ${idle.join(' ')} MB`,
+    );
 
     const makeKey = async (roles: string[], keyName: string) => {
       const r = await http(port, 'POST', '/v1/api-keys', adminKey, { name: keyName, roles });
-      if (r.status !== 201) throw new Error(`creating key failed: ${r.status} ${JSON.stringify(r.body)}`);
+      if (r.status !== 201)
+        throw new Error(`creating key failed: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body.key as string;
     };
     const reporter = await makeKey(['reporter'], 'bench-incident-system');
@@ -581,7 +733,8 @@ async function main(): Promise<void> {
 
     // Samplers: Redis used_memory and the Herald processes' RSS every 100 ms.
     const redis = new Redis(base.get('REDIS_URL'));
-    const memoryOf = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+    const memoryOf = async () =>
+      Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
     const redisBase = await memoryOf();
     let redisPeak = redisBase;
     let rssPeak = 0;
@@ -589,7 +742,10 @@ async function main(): Promise<void> {
     const sampler = (async () => {
       while (sampling) {
         redisPeak = Math.max(redisPeak, await memoryOf());
-        rssPeak = Math.max(rssPeak, children.reduce((s, c) => s + vm(c.proc.pid, 'VmRSS'), 0));
+        rssPeak = Math.max(
+          rssPeak,
+          children.reduce((s, c) => s + vm(c.proc.pid, 'VmRSS'), 0),
+        );
         await sleep(100);
       }
     })();
@@ -597,13 +753,21 @@ async function main(): Promise<void> {
 
     // Resolution: intake over HTTP until the initial notice is drafted.
     let harnessQueries = 0;
-    const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => {
+    const q = async <R extends pg.QueryResultRow>(
+      sql: string,
+      params: unknown[] = [],
+    ): Promise<R[]> => {
       harnessQueries++;
       return (await db!.query<R>(sql, params)).rows;
     };
     const postedAt = Date.now();
-    const post = await http(port, 'POST', '/v1/incidents', reporter, { externalId: `BENCH-${randomBytes(4).toString('hex')}`, awareAt: new Date(postedAt - 3_600_000).toISOString(), ...INCIDENT });
-    if (post.status !== 202) throw new Error(`intake failed: ${post.status} ${JSON.stringify(post.body)}`);
+    const post = await http(port, 'POST', '/v1/incidents', reporter, {
+      externalId: `BENCH-${randomBytes(4).toString('hex')}`,
+      awareAt: new Date(postedAt - 3_600_000).toISOString(),
+      ...INCIDENT,
+    });
+    if (post.status !== 202)
+      throw new Error(`intake failed: ${post.status} ${JSON.stringify(post.body)}`);
     const incidentId = post.body.id as string;
     let noticeId: string | undefined;
     for (;;) {
@@ -615,7 +779,8 @@ async function main(): Promise<void> {
         noticeId = rows[0].notice;
         break;
       }
-      if (Date.now() - postedAt > 3_600_000) throw new Error('resolution did not finish within an hour');
+      if (Date.now() - postedAt > 3_600_000)
+        throw new Error('resolution did not finish within an hour');
       if (interrupted) throw new Error(`${interrupted} during resolution`);
       await sleep(50);
     }
@@ -627,7 +792,15 @@ async function main(): Promise<void> {
       const all = await Promise.all(children.map((c) => c.request('stats', 'stats')));
       return all.reduce((s, m) => s + (m as Extract<ChildMessage, { type: 'stats' }>).queries, 0);
     };
-    const xact = async () => Number((await q<{ x: string }>(`SELECT xact_commit AS x FROM pg_stat_database WHERE datname = $1`, [name]))[0].x);
+    const xact = async () =>
+      Number(
+        (
+          await q<{ x: string }>(
+            `SELECT xact_commit AS x FROM pg_stat_database WHERE datname = $1`,
+            [name],
+          )
+        )[0].x,
+      );
     await sleep(1500); // pg_stat_database is flushed about once a second
     const queries0 = await statsOf();
     const xact0 = await xact();
@@ -635,7 +808,8 @@ async function main(): Promise<void> {
     loads.push(load());
     const approvedAt = Date.now();
     const approval = await http(port, 'POST', `/v1/notices/${noticeId}/approve`, comms);
-    if (approval.status !== 200) throw new Error(`approve failed: ${approval.status} ${JSON.stringify(approval.body)}`);
+    if (approval.status !== 200)
+      throw new Error(`approve failed: ${approval.status} ${JSON.stringify(approval.body)}`);
     const stall = Number(values['stall-seconds']) * 1000;
     let lastCount = -1;
     let lastMove = Date.now();
@@ -647,23 +821,36 @@ async function main(): Promise<void> {
         lastMove = Date.now();
       }
       if (smtp.messages >= expectedEmails) {
-        const [row] = await q<{ status: string }>(`SELECT status FROM incidents WHERE id = $1`, [incidentId]);
+        const [row] = await q<{ status: string }>(`SELECT status FROM incidents WHERE id = $1`, [
+          incidentId,
+        ]);
         if (row.status === 'delivered') break;
       }
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
         const s = (Date.now() - approvedAt) / 1000;
-        const mem = (await Promise.all(children.map((c) => c.request(values['gc-probe'] ? 'stats-gc' : 'stats', 'stats')))).map((m) => {
+        const mem = (
+          await Promise.all(
+            children.map((c) => c.request(values['gc-probe'] ? 'stats-gc' : 'stats', 'stats')),
+          )
+        ).map((m) => {
           const x = m as Extract<ChildMessage, { type: 'stats' }>;
           return `${mb(x.rss)}/${mb(x.heapUsed)}/${mb(x.external)}`;
         });
-        log(`${smtp.messages}/${expectedEmails} emails, ${Math.round(smtp.messages / s)}/s, Redis peak ${mb(redisPeak)} MB, RSS peak ${mb(rssPeak)} MB (rss/heap/external ${mem.join(' ')}), load ${load().join(' ')}`);
+        log(
+          `${smtp.messages}/${expectedEmails} emails, ${Math.round(smtp.messages / s)}/s, Redis peak ${mb(redisPeak)} MB, RSS peak ${mb(rssPeak)} MB (rss/heap/external ${mem.join(' ')}), load ${load().join(' ')}`,
+        );
         loads.push(load());
       }
-      if (Date.now() - lastMove > stall) throw new Error(`no email for ${stall / 1000} s: stalled at ${smtp.messages}/${expectedEmails}`);
+      if (Date.now() - lastMove > stall)
+        throw new Error(
+          `no email for ${stall / 1000} s: stalled at ${smtp.messages}/${expectedEmails}`,
+        );
       if (interrupted) {
         const s = (Date.now() - approvedAt) / 1000;
-        throw new Error(`${interrupted} after ${Math.round(s)} s: ${smtp.messages}/${expectedEmails} emails sent, ${Math.round(smtp.messages / s)}/s`);
+        throw new Error(
+          `${interrupted} after ${Math.round(s)} s: ${smtp.messages}/${expectedEmails} emails sent, ${Math.round(smtp.messages / s)}/s`,
+        );
       }
     }
     const doneAt = Date.now();
@@ -675,9 +862,21 @@ async function main(): Promise<void> {
     sampling = false;
     await sampler;
     redis.disconnect();
-    const maxRss = (await Promise.all(children.map((c) => c.request('stats', 'stats')))).map((m) => (m as Extract<ChildMessage, { type: 'stats' }>).maxRss);
+    const maxRss = (await Promise.all(children.map((c) => c.request('stats', 'stats')))).map(
+      (m) => (m as Extract<ChildMessage, { type: 'stats' }>).maxRss,
+    );
 
-    const [timing] = await q<{ emails: number; sent: number; failed: number; queued: number; dashboard: number; last_ms: number; p50: number; p99: number; max_ms: number }>(
+    const [timing] = await q<{
+      emails: number;
+      sent: number;
+      failed: number;
+      queued: number;
+      dashboard: number;
+      last_ms: number;
+      p50: number;
+      p99: number;
+      max_ms: number;
+    }>(
       `SELECT count(*) FILTER (WHERE d.channel = 'email')::int AS emails,
               count(*) FILTER (WHERE d.status = 'sent')::int AS sent,
               count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
@@ -702,16 +901,22 @@ async function main(): Promise<void> {
     if (!values['skip-ceiling']) await measureCeiling('after');
     const ceiling: Record<string, CeilingResult & { load: number[]; passes: number[] }> = {};
     for (const component of Object.keys(passes[0] ?? {})) {
-      const best = passes.map((p) => p[component]).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+      const best = passes
+        .map((p) => p[component])
+        .reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
       ceiling[component] = { ...best, passes: passes.map((p) => p[component].perSecond) };
     }
     const emails = timing.emails;
     const throughput = Math.round((emails / timing.last_ms) * 1000);
-    const ceilingPerSecond = Object.values(ceiling).length ? Math.min(...Object.values(ceiling).map((c) => c.perSecond)) : null;
-    const ceilingComponent = Object.values(ceiling).find((c) => c.perSecond === ceilingPerSecond)?.component ?? null;
+    const ceilingPerSecond = Object.values(ceiling).length
+      ? Math.min(...Object.values(ceiling).map((c) => c.perSecond))
+      : null;
+    const ceilingComponent =
+      Object.values(ceiling).find((c) => c.perSecond === ceilingPerSecond)?.component ?? null;
     const checks = {
       emailsAsExpected: emails === expectedEmails,
-      allSent: timing.sent === emails + timing.dashboard && timing.queued === 0 && timing.failed === 0,
+      allSent:
+        timing.sent === emails + timing.dashboard && timing.queued === 0 && timing.failed === 0,
       noDuplicates: smtp.messages === emails,
       dashboardPerTenant: timing.dashboard === tenants && audit.feed === tenants,
       auditEventPerSend: audit.sent_events === timing.sent,
@@ -736,12 +941,29 @@ async function main(): Promise<void> {
       statementsPerEmail: Math.round(((queries1 - queries0) / emails) * 100) / 100,
       xactCommitsPerEmail: Math.round(((xact1 - xact0 - harnessInWindow) / emails) * 100) / 100,
       smtpBytesPerEmail: Math.round(smtp.bytes / Math.max(1, smtp.messages)),
-      ceiling: ceilingPerSecond === null ? null : { component: ceilingComponent, perSecond: ceilingPerSecond, n: ceilingN, components: ceiling },
-      ratioToCeiling: ceilingPerSecond === null ? null : Math.round((throughput / ceilingPerSecond) * 100) / 100,
+      ceiling:
+        ceilingPerSecond === null
+          ? null
+          : {
+              component: ceilingComponent,
+              perSecond: ceilingPerSecond,
+              n: ceilingN,
+              components: ceiling,
+            },
+      ratioToCeiling:
+        ceilingPerSecond === null ? null : Math.round((throughput / ceilingPerSecond) * 100) / 100,
       checks,
       nodeFlags: values['node-flag'],
       settings: Object.fromEntries(
-        (['DELIVERY_BATCH_SIZE', 'DELIVERY_CONCURRENCY', 'SMTP_POOL_SIZE', 'FANOUT_PAGE_SIZE', 'FANOUT_MAX_WAITING_JOBS'] as const).map((k) => [k, base.get(k)]),
+        (
+          [
+            'DELIVERY_BATCH_SIZE',
+            'DELIVERY_CONCURRENCY',
+            'SMTP_POOL_SIZE',
+            'FANOUT_PAGE_SIZE',
+            'FANOUT_MAX_WAITING_JOBS',
+          ] as const
+        ).map((k) => [k, base.get(k)]),
       ),
       load: loads,
       notes: STATEMENTS_NOTE,
@@ -763,7 +985,10 @@ async function main(): Promise<void> {
 }
 
 async function child(): Promise<void> {
-  const { values } = parseArgs({ options: { herald: { type: 'boolean' }, ceiling: { type: 'string' }, n: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({
+    options: { herald: { type: 'boolean' }, ceiling: { type: 'string' }, n: { type: 'string' } },
+    strict: false,
+  });
   if (values.herald) return runHerald();
   if (typeof values.ceiling === 'string') return runCeiling(values.ceiling, Number(values.n));
   return main();

@@ -8,10 +8,21 @@ import { QUEUES } from '../common/queues/queue-names.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
-import { NoticeRenderContext, NoticeRenderingService, TenantRenderFacts } from '../notices/notice-rendering.service.js';
+import {
+  NoticeRenderContext,
+  NoticeRenderingService,
+  TenantRenderFacts,
+} from '../notices/notice-rendering.service.js';
 import { NoticesService } from '../notices/notices.service.js';
 import { RegulationsService } from '../regulations/regulations.service.js';
-import { ClaimedDelivery, DeliveryRepository, FailedOutcome, FeedPostRow, RetryOutcome, SentOutcome } from './delivery.repository.js';
+import {
+  ClaimedDelivery,
+  DeliveryRepository,
+  FailedOutcome,
+  FeedPostRow,
+  RetryOutcome,
+  SentOutcome,
+} from './delivery.repository.js';
 import { backoffDelayMs } from './domain/retry-policy.js';
 import { MAILER } from './mail/mailer.provider.js';
 import { MailSendError, type Mailer } from './mail/mailer.js';
@@ -24,10 +35,16 @@ type Outcome =
 const CONTEXT_TTL_MS = 60_000;
 
 function sha256(value: unknown): string {
-  return createHash('sha256').update(canonicalize(value) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(canonicalize(value) ?? '')
+    .digest('hex');
 }
 
-async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapConcurrent<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const run = async () => {
@@ -103,7 +120,11 @@ export class DeliveryService {
     const notice = await this.notices.get(noticeId);
     if (notice.status !== 'approved' && notice.status !== 'sent') return { pages: 0, created: 0 };
     const incident = await this.incidents.get(notice.incidentId);
-    const fanout = await this.repository.startFanout(noticeId, incident.id, incident.scopeGeneration);
+    const fanout = await this.repository.startFanout(
+      noticeId,
+      incident.id,
+      incident.scopeGeneration,
+    );
     const pageSize = this.config.get('FANOUT_PAGE_SIZE');
     const batchSize = this.config.get('DELIVERY_BATCH_SIZE');
     let cursor = fanout.completedAt ? null : fanout.cursor;
@@ -119,7 +140,13 @@ export class DeliveryService {
       const first = tenantIds[0];
       const last = tenantIds[tenantIds.length - 1];
       const added = await this.uow.run(async (manager) => {
-        const count = await this.repository.insertDeliveriesForPage(manager, noticeId, incident.id, first, last);
+        const count = await this.repository.insertDeliveriesForPage(
+          manager,
+          noticeId,
+          incident.id,
+          first,
+          last,
+        );
         if (count > 0) {
           await this.audit.append(manager, [
             {
@@ -128,7 +155,12 @@ export class DeliveryService {
               entityType: 'notice',
               entityId: noticeId,
               incidentId: incident.id,
-              change: { deliveries: count, tenants: tenantIds.length, firstTenantId: first, lastTenantId: last },
+              change: {
+                deliveries: count,
+                tenants: tenantIds.length,
+                firstTenantId: first,
+                lastTenantId: last,
+              },
             },
           ]);
         }
@@ -152,7 +184,14 @@ export class DeliveryService {
       created += added;
       cursor = done ? null : last;
     }
-    this.logger.log({ msg: 'fan-out done', noticeId, incidentId: incident.id, pages, created, ms: Date.now() - started });
+    this.logger.log({
+      msg: 'fan-out done',
+      noticeId,
+      incidentId: incident.id,
+      pages,
+      created,
+      ms: Date.now() - started,
+    });
     await this.completeIfDone(noticeId, incident.id);
     return { pages, created };
   }
@@ -164,7 +203,8 @@ export class DeliveryService {
     let waited = 0;
     while ((await queue.getWaitingCount()) >= max) {
       // On shutdown a waiting fan-out gives up its slot; it resumes from its cursor elsewhere.
-      if (this.stopping) throw new Error('shutting down: the fan-out resumes from its saved cursor');
+      if (this.stopping)
+        throw new Error('shutting down: the fan-out resumes from its saved cursor');
       await sleep(50);
       if ((waited += 50) % 5000 === 0) await this.repository.touchFanout(noticeId);
     }
@@ -184,7 +224,8 @@ export class DeliveryService {
       outcomes.push(...(await this.sendForNotice(noticeId, deliveries)));
     }
     await this.record(outcomes);
-    for (const [noticeId, deliveries] of byNotice) await this.completeIfDone(noticeId, deliveries[0].incidentId);
+    for (const [noticeId, deliveries] of byNotice)
+      await this.completeIfDone(noticeId, deliveries[0].incidentId);
     return {
       sent: outcomes.filter((o) => o.kind === 'sent').length,
       retried: outcomes.filter((o) => o.kind === 'retry').length,
@@ -205,11 +246,18 @@ export class DeliveryService {
       });
     }
     const concurrency = Math.max(1, this.config.get('SMTP_POOL_SIZE') * 2);
-    return mapConcurrent(deliveries, concurrency, (d) => this.deliverOne(d, ctx, facts.get(d.tenantId)));
+    return mapConcurrent(deliveries, concurrency, (d) =>
+      this.deliverOne(d, ctx, facts.get(d.tenantId)),
+    );
   }
 
-  private async deliverOne(d: ClaimedDelivery, ctx: NoticeRenderContext, facts: TenantRenderFacts | undefined): Promise<Outcome> {
-    if (!facts) return { kind: 'failed', delivery: d, error: 'tenant is no longer in the directory' };
+  private async deliverOne(
+    d: ClaimedDelivery,
+    ctx: NoticeRenderContext,
+    facts: TenantRenderFacts | undefined,
+  ): Promise<Outcome> {
+    if (!facts)
+      return { kind: 'failed', delivery: d, error: 'tenant is no longer in the directory' };
     const end = this.metrics.sendDuration.startTimer({ channel: d.channel });
     try {
       if (d.channel === 'dashboard') {
@@ -239,7 +287,11 @@ export class DeliveryService {
         try {
           email = this.rendering.email(ctx, facts, d.locale ?? undefined);
         } catch (err) {
-          return { kind: 'retry', delivery: d, error: `render failed: ${(err as Error).message}`.slice(0, 300) };
+          return {
+            kind: 'retry',
+            delivery: d,
+            error: `render failed: ${(err as Error).message}`.slice(0, 300),
+          };
         }
         const messageId = `<${d.id}@${this.messageIdDomain}>`;
         const sent = await this.mailer.send({
@@ -259,13 +311,19 @@ export class DeliveryService {
         return {
           kind: 'sent',
           delivery: d,
-          sent: { id: d.id, sentAt: new Date(), messageId: sent.messageId, contentSha256: sha256({ subject: email.subject, text: email.text, html: email.html }) },
+          sent: {
+            id: d.id,
+            sentAt: new Date(),
+            messageId: sent.messageId,
+            contentSha256: sha256({ subject: email.subject, text: email.text, html: email.html }),
+          },
         };
       });
     } catch (err) {
       const mailError = err instanceof MailSendError ? err : null;
       const reason = mailError ? mailError.message : `unexpected: ${(err as Error).message}`;
-      if (mailError && mailError.kind === 'permanent') return { kind: 'failed', delivery: d, error: reason.slice(0, 500) };
+      if (mailError && mailError.kind === 'permanent')
+        return { kind: 'failed', delivery: d, error: reason.slice(0, 500) };
       return { kind: 'retry', delivery: d, error: reason.slice(0, 500) };
     } finally {
       end();
@@ -292,13 +350,31 @@ export class DeliveryService {
           actor: 'system',
           action: 'delivery.sent',
           ...subject,
-          change: { status: { from: 'queued', to: 'sent' }, channel: d.channel, recipient: d.recipient, tenantId: d.tenantId, noticeId: d.noticeId, attempts: d.attempts, messageId: o.sent.messageId, contentSha256: o.sent.contentSha256 },
+          change: {
+            status: { from: 'queued', to: 'sent' },
+            channel: d.channel,
+            recipient: d.recipient,
+            tenantId: d.tenantId,
+            noticeId: d.noticeId,
+            attempts: d.attempts,
+            messageId: o.sent.messageId,
+            contentSha256: o.sent.contentSha256,
+          },
         });
         this.metrics.deliveries.inc({ channel: d.channel, outcome: 'sent' });
       } else if (o.kind === 'retry' && d.attempts < maxAttempts) {
         const nextAttemptAt = new Date(now + backoffDelayMs(d.attempts, base, Math.random));
         retries.push({ id: d.id, error: o.error, nextAttemptAt, attempts: d.attempts });
-        events.push({ actor: 'system', action: 'delivery.retry-scheduled', ...subject, change: { attempts: d.attempts, error: o.error, nextAttemptAt: nextAttemptAt.toISOString() } });
+        events.push({
+          actor: 'system',
+          action: 'delivery.retry-scheduled',
+          ...subject,
+          change: {
+            attempts: d.attempts,
+            error: o.error,
+            nextAttemptAt: nextAttemptAt.toISOString(),
+          },
+        });
         this.metrics.deliveries.inc({ channel: d.channel, outcome: 'retry' });
       } else {
         failed.push({ id: d.id, error: o.error, failedAt: new Date(now) });
@@ -306,7 +382,15 @@ export class DeliveryService {
           actor: 'system',
           action: 'delivery.failed',
           ...subject,
-          change: { status: { from: 'queued', to: 'failed' }, channel: d.channel, recipient: d.recipient, tenantId: d.tenantId, noticeId: d.noticeId, attempts: d.attempts, error: o.error },
+          change: {
+            status: { from: 'queued', to: 'failed' },
+            channel: d.channel,
+            recipient: d.recipient,
+            tenantId: d.tenantId,
+            noticeId: d.noticeId,
+            attempts: d.attempts,
+            error: o.error,
+          },
         });
         this.metrics.deliveries.inc({ channel: d.channel, outcome: 'failed' });
       }
@@ -324,7 +408,11 @@ export class DeliveryService {
           name: 'send-one' as const,
           data: { deliveryId: r.id, attempt: r.attempts + 1 },
           jobId: `one.${r.id}.a${r.attempts + 1}`,
-          opts: { delay: Math.max(0, r.nextAttemptAt.getTime() - Date.now()), attempts: 10, backoff: { type: 'exponential' as const, delay: 1000 } },
+          opts: {
+            delay: Math.max(0, r.nextAttemptAt.getTime() - Date.now()),
+            attempts: 10,
+            backoff: { type: 'exponential' as const, delay: 1000 },
+          },
         })),
       );
     }
@@ -343,7 +431,11 @@ export class DeliveryService {
           name: 'send-one' as const,
           data: { deliveryId: r.id, attempt: 0 },
           jobId: `one.${r.id}.t${at}`,
-          opts: { delay: at - now + 250, attempts: 10, backoff: { type: 'exponential' as const, delay: 1000 } },
+          opts: {
+            delay: at - now + 250,
+            attempts: 10,
+            backoff: { type: 'exponential' as const, delay: 1000 },
+          },
         };
       }),
     );
@@ -373,7 +465,8 @@ export class DeliveryService {
          UNION ALL SELECT 1 FROM deliveries WHERE incident_id = $1 AND status = 'queued' LIMIT 1`,
         [incidentId],
       );
-      if (open.length === 0) await this.incidents.moveStatus(manager, incidentId, 'delivered', 'system', ['delivering']);
+      if (open.length === 0)
+        await this.incidents.moveStatus(manager, incidentId, 'delivered', 'system', ['delivering']);
     });
   }
 
@@ -383,16 +476,32 @@ export class DeliveryService {
    * job went missing. Job ids are deterministic, so a job that still exists is not added twice;
    * a delivery that is somehow queued twice is still sent once (claims).
    */
-  async reconcile(graceMs: number): Promise<{ retries: number; fanouts: number; incidents: number }> {
+  async reconcile(
+    graceMs: number,
+  ): Promise<{ retries: number; fanouts: number; incidents: number }> {
     const orphans = await this.repository.orphanedRetries(graceMs, 5000);
     await this.jobs.addBulk(
-      orphans.map((o) => ({ name: 'send-one' as const, data: { deliveryId: o.id, attempt: o.attempts + 1 }, jobId: `one.${o.id}.r${o.attempts}` })),
+      orphans.map((o) => ({
+        name: 'send-one' as const,
+        data: { deliveryId: o.id, attempt: o.attempts + 1 },
+        jobId: `one.${o.id}.r${o.attempts}`,
+      })),
     );
     const fanouts = await this.repository.stalledFanouts(graceMs);
-    for (const f of fanouts) await this.jobs.add({ name: 'fan-out', data: { noticeId: f.noticeId }, jobId: `fanout.${f.noticeId}.p${f.pages}` });
+    for (const f of fanouts)
+      await this.jobs.add({
+        name: 'fan-out',
+        data: { noticeId: f.noticeId },
+        jobId: `fanout.${f.noticeId}.p${f.pages}`,
+      });
     const incidents = await this.incidents.requeueStalled(graceMs);
     if (orphans.length || fanouts.length || incidents) {
-      this.logger.warn({ msg: 'reconciled stalled work', retries: orphans.length, fanouts: fanouts.length, incidents });
+      this.logger.warn({
+        msg: 'reconciled stalled work',
+        retries: orphans.length,
+        fanouts: fanouts.length,
+        incidents,
+      });
     }
     return { retries: orphans.length, fanouts: fanouts.length, incidents };
   }

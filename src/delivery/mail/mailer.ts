@@ -182,7 +182,11 @@ class SmtpMailer implements Mailer {
         // Built into one buffer first: the connection then writes the message in a few large
         // chunks instead of streaming it through the encoders chunk by chunk (same bytes).
         const raw = await new MailComposer(message).compile().build();
-        info = await this.transport.sendMail({ envelope: envelopeOf(message), raw, messageId: message.messageId });
+        info = await this.transport.sendMail({
+          envelope: envelopeOf(message),
+          raw,
+          messageId: message.messageId,
+        });
       } catch (err) {
         throw toMailSendError(err);
       }

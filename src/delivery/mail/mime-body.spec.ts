@@ -2,11 +2,31 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { quotedPrintable, textPart, transferEncodingOf } from './mime-body.js';
 
-async function parsedWith(text: string, html: string): Promise<{ ours: ParsedMail; nodemailer: ParsedMail; raw: string }> {
-  const base = { from: 'Herald <a@b.example>', to: 'x@y.example', subject: 'S', messageId: '<m@herald.local>', date: new Date(0), baseBoundary: 'b' };
-  const ours = await new MailComposer({ ...base, text: { raw: textPart('text/plain', text) }, html: { raw: textPart('text/html', html) } }).compile().build();
+async function parsedWith(
+  text: string,
+  html: string,
+): Promise<{ ours: ParsedMail; nodemailer: ParsedMail; raw: string }> {
+  const base = {
+    from: 'Herald <a@b.example>',
+    to: 'x@y.example',
+    subject: 'S',
+    messageId: '<m@herald.local>',
+    date: new Date(0),
+    baseBoundary: 'b',
+  };
+  const ours = await new MailComposer({
+    ...base,
+    text: { raw: textPart('text/plain', text) },
+    html: { raw: textPart('text/html', html) },
+  })
+    .compile()
+    .build();
   const theirs = await new MailComposer({ ...base, text, html }).compile().build();
-  return { ours: await simpleParser(ours), nodemailer: await simpleParser(theirs), raw: ours.toString('latin1') };
+  return {
+    ours: await simpleParser(ours),
+    nodemailer: await simpleParser(theirs),
+    raw: ours.toString('latin1'),
+  };
 }
 
 const SAMPLES: Record<string, string> = {
@@ -20,12 +40,15 @@ const SAMPLES: Record<string, string> = {
 };
 
 describe('MIME text parts', () => {
-  it.each(Object.entries(SAMPLES))('should decode to what nodemailer encodes when the text has %s', async (_name, sample) => {
-    const { ours, nodemailer, raw } = await parsedWith(sample, `<p>${sample}</p>`);
-    expect(ours.text).toBe(nodemailer.text);
-    expect(ours.html).toBe(nodemailer.html);
-    expect(raw.split('\r\n').filter((line) => line.length > 76)).toEqual([]);
-  });
+  it.each(Object.entries(SAMPLES))(
+    'should decode to what nodemailer encodes when the text has %s',
+    async (_name, sample) => {
+      const { ours, nodemailer, raw } = await parsedWith(sample, `<p>${sample}</p>`);
+      expect(ours.text).toBe(nodemailer.text);
+      expect(ours.html).toBe(nodemailer.html);
+      expect(raw.split('\r\n').filter((line) => line.length > 76)).toEqual([]);
+    },
+  );
 
   it('should never split an encoded character across a soft line break when wrapping', () => {
     const encoded = quotedPrintable(`${'a'.repeat(73)}é${'b'.repeat(10)}`);

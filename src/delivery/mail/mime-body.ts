@@ -46,7 +46,8 @@ export function quotedPrintable(text: string): string {
       continue;
     }
     // Space and tab stay as they are unless a line break or the end follows them.
-    const atLineEnd = next === -1 || next === LF || (next === CR && i + 2 < n && input[i + 2] === LF);
+    const atLineEnd =
+      next === -1 || next === LF || (next === CR && i + 2 < n && input[i + 2] === LF);
     const literal = (b === SPACE || b === TAB) && !atLineEnd;
     // A whole UTF-8 sequence at a time, so a soft break never falls inside a character.
     const size = literal || b < 0xc0 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
@@ -76,7 +77,9 @@ export function quotedPrintable(text: string): string {
 
 /** Base64 of the UTF-8 bytes in lines of 76 characters. */
 export function base64Lines(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64').replace(/.{76}(?=.)/g, '$&\r\n');
+  return Buffer.from(text, 'utf8')
+    .toString('base64')
+    .replace(/.{76}(?=.)/g, '$&\r\n');
 }
 
 const NOT_PLAIN = /[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/;
