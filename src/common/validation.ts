@@ -144,7 +144,7 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.ou
   }
 }
 
-/** For routes that take no body: any field sent is an unknown field (a 400), never ignored. */
+/** For routes that take no body: every field sent is an unknown field (a 400), never ignored. */
 export const noBodySchema = z.strictObject({});
 
 const UUID = z.uuid('must be a UUID');

@@ -62,7 +62,7 @@ export const createNoticeSchema = z.strictObject({
 });
 export type CreateNoticeDto = z.output<typeof createNoticeSchema>;
 
-/** PATCH /v1/notices/{id}: any content field; each edit makes a new revision. */
+/** PATCH /v1/notices/{id}, with one or more content fields; each edit makes a new revision. */
 export const patchNoticeSchema = z
   .strictObject({ ...partialContent, expectedRevision: z.number().int().min(1).optional() })
   .refine(

@@ -110,7 +110,7 @@ export const ruleFileSchema = z.strictObject({
   rules: z.array(ruleSchema).min(1, 'must hold at least one rule'),
 });
 
-/** An operator's override file: any subset of the rule file. */
+/** An operator's override file, holding some subset of the rule file. */
 export const ruleOverrideSchema = z.strictObject({
   version: text.optional(),
   regionGroups: regionGroupsSchema.optional(),
