@@ -1,10 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
 import { ApiAuth, ApiZodBody } from '../common/openapi.js';
-import { parseUuid, ZodPipe } from '../common/validation.js';
+import { decodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
+import { isoTimestamp, parseUuid, ZodPipe } from '../common/validation.js';
 import { ApiKeysService, ApiKeyView } from './api-keys.service.js';
 import { type CreateApiKeyDto, createApiKeySchema } from './dto/create-api-key.dto.js';
+
+const listQuery = z.strictObject({ limit: limitSchema, cursor: z.string().optional() });
+const cursorShape = z.object({ createdAt: isoTimestamp(), id: z.uuid() });
 
 @ApiTags('api-keys')
 @Controller('v1/api-keys')
@@ -26,9 +31,12 @@ export class ApiKeysController {
   @Get()
   @Roles('admin')
   @ApiAuth(['admin'])
-  @ApiOperation({ summary: 'List API keys (never their secrets)' })
-  async list(): Promise<{ items: ApiKeyView[]; nextCursor: null }> {
-    return { items: await this.keys.list(), nextCursor: null };
+  @ApiOperation({ summary: 'API keys, oldest first, revoked ones included (never their secrets)' })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  list(@Query() query: unknown): Promise<Page<ApiKeyView>> {
+    const q = parseQuery(listQuery, query);
+    return this.keys.list(q.limit, decodeCursor(q.cursor, cursorShape));
   }
 
   @Delete(':id')

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { CreatedKey, pageByCreated } from '../database/keyset.js';
 import { ApiKeyEntity } from './entities/api-key.entity.js';
 
 @Injectable()
@@ -19,8 +20,10 @@ export class ApiKeysRepository {
     return manager.findOne(ApiKeyEntity, { where: { name, revokedAt: IsNull() } });
   }
 
-  list(): Promise<ApiKeyEntity[]> {
-    return this.dataSource.manager.find(ApiKeyEntity, { order: { createdAt: 'ASC' } });
+  /** Oldest first (keyset on creation time and id). */
+  listPage(limit: number, after?: CreatedKey): Promise<ApiKeyEntity[]> {
+    const qb = this.dataSource.manager.createQueryBuilder(ApiKeyEntity, 'k');
+    return pageByCreated(qb, 'k', 'ASC', limit, after).getMany();
   }
 
   save(manager: EntityManager, key: ApiKeyEntity): Promise<ApiKeyEntity> {

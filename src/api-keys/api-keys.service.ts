@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { Principal, Role } from '../common/auth/principal.js';
 import { notFound } from '../common/errors.js';
+import { Page, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -140,8 +141,12 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return { ...toView(saved), key };
   }
 
-  async list(): Promise<ApiKeyView[]> {
-    return (await this.repository.list()).map(toView);
+  /** A page of keys, oldest first (revoked ones too, with revokedAt). */
+  async list(limit: number, after?: { createdAt: string; id: string }): Promise<Page<ApiKeyView>> {
+    return toPage(await this.repository.listPage(limit + 1, after), limit, toView, (k) => ({
+      createdAt: k.createdAt.toISOString(),
+      id: k.id,
+    }));
   }
 
   async revoke(id: string, actor: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { pageByCreated } from '../database/keyset.js';
 import { IncidentEntity } from './entities/incident.entity.js';
 import { StoredObligation } from './entities/incident-tenant.entity.js';
 import type { Scope } from './domain/scope.js';
@@ -56,14 +57,13 @@ export class IncidentsRepository {
     after?: { createdAt: string; id: string },
     status?: string,
   ): Promise<IncidentEntity[]> {
-    // Milliseconds, as the cursor carries them (a JS Date drops microseconds).
-    const createdMs = "date_trunc('milliseconds', i.created_at)";
-    const qb = this.dataSource.manager
-      .createQueryBuilder(IncidentEntity, 'i')
-      .orderBy(createdMs, 'DESC')
-      .addOrderBy('i.id', 'DESC')
-      .limit(limit);
-    if (after) qb.andWhere(`(${createdMs}, i.id) < (:createdAt, :id)`, after);
+    const qb = pageByCreated(
+      this.dataSource.manager.createQueryBuilder(IncidentEntity, 'i'),
+      'i',
+      'DESC',
+      limit,
+      after,
+    );
     if (status) qb.andWhere('i.status = :status', { status });
     return qb.getMany();
   }

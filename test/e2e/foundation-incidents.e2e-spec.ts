@@ -239,6 +239,55 @@ describe('foundation: incidents', () => {
     });
   });
 
+  describe('GET /v1/incidents', () => {
+    it('should list every incident once, newest first, across pages, and filter by status', async () => {
+      const made: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await t.http
+          .post('/v1/incidents')
+          .set(bearer(reporter))
+          .send(incidentBody({ externalId: `INC-listed-${i}`, scope: { services: ['files'] } }));
+        expect(res.status).toBe(202);
+        made.push(res.body.id as string);
+      }
+      for (const id of made) await awaitingReview(id);
+
+      const seen: Array<{ id: string; createdAt: string; status: string }> = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await t.http
+          .get('/v1/incidents')
+          .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+          .set(bearer(auditor));
+        expect(res.status).toBe(200);
+        const page = res.body as { items: typeof seen; nextCursor: string | null };
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        expect(page.items[0]).not.toHaveProperty('deliveries');
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 100);
+      const ids = seen.map((i) => i.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.slice(0, 3)).toEqual([...made].reverse());
+      const times = seen.map((i) => Date.parse(i.createdAt));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      const [{ count }] = await query<{ count: number }>(
+        t,
+        'SELECT count(*)::int AS count FROM incidents',
+      );
+      expect(ids).toHaveLength(count);
+
+      const reviewing = await t.http
+        .get('/v1/incidents?status=awaiting-review&limit=1000')
+        .set(bearer(auditor));
+      const statuses = (reviewing.body.items as typeof seen).map((i) => i.status);
+      expect(statuses.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(statuses)).toEqual(new Set(['awaiting-review']));
+    });
+  });
+
   describe('PATCH /v1/incidents/{id}', () => {
     let id: string;
     beforeAll(async () => {
