@@ -55,6 +55,8 @@ describe('delivery across worker crashes', () => {
   });
   afterAll(async () => {
     for (const w of workers) w.proc.kill('SIGKILL');
+    // Their pipes stay open until they are gone; jest's worker would be left holding them.
+    await Promise.all(workers.map((w) => w.exited));
     await t.close();
     await sink.stop();
   });
