@@ -228,11 +228,16 @@ export class DeliveryRepository {
     );
   }
 
+  /** `tenantIds` distinct (the caller's batch). */
   async tenantsForRender(incidentId: string, tenantIds: string[]): Promise<TenantRenderRow[]> {
+    // One unique-key lookup per id, driven by unnest. `it.tenant_id = ANY($2)` made the planner
+    // guess ~55 rows per id for an incident of 1,000,000 tenants and start a parallel worker for
+    // every batch: 20 ms instead of 0.5 ms (EXPLAIN ANALYZE on the 1,000,000-tenant bench).
     return this.dataSource.query(
       `SELECT t.id, t.name, t.locale, t.time_zone AS "timeZone", it.notice_due_at AS "noticeDueAt", it.obligations, it.rules_version AS "rulesVersion"
-       FROM incident_tenants it JOIN tenants t ON t.id = it.tenant_id
-       WHERE it.incident_id = $1 AND it.tenant_id = ANY($2::text[])`,
+       FROM unnest($2::text[]) AS x(tenant_id)
+       JOIN incident_tenants it ON it.incident_id = $1 AND it.tenant_id = x.tenant_id
+       JOIN tenants t ON t.id = it.tenant_id`,
       [incidentId, tenantIds],
     );
   }
