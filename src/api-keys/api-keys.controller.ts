@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
 import { ApiAuth, ApiZodBody } from '../common/openapi.js';
 import { decodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
-import { isoTimestamp, parseUuid, ZodPipe } from '../common/validation.js';
+import { parseUuid, ZodPipe } from '../common/validation.js';
+import { createdKeyShape } from '../database/keyset.js';
 import { ApiKeysService, ApiKeyView } from './api-keys.service.js';
 import { type CreateApiKeyDto, createApiKeySchema } from './dto/create-api-key.dto.js';
 
 const listQuery = z.strictObject({ limit: limitSchema, cursor: z.string().optional() });
-const cursorShape = z.object({ createdAt: isoTimestamp(), id: z.uuid() });
 
 @ApiTags('api-keys')
 @Controller('v1/api-keys')
@@ -36,7 +36,7 @@ export class ApiKeysController {
   @ApiQuery({ name: 'cursor', required: false })
   list(@Query() query: unknown): Promise<Page<ApiKeyView>> {
     const q = parseQuery(listQuery, query);
-    return this.keys.list(q.limit, decodeCursor(q.cursor, cursorShape));
+    return this.keys.list(q.limit, decodeCursor(q.cursor, createdKeyShape));
   }
 
   @Delete(':id')

@@ -4,6 +4,7 @@ import { Principal, Role } from '../common/auth/principal.js';
 import { notFound } from '../common/errors.js';
 import { Page, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
+import { createdKeyOf, type CreatedKey } from '../database/keyset.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { generateApiKey, hashApiKey, keyPrefix, sameHash } from './domain/api-key-secret.js';
@@ -142,11 +143,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /** A page of keys, oldest first (revoked ones too, with revokedAt). */
-  async list(limit: number, after?: { createdAt: string; id: string }): Promise<Page<ApiKeyView>> {
-    return toPage(await this.repository.listPage(limit + 1, after), limit, toView, (k) => ({
-      createdAt: k.createdAt.toISOString(),
-      id: k.id,
-    }));
+  async list(limit: number, after?: CreatedKey): Promise<Page<ApiKeyView>> {
+    return toPage(await this.repository.listPage(limit + 1, after), limit, toView, createdKeyOf);
   }
 
   async revoke(id: string, actor: string): Promise<void> {

@@ -1,10 +1,19 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { z } from 'zod';
+import { isoTimestamp } from '../common/validation.js';
 
 /** The position after which a page starts: the last row's creation time (ms) and id. */
-export interface CreatedKey {
-  createdAt: string;
-  id: string;
-}
+// A type, not an interface: it is also a cursor key (Record<string, string | number>).
+export type CreatedKey = { createdAt: string; id: string };
+
+/** What a list's cursor holds for this paging (`decodeCursor(q.cursor, createdKeyShape)`). */
+export const createdKeyShape = z.object({ createdAt: isoTimestamp(), id: z.uuid() });
+
+/** The cursor key of a row: its creation time as the cursor carries it, and its id. */
+export const createdKeyOf = (row: { createdAt: Date; id: string }): CreatedKey => ({
+  createdAt: row.createdAt.toISOString(),
+  id: row.id,
+});
 
 /**
  * Keyset paging on (created_at, id) for `alias`: ordered, limited, and after `after` when given.

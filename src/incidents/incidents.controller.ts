@@ -4,8 +4,16 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
 import { ApiAuth, ApiZodBody } from '../common/openapi.js';
-import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  limitSchema,
+  Page,
+  parseQuery,
+  toPage,
+} from '../common/pagination.js';
 import { isoTimestamp, line, parseUuid, ZodPipe } from '../common/validation.js';
+import { createdKeyOf, createdKeyShape } from '../database/keyset.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { INCIDENT_STATUSES } from './domain/incident-status.js';
 import {
@@ -59,18 +67,17 @@ export class IncidentsController {
   @ApiOperation({ summary: 'Incidents, newest first' })
   async list(@Query() query: unknown): Promise<Page<Omit<IncidentView, 'deliveries'>>> {
     const q = parseQuery(listQuery, query);
-    const after = decodeCursor(q.cursor, z.object({ createdAt: isoTimestamp(), id: z.uuid() }));
+    const after = decodeCursor(q.cursor, createdKeyShape);
     const rows = await this.incidents.list(q.limit + 1, after, q.status);
-    const more = rows.length > q.limit;
-    const items = (more ? rows.slice(0, q.limit) : rows).map((i) => {
-      const { deliveries: _d, ...view } = this.incidents.toView(i, {});
-      return view;
-    });
-    const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-    };
+    return toPage(
+      rows,
+      q.limit,
+      (i) => {
+        const { deliveries: _d, ...view } = this.incidents.toView(i, {});
+        return view;
+      },
+      createdKeyOf,
+    );
   }
 
   @Get(':id')

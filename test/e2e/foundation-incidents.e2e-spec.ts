@@ -1,7 +1,7 @@
 import { incidentBody } from '../factories/incident.factory.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import { errorPaths, query } from '../support/inspect.js';
-import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
+import { allPages, bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
 // Issue 2: incident intake (idempotent by externalId), the incident view and PATCH.
 describe('foundation: incidents', () => {
@@ -252,22 +252,10 @@ describe('foundation: incidents', () => {
       }
       for (const id of made) await awaitingReview(id);
 
-      const seen: Array<{ id: string; createdAt: string; status: string }> = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const res = await t.http
-          .get('/v1/incidents')
-          .query({ limit: 2, ...(cursor ? { cursor } : {}) })
-          .set(bearer(auditor));
-        expect(res.status).toBe(200);
-        const page = res.body as { items: typeof seen; nextCursor: string | null };
-        expect(page.items.length).toBeLessThanOrEqual(2);
-        expect(page.items[0]).not.toHaveProperty('deliveries');
-        seen.push(...page.items);
-        cursor = page.nextCursor;
-        pages++;
-      } while (cursor && pages < 100);
+      type Listed = { id: string; createdAt: string; status: string };
+      const pages = await allPages<Listed>(t, '/v1/incidents', auditor, 2);
+      for (const page of pages) expect(page[0]).not.toHaveProperty('deliveries');
+      const seen = pages.flat();
       const ids = seen.map((i) => i.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.slice(0, 3)).toEqual([...made].reverse());
@@ -282,7 +270,7 @@ describe('foundation: incidents', () => {
       const reviewing = await t.http
         .get('/v1/incidents?status=awaiting-review&limit=1000')
         .set(bearer(auditor));
-      const statuses = (reviewing.body.items as typeof seen).map((i) => i.status);
+      const statuses = (reviewing.body.items as Listed[]).map((i) => i.status);
       expect(statuses.length).toBeGreaterThanOrEqual(3);
       expect(new Set(statuses)).toEqual(new Set(['awaiting-review']));
     });

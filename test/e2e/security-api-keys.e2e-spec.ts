@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DbProbe, expectProblem } from '../support/security.js';
-import { bearer, startTestApp, TestApp } from '../support/test-app.js';
+import { allPages, bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 // API keys: high-entropy secrets shown once, stored only as hashes, identified by a visible
 // prefix; revocation and expiry take effect on the very next request.
@@ -76,28 +76,15 @@ describe('security: API keys', () => {
     const made: string[] = [];
     for (let i = 0; i < 5; i++)
       made.push((await create({ name: `paged-${i}`, roles: ['auditor'] })).id);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await t.http
-        .get('/v1/api-keys')
-        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
-        .set(bearer(t.adminKey));
-      expect(res.status).toBe(200);
-      const body = res.body as { items: Array<{ id: string }>; nextCursor: string | null };
-      expect(body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...body.items.map((k) => k.id));
-      cursor = body.nextCursor;
-      pages++;
-    } while (cursor && pages < 100);
+    const pages = await allPages<{ id: string }>(t, '/v1/api-keys', t.adminKey, 2);
+    const seen = pages.flat().map((k) => k.id);
     expect(new Set(seen).size).toBe(seen.length);
     // The keys made here come last, in the order they were made.
     expect(seen.slice(-5)).toEqual(made);
     const all = await t.http.get('/v1/api-keys').set(bearer(t.adminKey));
     expect((all.body.items as Array<{ id: string }>).map((k) => k.id)).toEqual(seen);
     // A full last page says so: no empty page after it.
-    expect(pages).toBe(Math.ceil(seen.length / 2));
+    expect(pages).toHaveLength(Math.ceil(seen.length / 2));
 
     expectProblem(await t.http.get('/v1/api-keys?limit=0').set(bearer(t.adminKey)), 400, ['limit']);
     expectProblem(await t.http.get('/v1/api-keys?limit=1001').set(bearer(t.adminKey)), 400, [

@@ -119,3 +119,29 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Every page of a list (`{items, nextCursor}`), following nextCursor with `limit` per page: each
+ * page answered 200 with at most `limit` items. Stops after 100 pages (a cursor that loops).
+ */
+export async function allPages<T>(
+  t: TestApp,
+  path: string,
+  key: string,
+  limit: number,
+): Promise<T[][]> {
+  const pages: T[][] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await t.http
+      .get(path)
+      .query({ limit, ...(cursor ? { cursor } : {}) })
+      .set(bearer(key));
+    expect(res.status).toBe(200);
+    const page = res.body as { items: T[]; nextCursor: string | null };
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    pages.push(page.items);
+    cursor = page.nextCursor;
+  } while (cursor && pages.length < 100);
+  return pages;
+}
