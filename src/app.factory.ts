@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
-import { AppModule } from './app.module.js';
+import { AppModule, type AppOptions } from './app.module.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { AppConfig } from './config/app-config.js';
@@ -41,9 +41,10 @@ class BodyEncodingError extends Error {
 export async function createHttpApp(
   config: AppConfig,
   logger = createLogger(config),
+  options: AppOptions = {},
 ): Promise<NestExpressApplication> {
   await migrateIfConfigured(config, logger);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     logger,
     bodyParser: false,
     abortOnError: false,

@@ -4,6 +4,8 @@ import { ApiKeyGuard } from './api-keys/api-key.guard.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { ComplianceModule } from './compliance/compliance.module.js';
+import { Clock } from './common/clock/clock.js';
+import { ClockModule } from './common/clock/clock.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { QueueModule } from './common/queues/queue.module.js';
@@ -21,13 +23,19 @@ import { TenantsModule } from './tenants/tenants.module.js';
  * The whole of Herald. HERALD_ROLE decides what runs here: the HTTP API's routes
  * (api, all) and the queue workers (worker, all); health and metrics always.
  */
+export interface AppOptions {
+  /** Business time (tests pin or move it); the process clock by default. */
+  clock?: Clock;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(options.clock),
         DatabaseModule,
         QueueModule,
         MetricsModule,

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 type TestAgent = ReturnType<typeof request>;
 import { createHttpApp } from '../../src/app.factory.js';
+import type { AppOptions } from '../../src/app.module.js';
 import { AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { createTestDatabase } from './databases.js';
 
@@ -46,11 +47,14 @@ export function testEnv(
 }
 
 /** The whole app over HTTP, on its own database and queue prefix. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  options: AppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const env = testEnv(db.url, overrides);
   const config = loadConfig(env);
-  const app = await createHttpApp(config);
+  const app = await createHttpApp(config, undefined, options);
   await app.listen(0, '127.0.0.1');
   const http = request(app.getHttpServer());
   const adminKey = env.ADMIN_API_KEY;
