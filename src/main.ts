@@ -6,7 +6,7 @@ import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { warnOnRedisEvictionPolicy } from './database/redis-policy.js';
 
 async function bootstrap(config: AppConfig): Promise<void> {
-  const started = Date.now();
+  const started = performance.now();
   const logger = createLogger(config);
   await warnOnRedisEvictionPolicy(config.get('REDIS_URL'), logger);
   const role = config.get('HERALD_ROLE');
@@ -14,13 +14,18 @@ async function bootstrap(config: AppConfig): Promise<void> {
     await migrateIfConfigured(config, logger);
     const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger });
     ctx.enableShutdownHooks();
-    logger.log({ msg: 'herald worker started', role, ms: Date.now() - started });
+    logger.log({ msg: 'herald worker started', role, ms: Math.round(performance.now() - started) });
     return;
   }
   // A worker still serves /health and /metrics (no /v1 routes) so it can be probed and scraped.
   const app = await createHttpApp(config, logger);
   await app.listen(config.get('PORT'), config.get('HOST'));
-  logger.log({ msg: 'herald started', role, port: config.get('PORT'), ms: Date.now() - started });
+  logger.log({
+    msg: 'herald started',
+    role,
+    port: config.get('PORT'),
+    ms: Math.round(performance.now() - started),
+  });
 }
 
 let config: AppConfig;

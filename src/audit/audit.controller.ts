@@ -10,6 +10,7 @@ import { isoTimestamp, line } from '../common/validation.js';
 import { AuditQuery } from './audit.repository.js';
 import { AuditService, VerifyResult } from './audit.service.js';
 import type { StoredEvent } from './domain/audit-chain.js';
+import { Clock } from '../common/clock/clock.js';
 
 const SEQ = z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a positive whole number');
 
@@ -67,7 +68,10 @@ export interface VerifyView {
 @ApiTags('audit')
 @Controller('v1/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
 
   @Get('events')
   @Roles('auditor')
@@ -160,7 +164,7 @@ export class AuditController {
       events: result.events,
       headSeq: result.headSeq,
       headHash: result.headHash,
-      verifiedAt: new Date().toISOString(),
+      verifiedAt: this.clock.now().toISOString(),
       ...(result.firstBroken ? { firstBroken: result.firstBroken } : {}),
       ...(result.anchor ? { anchor: result.anchor } : {}),
     };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock/clock.js';
 import { AuditQuery, AuditRepository } from './audit.repository.js';
 import {
   ChainBreak,
@@ -32,7 +33,10 @@ export interface VerifyResult {
 /** The append-only, hash-chained log every feature writes to, inside its own transaction. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly repository: AuditRepository) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly clock: Clock,
+  ) {}
 
   /** Appends events in the caller's transaction: call it last, since it holds the chain lock until commit. */
   async append(manager: EntityManager, events: AuditEventInput[]): Promise<void> {
@@ -40,7 +44,7 @@ export class AuditService {
     const head = await this.repository.lockHead(manager);
     let seq = head?.seq ?? 0n;
     let prevHash = head?.hash ?? GENESIS_HASH;
-    const occurredAt = new Date().toISOString();
+    const occurredAt = this.clock.now().toISOString();
     const rows: StoredEvent[] = events.map((input) => {
       seq += 1n;
       const fields = {

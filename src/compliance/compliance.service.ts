@@ -19,6 +19,7 @@ import {
   DeadlineState,
   tenantOutcome,
 } from './domain/compliance-status.js';
+import { Clock } from '../common/clock/clock.js';
 
 export interface ApprovalView {
   approver: string;
@@ -140,6 +141,7 @@ export class ComplianceService {
     private readonly repository: ComplianceRepository,
     private readonly regulations: RegulationsService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async incident(id: string): Promise<ReportIncidentRow> {
@@ -151,7 +153,7 @@ export class ComplianceService {
   async incidentReport(
     incidentId: string,
     options: { limit: number; afterTenantId?: string; tenantId?: string },
-    now = new Date(),
+    now = this.clock.now(),
   ): Promise<IncidentComplianceReport> {
     const incident = await this.incident(incidentId);
     const [summary, notices, rows] = await Promise.all([
@@ -184,7 +186,7 @@ export class ComplianceService {
   async *incidentReportPages(
     incidentId: string,
     tenantId?: string,
-    now = new Date(),
+    now = this.clock.now(),
   ): AsyncIterable<ComplianceTenantView[]> {
     const context = {
       incident: await this.incident(incidentId),
@@ -253,7 +255,7 @@ export class ComplianceService {
     window: PortfolioWindow,
     limit: number,
     after: { awareAt: string; id: string } | undefined,
-    now = new Date(),
+    now = this.clock.now(),
   ): Promise<PortfolioReport> {
     const [rows, totals] = await Promise.all([
       this.repository.portfolioPage(window, now, limit + 1, after),
@@ -272,7 +274,10 @@ export class ComplianceService {
     };
   }
 
-  async *portfolioPages(window: PortfolioWindow, now = new Date()): AsyncIterable<PortfolioItem[]> {
+  async *portfolioPages(
+    window: PortfolioWindow,
+    now = this.clock.now(),
+  ): AsyncIterable<PortfolioItem[]> {
     let after: { awareAt: string; id: string } | undefined;
     for (;;) {
       const rows = await this.repository.portfolioPage(window, now, REPORT_PAGE_SIZE, after);

@@ -2,6 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NOTIFIED_SQL } from './compliance.sql.js';
 import type { DeadlineAlertState } from './domain/compliance-status.js';
+import type { EscalationMailContent } from './domain/escalation-mail.js';
+
+export interface PendingEscalation {
+  id: string;
+  messageId: string;
+  recipient: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  alerts: number;
+  createdAt: Date;
+  attempts: number;
+}
 
 export interface DetectionCounts {
   /** Tenants not yet told whose deadline is near, and past (the gauges). */
@@ -161,6 +174,59 @@ export class DeadlineWatchRepository {
        GROUP BY c.incident_id, i.external_id, i.title, c.state
        ORDER BY min(c.notice_due_at), c.incident_id, c.state`,
       [now],
+    );
+  }
+
+  /** Records the decided mail in the caller's transaction; it is sent after commit. */
+  async recordEscalation(
+    manager: EntityManager,
+    mail: EscalationMailContent & { messageId: string; to: string; alerts: number; at: Date },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO escalation_mails (message_id, recipient, subject, text_body, html_body, alerts, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [mail.messageId, mail.to, mail.subject, mail.text, mail.html, mail.alerts, mail.at],
+    );
+  }
+
+  /**
+   * Leases the oldest unsent escalation mail no other worker holds, other than those this run
+   * already tried (it is sent outside any transaction).
+   */
+  async leasePendingEscalation(
+    now: Date,
+    leaseMs: number,
+    tried: string[],
+  ): Promise<PendingEscalation | null> {
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [rows]: [PendingEscalation[], number] = await this.dataSource.query(
+      `UPDATE escalation_mails SET lease_expires_at = $1::timestamptz + ($2::integer * interval '1 millisecond'), attempts = attempts + 1
+       WHERE id = (SELECT id FROM escalation_mails
+                   WHERE sent_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at < $1)
+                     AND NOT (id = ANY($3::uuid[]))
+                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, message_id AS "messageId", recipient, subject, text_body AS "textBody",
+         html_body AS "htmlBody", alerts, created_at AS "createdAt", attempts`,
+      [now, leaseMs, tried],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** True when this call marked it sent (not already marked by another worker). */
+  async markEscalationSent(manager: EntityManager, id: string, at: Date): Promise<boolean> {
+    const [rows]: [unknown[], number] = await manager.query(
+      `UPDATE escalation_mails SET sent_at = $2, lease_expires_at = NULL, last_error = NULL
+       WHERE id = $1 AND sent_at IS NULL RETURNING id`,
+      [id, at],
+    );
+    return rows.length > 0;
+  }
+
+  /** The send failed: the next run tries again. */
+  async releaseEscalation(id: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE escalation_mails SET lease_expires_at = NULL, last_error = $2 WHERE id = $1 AND sent_at IS NULL`,
+      [id, error.slice(0, 1000)],
     );
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -10,6 +11,9 @@ import { DeadlineWatchRepository } from './deadline-watch.repository.js';
 import { escalationMail } from './domain/escalation-mail.js';
 
 const AUDIT_BATCH = 5000;
+// Longer than any send takes (SMTP_TIMEOUT_MS is at most 10 minutes): a crashed sender's mail is
+// taken up again after this.
+const ESCALATION_LEASE_MS = 15 * 60_000;
 
 export interface DeadlineWatchResult {
   newNear: number;
@@ -39,23 +43,25 @@ export class DeadlineWatchService {
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
     @Inject(MAILER) private readonly mailer: Mailer,
+    private readonly clock: Clock,
   ) {}
 
-  async run(now: Date = new Date()): Promise<DeadlineWatchResult> {
-    const started = Date.now();
+  async run(now: Date = this.clock.now()): Promise<DeadlineWatchResult> {
+    const started = performance.now();
     const detected = await this.repository.detect(now, this.config.get('DEADLINE_WARN_FRACTION'));
     const audited = await this.auditNewAlerts();
     const undeliverable = await this.repository.undeliverableCount();
     this.metrics.tenantsNearDeadline.set(detected.near);
     this.metrics.tenantsPastDeadline.set(detected.past);
     this.metrics.undeliverableTenants.set(undeliverable);
-    const escalated = await this.escalate(now);
+    const escalated = await this.decideEscalation(now);
+    await this.sendPendingEscalations();
     const result = { ...detected, audited, undeliverable, escalated };
     if (detected.newNear || detected.newMissed || escalated)
       this.logger.warn({
         msg: 'deadline watch found tenants not yet told',
         ...result,
-        ms: Date.now() - started,
+        ms: Math.round(performance.now() - started),
       });
     return result;
   }
@@ -67,7 +73,7 @@ export class DeadlineWatchService {
       const count = await this.uow.run(async (manager) => {
         const alerts = await this.repository.claimUnaudited(manager, AUDIT_BATCH);
         if (alerts.length === 0) return 0;
-        await this.repository.markAudited(manager, alerts, new Date());
+        await this.repository.markAudited(manager, alerts, this.clock.now());
         await this.audit.append(
           manager,
           alerts.map((a) => ({
@@ -92,8 +98,12 @@ export class DeadlineWatchService {
     }
   }
 
-  /** One summary mail of every alert not escalated yet; a failed send leaves them for the next run. */
-  private async escalate(now: Date): Promise<DeadlineWatchResult['escalated']> {
+  /**
+   * Decides one summary mail of every alert not escalated yet and records it in the outbox, in one
+   * transaction (which Postgres may run again as a deadlock victim: it has no effect outside the
+   * database). The mail is sent after commit by {@link sendPendingEscalations}.
+   */
+  private async decideEscalation(now: Date): Promise<DeadlineWatchResult['escalated']> {
     const to = this.config.get('ESCALATION_EMAIL');
     if (!to) return null;
     return this.uow.run(async (manager) => {
@@ -103,15 +113,15 @@ export class DeadlineWatchService {
       const content = escalationMail(lines, this.config.get('PROVIDER_NAME'));
       const alerts = lines.reduce((n, l) => n + l.tenants, 0);
       const digest = createHash('sha256').update(JSON.stringify(lines)).digest('hex').slice(0, 16);
-      const from = this.config.get('MAIL_FROM');
-      const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'herald.local';
-      const sent = await this.mailer.send({
-        from,
-        to,
+      const domain =
+        /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.config.get('MAIL_FROM'))?.[1] ?? 'herald.local';
+      const messageId = `<deadline-watch.${now.getTime()}.${digest}@${domain}>`;
+      await this.repository.recordEscalation(manager, {
         ...content,
-        messageId: `<deadline-watch.${now.getTime()}.${digest}@${domain}>`,
-        headers: { 'X-Herald-Escalation': 'deadline-watch' },
-        date: now,
+        messageId,
+        to,
+        alerts,
+        at: now,
       });
       await this.audit.append(manager, [
         {
@@ -122,12 +132,65 @@ export class DeadlineWatchService {
             to,
             alerts,
             incidents: new Set(lines.map((l) => l.incidentId)).size,
-            messageId: sent.messageId,
+            messageId,
             subject: content.subject,
           },
         },
       ]);
-      return { to, alerts, messageId: sent.messageId };
+      return { to, alerts, messageId };
     });
+  }
+
+  /**
+   * Sends every escalation mail in the outbox not sent yet, each under a lease so that one worker
+   * sends it, and marks it sent (with an audit event) after the relay accepted it. A crash between
+   * the two sends it again on the next run with the same Message-ID; a failure waits for the next run.
+   */
+  private async sendPendingEscalations(): Promise<number> {
+    let sent = 0;
+    const tried: string[] = [];
+    for (;;) {
+      const mail = await this.repository.leasePendingEscalation(
+        this.clock.now(),
+        ESCALATION_LEASE_MS,
+        tried,
+      );
+      if (!mail) return sent;
+      tried.push(mail.id);
+      try {
+        await this.mailer.send({
+          from: this.config.get('MAIL_FROM'),
+          to: mail.recipient,
+          subject: mail.subject,
+          text: mail.textBody,
+          html: mail.htmlBody,
+          messageId: mail.messageId,
+          headers: { 'X-Herald-Escalation': 'deadline-watch' },
+          date: mail.createdAt,
+        });
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        this.logger.warn({
+          msg: 'escalation mail not sent; next run tries again',
+          messageId: mail.messageId,
+          attempts: mail.attempts,
+          error,
+        });
+        await this.repository.releaseEscalation(mail.id, error);
+        continue;
+      }
+      await this.uow.run(async (manager) => {
+        if (!(await this.repository.markEscalationSent(manager, mail.id, this.clock.now()))) return;
+        await this.audit.append(manager, [
+          {
+            actor: 'system',
+            action: 'deadline.escalation-sent',
+            entityType: 'system',
+            change: { to: mail.recipient, messageId: mail.messageId, attempts: mail.attempts },
+          },
+        ]);
+      });
+      sent++;
+    }
   }
 }

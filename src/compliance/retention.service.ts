@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { ExpiredIncident, RetentionRepository } from './retention.repository.js';
+import { Clock } from '../common/clock/clock.js';
 
 const DAY_MS = 86_400_000;
 const PAGE = 100;
@@ -27,13 +28,14 @@ export class RetentionService {
     private readonly audit: AuditService,
     private readonly uow: UnitOfWork,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   get enabled(): boolean {
     return this.config.get('RETENTION_DAYS') !== undefined;
   }
 
-  async run(now: Date = new Date()): Promise<RetentionResult> {
+  async run(now: Date = this.clock.now()): Promise<RetentionResult> {
     const days = this.config.get('RETENTION_DAYS');
     if (days === undefined) return { enabled: false, cutoff: null, purged: [] };
     const cutoff = new Date(now.getTime() - days * DAY_MS);

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { ClockSubscriber } from './clock-subscriber.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { RedisService } from './redis.service.js';
 import { UnitOfWork } from './unit-of-work.js';
@@ -15,7 +16,7 @@ import { UnitOfWork } from './unit-of-work.js';
         dataSourceOptions(config.get('DATABASE_URL')),
     }),
   ],
-  providers: [UnitOfWork, RedisService],
+  providers: [UnitOfWork, RedisService, ClockSubscriber],
   exports: [UnitOfWork, RedisService],
 })
 export class DatabaseModule {}

@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity.js';
 import { AuditEventEntity } from '../audit/entities/audit-event.entity.js';
 import { DeadlineAlertEntity } from '../compliance/entities/deadline-alert.entity.js';
+import { EscalationMailEntity } from '../compliance/entities/escalation-mail.entity.js';
 import { DeliveryEntity } from '../delivery/entities/delivery.entity.js';
 import { FeedPostEntity } from '../delivery/entities/feed-post.entity.js';
 import { NoticeFanoutEntity } from '../delivery/entities/notice-fanout.entity.js';
@@ -27,4 +28,5 @@ export const ENTITIES = [
   FeedPostEntity,
   NoticeFanoutEntity,
   DeadlineAlertEntity,
+  EscalationMailEntity,
 ];

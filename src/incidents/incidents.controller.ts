@@ -13,6 +13,7 @@ import {
   toPage,
 } from '../common/pagination.js';
 import { isoTimestamp, line, parseUuid, ZodPipe } from '../common/validation.js';
+import { IncidentBodyPipe } from './dto/incident-body.pipe.js';
 import { createdKeyOf, createdKeyShape } from '../database/keyset.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { INCIDENT_STATUSES } from './domain/incident-status.js';
@@ -51,7 +52,7 @@ export class IncidentsController {
   })
   @ApiZodBody(createIncidentSchema)
   async create(
-    @Body(new ZodPipe(createIncidentSchema)) body: CreateIncidentDto,
+    @Body(IncidentBodyPipe) body: CreateIncidentDto,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ id: string; externalId: string; status: string }> {

@@ -105,11 +105,12 @@ export class IncidentsRepository {
     rulesVersion: string,
     scopeGeneration: number,
     rows: NewIncidentTenant[],
+    resolvedAt: Date,
   ): Promise<number> {
     if (rows.length === 0) return 0;
     const result: unknown[] = await this.dataSource.query(
       `INSERT INTO incident_tenants (incident_id, tenant_id, notice_due_at, obligations, rules_version, scope_generation, resolved_at)
-       SELECT $1, t.tenant_id, t.due, t.obligations, $2, $3, now()
+       SELECT $1, t.tenant_id, t.due, t.obligations, $2, $3, $7
        FROM unnest($4::text[], $5::timestamptz[], $6::jsonb[]) AS t(tenant_id, due, obligations)
        ON CONFLICT (incident_id, tenant_id) DO NOTHING
        RETURNING tenant_id`,
@@ -120,6 +121,7 @@ export class IncidentsRepository {
         rows.map((r) => r.tenantId),
         rows.map((r) => r.noticeDueAt),
         rows.map((r) => JSON.stringify(r.obligations)),
+        resolvedAt,
       ],
     );
     return result.length;
@@ -171,14 +173,15 @@ export class IncidentsRepository {
   /** Incidents whose resolution or drafting job may have been lost: quiet for longer than the grace. */
   async stalled(
     graceMs: number,
+    now: Date,
   ): Promise<Array<{ id: string; status: string; scopeGeneration: number }>> {
     return this.dataSource.query(
       `SELECT i.id, i.status, i.scope_generation AS "scopeGeneration" FROM incidents i
-       WHERE i.updated_at < now() - ($1::integer * interval '1 millisecond')
+       WHERE i.updated_at < $2::timestamptz - ($1::integer * interval '1 millisecond')
          AND (i.status = 'resolving'
               OR (i.status = 'awaiting-review' AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.incident_id = i.id AND n.kind = 'initial')))
        LIMIT 1000`,
-      [graceMs],
+      [graceMs, now],
     );
   }
 

@@ -3,6 +3,7 @@ import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
 import { conflict, notFound } from '../common/errors.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { JobQueueService } from '../common/queues/job-queue.service.js';
@@ -72,6 +73,7 @@ export class IncidentsService {
     private readonly uow: UnitOfWork,
     private readonly jobs: JobQueueService,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
   ) {}
 
   /** Stores the incident, then enqueues its resolution. The same externalId and body is idempotent. */
@@ -264,7 +266,8 @@ export class IncidentsService {
   async resolve(incidentId: string, scopeGeneration: number): Promise<'resolved' | 'stale'> {
     const incident = await this.repository.findById(incidentId);
     if (!incident || incident.scopeGeneration !== scopeGeneration) return 'stale';
-    const started = Date.now();
+    const started = performance.now();
+    const resolvedAt = this.clock.now();
     const evaluator = this.regulations.prepare({
       awareAt: incident.awareAt,
       dataCategories: incident.dataImpact.categories,
@@ -295,6 +298,7 @@ export class IncidentsService {
         evaluator.rulesVersion,
         scopeGeneration,
         rows,
+        resolvedAt,
       );
       this.metrics.tenantsResolved.inc(inserted);
       added += inserted;
@@ -311,7 +315,7 @@ export class IncidentsService {
       current.affectedTenantCount = totals.count;
       current.earliestNoticeDueAt = totals.earliest;
       current.rulesVersion = evaluator.rulesVersion;
-      current.resolvedAt = new Date();
+      current.resolvedAt = this.clock.now();
       if (previous === 'resolving') this.transition(current, 'awaiting-review');
       await this.repository.save(manager, current);
       await this.audit.append(manager, [
@@ -340,7 +344,7 @@ export class IncidentsService {
         scopeGeneration,
         scanned,
         added,
-        ms: Date.now() - started,
+        ms: Math.round(performance.now() - started),
       });
       await this.jobs.add({
         name: 'incident-resolved',
@@ -353,7 +357,7 @@ export class IncidentsService {
 
   /** Re-adds the (deterministic) jobs of incidents that went quiet mid-pipeline; a job that still exists is not duplicated. */
   async requeueStalled(graceMs: number): Promise<number> {
-    const stalled = await this.repository.stalled(graceMs);
+    const stalled = await this.repository.stalled(graceMs, this.clock.now());
     for (const i of stalled) {
       if (i.status === 'resolving')
         await this.enqueueResolution({ id: i.id, scopeGeneration: i.scopeGeneration });

@@ -3,6 +3,7 @@ import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
 import { conflict, DomainError, forbidden, notFound } from '../common/errors.js';
 import { JobQueueService } from '../common/queues/job-queue.service.js';
 import { AppConfig } from '../config/app-config.js';
@@ -112,6 +113,7 @@ export class NoticesService {
     private readonly uow: UnitOfWork,
     private readonly jobs: JobQueueService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   approvalsRequired(incident: Pick<IncidentEntity, 'severity'>): number {
@@ -203,7 +205,7 @@ export class NoticesService {
   async onIncidentResolved(incidentId: string): Promise<void> {
     const incident = await this.incidents.get(incidentId);
     await this.uow.run(async (manager) => {
-      const now = new Date();
+      const now = this.clock.now();
       const content = contentFromIncident(incident);
       const sha = contentSha256(content);
       // The reporter's words: the reporter's key is the author, so someone else must approve.
@@ -274,7 +276,7 @@ export class NoticesService {
           content,
           contentSha256: sha,
           editedBy: actor,
-          editedAt: new Date(),
+          editedAt: this.clock.now(),
         }),
       );
       await this.audit.append(manager, [
@@ -323,7 +325,7 @@ export class NoticesService {
           content,
           contentSha256: sha,
           editedBy: actor,
-          editedAt: new Date(),
+          editedAt: this.clock.now(),
         }),
       );
       await this.audit.append(manager, [
@@ -367,7 +369,7 @@ export class NoticesService {
         if (check.reason === 'already-approved') throw new DomainError('conflict', check.detail);
         throw forbidden(check.detail);
       }
-      const now = new Date();
+      const now = this.clock.now();
       // Recompute the hash from the stored content: the approval binds exactly these bytes.
       const sha = contentSha256(notice.content);
       await this.repository.addApproval(
@@ -424,7 +426,7 @@ export class NoticesService {
         throw conflict(`only a draft can be rejected; this notice is ${notice.status}`);
       notice.status = 'rejected';
       notice.rejectedBy = actor;
-      notice.rejectedAt = new Date();
+      notice.rejectedAt = this.clock.now();
       notice.rejectReason = reason;
       await this.repository.save(manager, notice);
       await this.audit.append(manager, [

@@ -9,6 +9,7 @@ import {
 } from './domain/evaluate.js';
 import { loadRuleSet } from './domain/load-rule-set.js';
 import type { Rule, RuleSet } from './domain/rule-set.js';
+import { Clock } from '../common/clock/clock.js';
 
 /** An obligation as stored per tenant: the rest is looked up in the rules version that made it. */
 export interface CompactObligation {
@@ -26,6 +27,7 @@ export class RegulationsService implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
+    private readonly clock: Clock,
   ) {
     this.ruleSet = loadRuleSet({ overridePath: config.get('RULES_PATH') });
     this.byVersion.set(this.ruleSet.version, new Map(this.ruleSet.rules.map((r) => [r.id, r])));
@@ -37,8 +39,8 @@ export class RegulationsService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.dataSource.query(
-      'INSERT INTO rule_sets (version, content) VALUES ($1, $2::jsonb) ON CONFLICT (version) DO NOTHING',
-      [this.ruleSet.version, JSON.stringify(this.ruleSet)],
+      'INSERT INTO rule_sets (version, content, loaded_at) VALUES ($1, $2::jsonb, $3) ON CONFLICT (version) DO NOTHING',
+      [this.ruleSet.version, JSON.stringify(this.ruleSet), this.clock.now()],
     );
     this.logger.log({
       msg: 'rules loaded',

@@ -39,29 +39,33 @@ export class TenantsRepository {
   }
 
   /** Inserts or replaces tenants, 1,000 per statement; returns the ids that were created. */
-  async upsertMany(manager: EntityManager, tenants: TenantRecord[]): Promise<Set<string>> {
+  async upsertMany(
+    manager: EntityManager,
+    tenants: TenantRecord[],
+    at: Date,
+  ): Promise<Set<string>> {
     const created = new Set<string>();
     for (let i = 0; i < tenants.length; i += 1000) {
       const chunk = tenants
         .slice(i, i + 1000)
         .map((t) => ({ ...t, countryMatch: countryMatchCodes(t.countries) }));
       const rows: Array<{ id: string; inserted: boolean }> = await manager.query(
-        `INSERT INTO tenants AS t (id, name, locale, time_zone, countries, country_match, data_regions, services, industries, flags, contractual_notice_hours, contacts)
+        `INSERT INTO tenants AS t (id, name, locale, time_zone, countries, country_match, data_regions, services, industries, flags, contractual_notice_hours, contacts, created_at, updated_at)
          SELECT r.id, r.name, r.locale, r."timeZone",
                 ARRAY(SELECT jsonb_array_elements_text(r.countries)),
                 ARRAY(SELECT jsonb_array_elements_text(r."countryMatch")),
                 ARRAY(SELECT jsonb_array_elements_text(r."dataRegions")),
                 ARRAY(SELECT jsonb_array_elements_text(r.services)),
                 ARRAY(SELECT jsonb_array_elements_text(r.industries)),
-                r.flags, r."contractualNoticeHours", r.contacts
+                r.flags, r."contractualNoticeHours", r.contacts, $2::timestamptz, $2::timestamptz
          FROM jsonb_to_recordset($1::jsonb) AS r(id text, name text, locale text, "timeZone" text, countries jsonb, "countryMatch" jsonb,
               "dataRegions" jsonb, services jsonb, industries jsonb, flags jsonb, "contractualNoticeHours" integer, contacts jsonb)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, locale = EXCLUDED.locale, time_zone = EXCLUDED.time_zone,
            countries = EXCLUDED.countries, country_match = EXCLUDED.country_match, data_regions = EXCLUDED.data_regions,
            services = EXCLUDED.services, industries = EXCLUDED.industries, flags = EXCLUDED.flags,
-           contractual_notice_hours = EXCLUDED.contractual_notice_hours, contacts = EXCLUDED.contacts, updated_at = now()
+           contractual_notice_hours = EXCLUDED.contractual_notice_hours, contacts = EXCLUDED.contacts, updated_at = $2::timestamptz
          RETURNING id, (xmax = 0) AS inserted`,
-        [JSON.stringify(chunk)],
+        [JSON.stringify(chunk), at],
       );
       for (const row of rows) if (row.inserted) created.add(row.id);
     }
@@ -72,10 +76,12 @@ export class TenantsRepository {
     manager: EntityManager,
     id: string,
     contacts: TenantContact[],
+    at: Date,
   ): Promise<void> {
-    await manager.query(
-      'UPDATE tenants SET contacts = $2::jsonb, updated_at = now() WHERE id = $1',
-      [id, JSON.stringify(contacts)],
-    );
+    await manager.query('UPDATE tenants SET contacts = $2::jsonb, updated_at = $3 WHERE id = $1', [
+      id,
+      JSON.stringify(contacts),
+      at,
+    ]);
   }
 }

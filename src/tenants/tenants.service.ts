@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditEventInput, AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
 import { FieldError, invalid, notFound } from '../common/errors.js';
 import { toFieldErrors } from '../common/validation.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -75,6 +76,7 @@ export class TenantsService {
     private readonly repository: TenantsRepository,
     private readonly audit: AuditService,
     private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
   ) {}
 
   async get(id: string): Promise<TenantView> {
@@ -139,7 +141,7 @@ export class TenantsService {
     await this.uow.run(async (manager) => {
       const [existing] = await this.repository.lockExisting(manager, [id]);
       if (!existing) throw notFound('Tenant', id);
-      await this.repository.replaceContacts(manager, id, contacts);
+      await this.repository.replaceContacts(manager, id, contacts, this.clock.now());
       await this.audit.append(manager, [
         {
           actor,
@@ -163,7 +165,7 @@ export class TenantsService {
           )
         ).map((t) => [t.id, t]),
       );
-      const created = await this.repository.upsertMany(manager, records);
+      const created = await this.repository.upsertMany(manager, records, this.clock.now());
       const events: AuditEventInput[] = [];
       for (const record of records) {
         const old = before.get(record.id);

@@ -167,6 +167,7 @@ describe('delivery over SMTP', () => {
     const { incidentId, noticeId } = await postIncident(t, keys, {
       scope: { services: ['s5'] },
       awareAt: '2026-11-27T08:00:00Z',
+      occurredAt: undefined,
     });
     const preview = await t.http
       .get(`/v1/notices/${noticeId}/preview?tenantId=tokyo&channel=email`)

@@ -368,6 +368,7 @@ describe('incident intake idempotency, normalized', () => {
   it('should treat the same instant in another offset and categories in another order as the same body', async () => {
     const body = incidentBody({
       awareAt: '2026-11-27T09:00:00+01:00',
+      occurredAt: undefined,
       dataImpact: { categories: ['phi', 'personal'], description: 'Some.' },
     });
     const first = await t.http.post('/v1/incidents').set(bearer(reporter)).send(body);

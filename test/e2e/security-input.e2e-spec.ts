@@ -715,7 +715,12 @@ describe('security: hostile input', () => {
       ['an unknown phase', { phase: 'panic' }, 'phase'],
       ['awareAt in the future', { awareAt: '2999-01-01T00:00:00Z' }, 'awareAt'],
       ['awareAt without a zone', { awareAt: '2026-11-27T08:00:00' }, 'awareAt'],
-      ['occurredAt after awareAt', { occurredAt: '2026-11-27T09:00:00Z' }, 'occurredAt'],
+      // The factory's awareAt is an hour ago: half an hour ago is after it, and not in the future.
+      [
+        'occurredAt after awareAt',
+        { occurredAt: new Date(Date.now() - 1_800_000).toISOString() },
+        'occurredAt',
+      ],
       [
         '"none" with another category',
         { dataImpact: { categories: ['none', 'personal'], description: 'x' } },

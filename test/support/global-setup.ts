@@ -5,8 +5,15 @@ import { databaseUrl, dropRunDatabases, templateDatabase, withAdminClient } from
 
 /** Builds this run's template database once by applying the real migrations. */
 export default async function globalSetup(): Promise<void> {
-  // Run ids sort by time: yyyymmddhhmmss plus random, so leftovers of old runs can be found.
-  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  // Run ids sort by time: yyyymmddhhmmss plus random, so leftovers of old runs can be found. The
+  // time is the database server's, not this process's: a run under a shifted clock (faketime)
+  // must neither drop the databases of a run beside it nor leave its own looking new for a year.
+  const stamp = await withAdminClient(async (c) => {
+    const { rows } = await c.query<{ stamp: string }>(
+      `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') AS stamp`,
+    );
+    return rows[0].stamp;
+  });
   process.env.HERALD_TEST_RUN = `${stamp}${Math.random().toString(36).slice(2, 6)}`;
   await dropStaleRuns(stamp);
   await withAdminClient((c) => c.query(`CREATE DATABASE "${templateDatabase()}"`));

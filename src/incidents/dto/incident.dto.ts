@@ -50,9 +50,9 @@ export const scopeSchema = z
   )
   .transform(normalizeScope);
 
-// awareAt may not be in the future: allow five minutes of clock skew between systems.
-const MAX_SKEW_MS = 5 * 60_000;
-const notFuture = (v: string) => Date.parse(v) <= Date.now() + MAX_SKEW_MS;
+// awareAt and occurredAt may not be in the future: the service checks them against the app's clock,
+// allowing this much skew between systems (the schema alone cannot know "now").
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const toUtc = (v: string) => new Date(v).toISOString();
 
 export const createIncidentSchema = z
@@ -62,11 +62,8 @@ export const createIncidentSchema = z
     severity: z.enum(INCIDENT_SEVERITIES),
     phase: z.enum(INCIDENT_PHASES),
     // Stored as UTC with milliseconds: the same instant written with another offset is the same body.
-    awareAt: isoTimestamp().refine(notFuture, 'must not be in the future').transform(toUtc),
-    occurredAt: isoTimestamp()
-      .refine(notFuture, 'must not be in the future')
-      .transform(toUtc)
-      .optional(),
+    awareAt: isoTimestamp().transform(toUtc),
+    occurredAt: isoTimestamp().transform(toUtc).optional(),
     description: nonEmptyText(),
     dataImpact: dataImpactSchema,
     actionsTaken: actionListSchema.default([]),

@@ -7,7 +7,6 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
   type Relation,
-  UpdateDateColumn,
 } from 'typeorm';
 import { IncidentEntity } from '../../incidents/entities/incident.entity.js';
 import type { NoticeContent } from '../dto/notice.dto.js';
@@ -72,6 +71,7 @@ export class NoticeEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  // Set from the app's Clock on every save (src/database/clock-subscriber.ts), never by TypeORM.
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
 }
