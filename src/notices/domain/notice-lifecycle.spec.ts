@@ -5,7 +5,8 @@ describe('notice lifecycle', () => {
   itAllowsExactly(
     'notice',
     { actual: NOTICE_STATUSES, expected: ['draft', 'approved', 'sent', 'rejected'] },
-    ['draft -> approved', 'draft -> rejected', 'approved -> sent'],
+    // draft -> draft: an edit.
+    ['draft -> draft', 'draft -> approved', 'draft -> rejected', 'approved -> sent'],
     checkNoticeTransition,
   );
 });
