@@ -11,7 +11,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { RegulationsService } from '../regulations/regulations.service.js';
 import type { Obligation } from '../regulations/domain/evaluate.js';
 import {
-  checkIncidentTransition,
+  assertIncidentTransition,
   checkPhaseChange,
   IncidentStatus,
 } from './domain/incident-status.js';
@@ -373,8 +373,7 @@ export class IncidentsService {
 
   /** Moves the status along the table, or throws: callers hold the row lock. */
   transition(incident: IncidentEntity, to: IncidentStatus): void {
-    const check = checkIncidentTransition(incident.status, to);
-    if (!check.allowed) throw conflict(check.reason);
+    assertIncidentTransition(incident.status, to);
     incident.status = to;
   }
 

@@ -11,6 +11,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { IncidentEntity } from '../incidents/entities/incident.entity.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import {
+  assertNoticeTransition,
   checkApproval,
   checkNoticeTransition,
   NoticeKind,
@@ -297,8 +298,11 @@ export class NoticesService {
     return this.uow.run(async (manager) => {
       const notice = await this.repository.lockById(manager, id);
       if (!notice) throw notFound('Notice', id);
-      if (notice.status !== 'draft')
-        throw conflict(`only a draft can be edited; this notice is ${notice.status}`);
+      assertNoticeTransition(
+        notice.status,
+        'draft',
+        `only a draft can be edited; this notice is ${notice.status}`,
+      );
       if (dto.expectedRevision !== undefined && dto.expectedRevision !== notice.revision) {
         throw conflict(
           `the notice is at revision ${notice.revision}, not ${dto.expectedRevision}; reload and edit again`,
@@ -389,8 +393,7 @@ export class NoticesService {
         required,
       };
       if (check.complete) {
-        const transition = checkNoticeTransition(notice.status, 'approved');
-        if (!transition.allowed) throw conflict(transition.reason);
+        assertNoticeTransition(notice.status, 'approved');
         notice.status = 'approved';
         notice.approvedRevision = notice.revision;
         notice.approvedSha256 = sha;
@@ -421,9 +424,11 @@ export class NoticesService {
     return this.uow.run(async (manager) => {
       const notice = await this.repository.lockById(manager, id);
       if (!notice) throw notFound('Notice', id);
-      const check = checkNoticeTransition(notice.status, 'rejected');
-      if (!check.allowed)
-        throw conflict(`only a draft can be rejected; this notice is ${notice.status}`);
+      assertNoticeTransition(
+        notice.status,
+        'rejected',
+        `only a draft can be rejected; this notice is ${notice.status}`,
+      );
       notice.status = 'rejected';
       notice.rejectedBy = actor;
       notice.rejectedAt = this.clock.now();
@@ -446,7 +451,7 @@ export class NoticesService {
   /** Called by delivery when every delivery of the notice has ended. */
   async markSent(manager: EntityManager, noticeId: string, at: Date): Promise<boolean> {
     const notice = await this.repository.lockById(manager, noticeId);
-    if (!notice || notice.status !== 'approved') return false;
+    if (!notice || !checkNoticeTransition(notice.status, 'sent').allowed) return false;
     notice.status = 'sent';
     notice.sentAt = at;
     await this.repository.save(manager, notice);

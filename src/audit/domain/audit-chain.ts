@@ -16,8 +16,11 @@ export interface ChainedEventFields {
   change: Record<string, unknown>;
 }
 
-/** sha256 over the previous hash and the RFC 8785 canonical JSON of the event. */
-export function hashEvent(prevHash: string, event: ChainedEventFields): string {
+/**
+ * The RFC 8785 (JCS) canonical JSON of exactly these fields: keys sorted, no whitespace,
+ * UTF-8. docs/auditor-guide.md spells it out for auditors; old logs depend on it not changing.
+ */
+export function canonicalEventJson(event: ChainedEventFields): string {
   const body = canonicalize({
     seq: event.seq,
     id: event.id,
@@ -29,10 +32,15 @@ export function hashEvent(prevHash: string, event: ChainedEventFields): string {
     incidentId: event.incidentId,
     change: event.change,
   });
+  return body ?? '';
+}
+
+/** sha256 (hex) over the previous hash (hex), a line feed, and the event's canonical JSON. */
+export function hashEvent(prevHash: string, event: ChainedEventFields): string {
   return createHash('sha256')
     .update(prevHash)
     .update('\n')
-    .update(body ?? '')
+    .update(canonicalEventJson(event))
     .digest('hex');
 }
 

@@ -12,6 +12,8 @@ const SPACE = 0x20;
 const TAB = 0x09;
 // Characters per line before the soft break's "=".
 const QP_LINE = 75;
+// Fewest input bytes on a line that ends in a soft break: more than 63 columns at 3 per byte.
+const MIN_BYTES_PER_SOFT_LINE = Math.floor((QP_LINE - 12) / 3) + 1;
 
 export type TextTransferEncoding = '7bit' | 'quoted-printable' | 'base64';
 
@@ -19,7 +21,11 @@ export type TextTransferEncoding = '7bit' | 'quoted-printable' | 'base64';
 export function quotedPrintable(text: string): string {
   const input = Buffer.from(text, 'utf8');
   const n = input.length;
-  const out = Buffer.allocUnsafe(n * 3 + Math.ceil((n * 3) / QP_LINE) * 3 + 3);
+  // Worst case: every byte becomes "=XX" (3 characters), plus a soft break (3 more) per full
+  // line. A soft break comes only once the line holds more than QP_LINE - 12 = 63 columns (the
+  // widest character, 4 bytes, is 12), so after at least 22 input bytes: five emoji and one "é"
+  // reach exactly that. Writes past a Buffer's end vanish silently, hence the check at the end.
+  const out = Buffer.allocUnsafe(3 * n + 3 * Math.floor(n / MIN_BYTES_PER_SOFT_LINE));
   let o = 0;
   let column = 0;
   let i = 0;
@@ -72,6 +78,7 @@ export function quotedPrintable(text: string): string {
     column += width;
     i += size;
   }
+  if (o > out.length) throw new Error(`quoted-printable needed ${o} bytes, had ${out.length}`);
   return out.toString('latin1', 0, o);
 }
 
@@ -84,16 +91,26 @@ export function base64Lines(text: string): string {
 
 const NOT_PLAIN = /[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/;
 const LONG_LINE = /^.{77,}/m;
+// RFC 2045 §2.7: in 7bit data CR occurs only in CRLF. nodemailer's rule lets a lone one through,
+// which leaves it raw in the message (and hides long lines from LONG_LINE, as "." stops at CR).
+const BARE_CR = /\r(?!\n)/;
 const OTHER = /[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uFFFF]/g;
 const LATIN = /[A-Za-z]/g;
 
 /**
- * nodemailer's choice for a text part: 7bit when plain ASCII with short lines; else
+ * nodemailer's choice for a text part: 7bit when plain ASCII with short lines (and, unlike
+ * nodemailer, no lone CR); else
  * quoted-printable when Latin letters outnumber other characters (non-ASCII and controls);
  * else base64.
  */
 export function transferEncodingOf(text: string): TextTransferEncoding {
-  if (!NOT_PLAIN.test(text) && text.length <= 128 * 1024 && !LONG_LINE.test(text)) return '7bit';
+  if (
+    !NOT_PLAIN.test(text) &&
+    text.length <= 128 * 1024 &&
+    !LONG_LINE.test(text) &&
+    !BARE_CR.test(text)
+  )
+    return '7bit';
   const other = text.match(OTHER)?.length ?? 0;
   // Enough Latin letters to outnumber the others: stop counting once there are.
   LATIN.lastIndex = 0;

@@ -1,4 +1,5 @@
 import {
+  assertTransition,
   checkTransition,
   TransitionCheck,
   TransitionTable,
@@ -36,6 +37,11 @@ export const INCIDENT_TRANSITIONS: TransitionTable<IncidentStatus> = {
 
 export function checkIncidentTransition(from: IncidentStatus, to: IncidentStatus): TransitionCheck {
   return checkTransition(INCIDENT_TRANSITIONS, 'incident', from, to);
+}
+
+/** Throws a 409 naming the move when the table does not allow it. */
+export function assertIncidentTransition(from: IncidentStatus, to: IncidentStatus): void {
+  assertTransition(INCIDENT_TRANSITIONS, 'incident', from, to);
 }
 
 /** Phases move forward only; the same phase again is a no-op. */

@@ -1,4 +1,5 @@
 import {
+  assertTransition,
   checkTransition,
   TransitionCheck,
   TransitionTable,
@@ -10,8 +11,9 @@ export type NoticeKind = (typeof NOTICE_KINDS)[number];
 export const NOTICE_STATUSES = ['draft', 'approved', 'sent', 'rejected'] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
+// draft -> draft is an edit (a new revision).
 export const NOTICE_TRANSITIONS: TransitionTable<NoticeStatus> = {
-  draft: ['approved', 'rejected'],
+  draft: ['draft', 'approved', 'rejected'],
   approved: ['sent'],
   sent: [],
   rejected: [],
@@ -19,6 +21,15 @@ export const NOTICE_TRANSITIONS: TransitionTable<NoticeStatus> = {
 
 export function checkNoticeTransition(from: NoticeStatus, to: NoticeStatus): TransitionCheck {
   return checkTransition(NOTICE_TRANSITIONS, 'notice', from, to);
+}
+
+/** Throws the API's 409 when the notice cannot make this move; `detail` is what the API says. */
+export function assertNoticeTransition(
+  from: NoticeStatus,
+  to: NoticeStatus,
+  detail?: string,
+): void {
+  assertTransition(NOTICE_TRANSITIONS, 'notice', from, to, detail);
 }
 
 export type ApprovalCheck =
@@ -37,7 +48,7 @@ export function checkApproval(input: {
   approversOfRevision: string[];
   required: number;
 }): ApprovalCheck {
-  if (input.status !== 'draft') {
+  if (!checkNoticeTransition(input.status, 'approved').allowed) {
     return {
       allowed: false,
       reason: 'not-draft',
