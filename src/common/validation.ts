@@ -73,9 +73,9 @@ const offsetMinutes = (v: string): number => {
 };
 
 /**
- * An ISO-8601 timestamp with a zone, within {@link TIMESTAMP_RANGE} and a real UTC offset;
- * the output is the same instant in UTC with milliseconds (`2026-11-28T09:00:00.000Z`), so
- * whatever passes is also a value Postgres and the rules engine take.
+ * An ISO-8601 timestamp with a zone, within {@link TIMESTAMP_RANGE} and a real UTC offset, so
+ * whatever passes is also a literal Postgres and the rules engine take. The text is kept as
+ * given: a cursor may carry microseconds, which a JS Date would drop.
  */
 export const isoTimestamp = () =>
   z.iso
@@ -91,8 +91,7 @@ export const isoTimestamp = () =>
     .refine((v) => {
       const ms = Date.parse(v);
       return ms >= MIN_MS && ms <= MAX_MS;
-    }, `must be between ${TIMESTAMP_RANGE.min} and ${TIMESTAMP_RANGE.max}`)
-    .transform((v) => new Date(v).toISOString());
+    }, `must be between ${TIMESTAMP_RANGE.min} and ${TIMESTAMP_RANGE.max}`);
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';

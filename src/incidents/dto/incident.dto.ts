@@ -53,6 +53,7 @@ export const scopeSchema = z
 // awareAt may not be in the future: allow five minutes of clock skew between systems.
 const MAX_SKEW_MS = 5 * 60_000;
 const notFuture = (v: string) => Date.parse(v) <= Date.now() + MAX_SKEW_MS;
+const toUtc = (v: string) => new Date(v).toISOString();
 
 export const createIncidentSchema = z
   .strictObject({
@@ -61,8 +62,11 @@ export const createIncidentSchema = z
     severity: z.enum(INCIDENT_SEVERITIES),
     phase: z.enum(INCIDENT_PHASES),
     // Stored as UTC with milliseconds: the same instant written with another offset is the same body.
-    awareAt: isoTimestamp().refine(notFuture, 'must not be in the future'),
-    occurredAt: isoTimestamp().refine(notFuture, 'must not be in the future').optional(),
+    awareAt: isoTimestamp().refine(notFuture, 'must not be in the future').transform(toUtc),
+    occurredAt: isoTimestamp()
+      .refine(notFuture, 'must not be in the future')
+      .transform(toUtc)
+      .optional(),
     description: nonEmptyText(),
     dataImpact: dataImpactSchema,
     actionsTaken: actionListSchema.default([]),
