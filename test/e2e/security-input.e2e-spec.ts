@@ -757,19 +757,6 @@ describe('security: hostile input', () => {
       ['awareAt in the future', { awareAt: '2999-01-01T00:00:00Z' }, 'awareAt'],
       ['awareAt without a zone', { awareAt: '2026-11-27T08:00:00' }, 'awareAt'],
       ['occurredAt after awareAt', { occurredAt: '2026-11-27T09:00:00Z' }, 'occurredAt'],
-      ['awareAt in year 0000', { awareAt: '0000-01-01T00:00:00Z' }, 'awareAt'],
-      ['awareAt before 1970', { awareAt: '1969-12-31T23:59:59.999Z' }, 'awareAt'],
-      ['awareAt with a +23:59 offset', { awareAt: '2026-01-01T00:00:00+23:59' }, 'awareAt'],
-      [
-        'occurredAt in year 0000',
-        { occurredAt: '0000-12-31T23:59:59Z', awareAt: '2026-01-01T00:00:00Z' },
-        'occurredAt',
-      ],
-      [
-        'occurredAt with a -15:00 offset',
-        { occurredAt: '2025-06-01T00:00:00-15:00' },
-        'occurredAt',
-      ],
       [
         '"none" with another category',
         { dataImpact: { categories: ['none', 'personal'], description: 'x' } },
@@ -793,6 +780,30 @@ describe('security: hostile input', () => {
       ],
       ['a service with a wildcard', { scope: { services: ['%'] } }, 'scope.services[0]'],
       ['a NUL in the external id', { externalId: 'INC-\u0000' }, 'externalId'],
+    ])('should answer 400 when an incident has %s', async (_what, overrides, path) => {
+      await rejects(
+        () => call('post', '/v1/incidents', f.keys.reporter).send(incidentBody(overrides)),
+        400,
+        [path],
+      );
+    });
+
+    // Instants Postgres or the rules engine cannot take: a 400 naming the field, not a 202
+    // followed by a worker that fails and an incident left resolving.
+    it.each([
+      ['awareAt in year 0000', { awareAt: '0000-01-01T00:00:00Z' }, 'awareAt'],
+      ['awareAt before 1970', { awareAt: '1969-12-31T23:59:59.999Z' }, 'awareAt'],
+      ['awareAt with a +23:59 offset', { awareAt: '2026-01-01T00:00:00+23:59' }, 'awareAt'],
+      [
+        'occurredAt in year 0000',
+        { occurredAt: '0000-12-31T23:59:59Z', awareAt: '2026-01-01T00:00:00Z' },
+        'occurredAt',
+      ],
+      [
+        'occurredAt with a -15:00 offset',
+        { occurredAt: '2025-06-01T00:00:00-15:00' },
+        'occurredAt',
+      ],
     ])('should answer 400 when an incident has %s', async (_what, overrides, path) => {
       await rejects(
         () => call('post', '/v1/incidents', f.keys.reporter).send(incidentBody(overrides)),
