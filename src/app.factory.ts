@@ -37,6 +37,13 @@ class BodyEncodingError extends Error {
   }
 }
 
+// JSON is UTF-8 (RFC 8259 §8.1). body-parser would decode any utf-* it knows, so UTF-7's
+// "+ADw-" would arrive as "<" past every check made on the bytes.
+function unsupportedCharset(contentType: string | undefined): string | undefined {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset) ? undefined : charset;
+}
+
 /** The HTTP app, configured exactly as in production (tests use this too). */
 export async function createHttpApp(
   config: AppConfig,
@@ -118,6 +125,17 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       next(
         Object.assign(new Error('Send the body as application/json'), {
           type: 'content-type.unsupported',
+          status: 415,
+          expose: true,
+        }),
+      );
+      return;
+    }
+    const charset = hasBody ? unsupportedCharset(req.headers['content-type']) : undefined;
+    if (charset !== undefined) {
+      next(
+        Object.assign(new Error(`charset "${charset}" is not supported: send UTF-8`), {
+          type: 'charset.unsupported',
           status: 415,
           expose: true,
         }),

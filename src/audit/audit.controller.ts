@@ -12,7 +12,12 @@ import { AuditService, VerifyResult } from './audit.service.js';
 import type { StoredEvent } from './domain/audit-chain.js';
 import { Clock } from '../common/clock/clock.js';
 
-const SEQ = z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a positive whole number');
+// audit_events.seq is a Postgres bigint: a larger number is no event, and a 500 if it reached SQL.
+const MAX_SEQ = 9_223_372_036_854_775_807n;
+const SEQ = z
+  .string()
+  .regex(/^[1-9][0-9]{0,18}$/, { message: 'must be a positive whole number', abort: true })
+  .refine((v) => BigInt(v) <= MAX_SEQ, `must be at most ${MAX_SEQ}`);
 
 const eventsQuery = z.strictObject({
   limit: limitSchema,

@@ -14,16 +14,20 @@ export const LIMITS = {
   tags: 100,
 } as const;
 
-// NUL and the other C0 controls never belong in stored text; tab, LF and CR do in free text.
-const CONTROL_MULTILINE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const CONTROL_ANY = /[\u0000-\u001F\u007F\u2028\u2029]/;
+// NUL and the other C0 and C1 controls never belong in stored text; tab, LF and CR do in free text.
+const CONTROL_MULTILINE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const CONTROL_ANY = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
+// Bidirectional embeddings, overrides and isolates make a line (a subject, a name) read
+// differently from its characters; in one line nothing needs them.
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 // A JSON "\ud800" escape is valid JSON in valid UTF-8 but no Unicode text: Postgres jsonb refuses it (a 500).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const wellFormed = (v: string) => !LONE_SURROGATE.test(v);
 const NOT_WELL_FORMED = 'must be valid Unicode text (no lone surrogate)';
 
 /** True when `v` could be a `line()`: no control characters, no lone surrogates. */
-export const isSafeLine = (v: string): boolean => !CONTROL_ANY.test(v) && wellFormed(v);
+export const isSafeLine = (v: string): boolean =>
+  !CONTROL_ANY.test(v) && !BIDI_CONTROL.test(v) && wellFormed(v);
 
 /** Free text (several lines allowed), at most `max` characters, no NUL or other control characters. */
 export const text = (max: number = LIMITS.text) =>
@@ -39,16 +43,55 @@ export const line = (max: number = LIMITS.line) =>
     .string()
     .max(max, `must be at most ${max} characters`)
     .refine((v) => !CONTROL_ANY.test(v), 'must be a single line without control characters')
+    .refine(
+      (v) => !BIDI_CONTROL.test(v),
+      'must not contain bidirectional override or isolate characters (U+202A-U+202E, U+2066-U+2069)',
+    )
     .refine(wellFormed, NOT_WELL_FORMED);
 
 export const nonEmptyLine = (max: number = LIMITS.line) =>
   line(max).refine((v) => v.trim().length > 0, 'must not be empty');
 
+/**
+ * The instants Herald takes as input: from the Unix epoch (nothing Herald records or computes
+ * lies earlier, and the rules engine's calendar arithmetic is only sound from year 100 on)
+ * to the end of year 9999 (four-digit years, as ISO-8601 and Postgres literals carry them).
+ */
+export const TIMESTAMP_RANGE = {
+  min: '1970-01-01T00:00:00.000Z',
+  max: '9999-12-31T23:59:59.999Z',
+} as const;
+const MIN_MS = Date.parse(TIMESTAMP_RANGE.min);
+const MAX_MS = Date.parse(TIMESTAMP_RANGE.max);
+// Real UTC offsets run from -12:00 to +14:00; ISO-8601 allows up to ±23:59, Postgres ±15:59.
+const MAX_OFFSET_MINUTES = 14 * 60;
+const OFFSET = /([+-])(\d{2}):?(\d{2})$/;
+
+const offsetMinutes = (v: string): number => {
+  const m = OFFSET.exec(v);
+  return m ? Number(m[2]) * 60 + Number(m[3]) : 0;
+};
+
+/**
+ * An ISO-8601 timestamp with a zone, within {@link TIMESTAMP_RANGE} and a real UTC offset, so
+ * whatever passes is also a literal Postgres and the rules engine take. The text is kept as
+ * given: a cursor may carry microseconds, which a JS Date would drop.
+ */
 export const isoTimestamp = () =>
-  z.iso.datetime({
-    offset: true,
-    message: 'must be an ISO-8601 timestamp with a time zone (e.g. 2026-11-28T09:00:00Z)',
-  });
+  z.iso
+    .datetime({
+      offset: true,
+      message: 'must be an ISO-8601 timestamp with a time zone (e.g. 2026-11-28T09:00:00Z)',
+      abort: true,
+    })
+    .refine((v) => offsetMinutes(v) <= MAX_OFFSET_MINUTES, {
+      message: 'must have a UTC offset between -14:00 and +14:00',
+      abort: true,
+    })
+    .refine((v) => {
+      const ms = Date.parse(v);
+      return ms >= MIN_MS && ms <= MAX_MS;
+    }, `must be between ${TIMESTAMP_RANGE.min} and ${TIMESTAMP_RANGE.max}`);
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';

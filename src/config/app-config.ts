@@ -43,6 +43,17 @@ const envSchema = z.object({
       .optional(),
   ),
   PORT: intFrom(3000, 0, 65535),
+  // Where clients reach Herald (scheme, host, optional path prefix): the base of every absolute
+  // URL Herald writes, such as the tenant feeds' links. Never taken from a request's Host header.
+  PUBLIC_URL: optionalString.pipe(
+    url(['http:', 'https:'])
+      .refine((v) => {
+        const u = URL.parse(v);
+        // Not a URL at all is reported by url() already.
+        return u === null || (!u.search && !u.hash && !u.username && !u.password);
+      }, 'must have no query, fragment or credentials')
+      .optional(),
+  ),
   HOST: z.string().default('0.0.0.0'),
   HERALD_ROLE: z.enum(HERALD_ROLES).default('all'),
   DEFAULT_CONTRACTUAL_NOTICE_HOURS: intFrom(72, 1, 8760),
@@ -113,6 +124,11 @@ export class AppConfig {
   }
   get<K extends keyof AppConfigValues>(key: K): AppConfigValues[K] {
     return this.values[key];
+  }
+  /** PUBLIC_URL without a trailing slash; unset: http://localhost:PORT. */
+  get publicUrl(): string {
+    const base = this.values.PUBLIC_URL ?? `http://localhost:${this.values.PORT}`;
+    return base.replace(/\/+$/, '');
   }
   get runsApi(): boolean {
     return this.values.HERALD_ROLE !== 'worker';

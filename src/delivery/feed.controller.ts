@@ -14,7 +14,7 @@ import { decodeCursor, encodeCursor, parseQuery } from '../common/pagination.js'
 import { isoTimestamp, parseOrThrow } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { TenantsService } from '../tenants/tenants.service.js';
-import { FeedService, RenderedFeed } from './feed.service.js';
+import { FEED_PAGE, FeedService, RenderedFeed } from './feed.service.js';
 
 const feedQuery = z.strictObject({ cursor: z.string().optional() });
 const cursorShape = z.object({ p: isoTimestamp(), i: z.uuid() });
@@ -50,26 +50,19 @@ export class FeedController {
       tenantId,
       cursor ? { publishedAt: cursor.p, id: cursor.i } : undefined,
     );
-    const more = rows.length > 50;
-    const posts = more ? rows.slice(0, 50) : rows;
-    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}/v1/tenants/${encodeURIComponent(tenantId)}`;
+    const more = rows.length > FEED_PAGE;
+    const posts = more ? rows.slice(0, FEED_PAGE) : rows;
     const last = posts[posts.length - 1];
     const next =
-      more && last
-        ? `${base}/feed?cursor=${encodeCursor({ p: last.publishedAt.toISOString(), i: last.id })}`
-        : null;
-    this.send(
-      req,
-      res,
-      this.feeds.jsonFeed(tenant, posts, { feed: `${base}/feed`, next, home: base }),
-    );
+      more && last ? encodeCursor({ p: last.publishedAt.toISOString(), i: last.id }) : null;
+    this.send(req, res, this.feeds.jsonFeed(tenant, posts, next));
   }
 
   @Get('feed.atom')
   @Roles('tenant')
   @ApiAuth(['tenant'])
   @ApiProduces('application/atom+xml')
-  @ApiOperation({ summary: 'The same feed as Atom (the newest 50 notices)' })
+  @ApiOperation({ summary: `The same feed as Atom (RFC 4287; the newest ${FEED_PAGE} notices)` })
   async atom(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
@@ -78,9 +71,8 @@ export class FeedController {
   ): Promise<void> {
     const tenantId = this.authorize(id, principal);
     const tenant = await this.tenants.get(tenantId);
-    const posts = (await this.feeds.posts(tenantId)).slice(0, 50);
-    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}/v1/tenants/${encodeURIComponent(tenantId)}`;
-    this.send(req, res, this.feeds.atom(tenant, posts, { feed: `${base}/feed.atom`, home: base }));
+    const posts = (await this.feeds.posts(tenantId)).slice(0, FEED_PAGE);
+    this.send(req, res, this.feeds.atom(tenant, posts));
   }
 
   private authorize(id: string, principal: Principal): string {

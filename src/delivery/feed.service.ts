@@ -1,20 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Feed } from 'feed';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-
-export interface FeedPostView {
-  id: string;
-  noticeId: string;
-  incidentId: string;
-  title: string;
-  contentHtml: string;
-  contentText: string;
-  locale: string;
-  publishedAt: Date;
-  kind: string;
-  externalId: string;
-}
+import { AppConfig } from '../config/app-config.js';
+import { atomDocument, type FeedPost, jsonFeedDocument, TenantFeed } from './domain/tenant-feed.js';
 
 export interface RenderedFeed {
   body: string;
@@ -22,24 +10,32 @@ export interface RenderedFeed {
   etag: string;
 }
 
-const PAGE = 50;
+/** Posts per feed document. */
+export const FEED_PAGE = 50;
 
 /** A tenant's private dashboard feed: the notices it was sent, newest first. */
 @Injectable()
 export class FeedService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly provider: TenantFeed['provider'];
+  private readonly publicUrl: string;
 
-  async posts(
-    tenantId: string,
-    before?: { publishedAt: string; id: string },
-  ): Promise<FeedPostView[]> {
+  constructor(
+    private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    this.provider = { name: config.get('PROVIDER_NAME'), contact: config.get('PROVIDER_CONTACT') };
+    this.publicUrl = config.publicUrl;
+  }
+
+  /** Up to FEED_PAGE + 1 posts (one more tells whether there is a next page). */
+  async posts(tenantId: string, before?: { publishedAt: string; id: string }): Promise<FeedPost[]> {
     const params: unknown[] = [tenantId];
     let where = 'p.tenant_id = $1';
     if (before) {
       params.push(before.publishedAt, before.id);
       where += ` AND (p.published_at, p.id) < ($2::timestamptz, $3::uuid)`;
     }
-    params.push(PAGE + 1);
+    params.push(FEED_PAGE + 1);
     return this.dataSource.query(
       `SELECT p.id, p.notice_id AS "noticeId", p.incident_id AS "incidentId", p.title, p.content_html AS "contentHtml",
               p.content_text AS "contentText", p.locale, p.published_at AS "publishedAt", n.kind, i.external_id AS "externalId"
@@ -49,68 +45,40 @@ export class FeedService {
     );
   }
 
+  /** The feed's absolute URLs, from PUBLIC_URL (never from the request's Host header). */
+  urls(tenantId: string, nextCursor: string | null = null): TenantFeed['urls'] {
+    const home = `${this.publicUrl}/v1/tenants/${encodeURIComponent(tenantId)}`;
+    return {
+      home,
+      json: `${home}/feed`,
+      atom: `${home}/feed.atom`,
+      next: nextCursor === null ? null : `${home}/feed?cursor=${encodeURIComponent(nextCursor)}`,
+    };
+  }
+
   jsonFeed(
     tenant: { id: string; name: string },
-    posts: FeedPostView[],
-    urls: { feed: string; next: string | null; home: string },
+    posts: FeedPost[],
+    nextCursor: string | null,
   ): RenderedFeed {
-    const feed = {
-      version: 'https://jsonfeed.org/version/1.1',
-      title: `Security notices for ${tenant.name}`,
-      home_page_url: urls.home,
-      feed_url: urls.feed,
-      ...(urls.next ? { next_url: urls.next } : {}),
-      description: 'Security incident notices sent to this tenant. Private to the tenant.',
-      language: posts[0]?.locale,
-      items: posts.map((p) => ({
-        id: `urn:uuid:${p.id}`,
-        title: p.title,
-        content_html: p.contentHtml,
-        content_text: p.contentText,
-        date_published: p.publishedAt.toISOString(),
-        language: p.locale,
-        tags: [p.kind, p.externalId],
-        _herald: {
-          noticeId: p.noticeId,
-          incidentId: p.incidentId,
-          kind: p.kind,
-          externalId: p.externalId,
-        },
-      })),
-    };
-    const body = JSON.stringify(feed);
+    const body = JSON.stringify(
+      jsonFeedDocument({
+        tenant,
+        provider: this.provider,
+        posts,
+        urls: this.urls(tenant.id, nextCursor),
+      }),
+    );
     return { body, contentType: 'application/feed+json; charset=utf-8', etag: etag(body) };
   }
 
-  atom(
-    tenant: { id: string; name: string },
-    posts: FeedPostView[],
-    urls: { feed: string; home: string },
-  ): RenderedFeed {
-    const updated = posts[0]?.publishedAt ?? new Date(0);
-    const feed = new Feed({
-      id: `urn:herald:tenant:${tenant.id}`,
-      title: `Security notices for ${tenant.name}`,
-      description: 'Security incident notices sent to this tenant. Private to the tenant.',
-      link: urls.home,
-      feedLinks: { atom: urls.feed },
-      updated,
-      copyright: '',
-      generator: 'Herald',
+  atom(tenant: { id: string; name: string }, posts: FeedPost[]): RenderedFeed {
+    const body = atomDocument({
+      tenant,
+      provider: this.provider,
+      posts,
+      urls: this.urls(tenant.id),
     });
-    for (const p of posts) {
-      feed.addItem({
-        id: `urn:uuid:${p.id}`,
-        title: p.title,
-        link: `${urls.home}#${p.noticeId}`,
-        date: p.publishedAt,
-        published: p.publishedAt,
-        description: p.contentText.slice(0, 500),
-        content: p.contentHtml,
-        category: [{ name: p.kind }],
-      });
-    }
-    const body = feed.atom1();
     return { body, contentType: 'application/atom+xml; charset=utf-8', etag: etag(body) };
   }
 }

@@ -23,7 +23,12 @@ import {
   type PatchIncidentDto,
   patchIncidentSchema,
 } from './dto/incident.dto.js';
-import { IncidentsService, IncidentTenantView, IncidentView } from './incidents.service.js';
+import {
+  IncidentListView,
+  IncidentsService,
+  IncidentTenantView,
+  IncidentView,
+} from './incidents.service.js';
 
 const tenantsQuery = z.strictObject({
   limit: limitSchema,
@@ -31,6 +36,9 @@ const tenantsQuery = z.strictObject({
   regulationId: line(200).optional(),
   dueBefore: isoTimestamp().optional(),
 });
+
+const pageQuery = z.strictObject({ limit: limitSchema, cursor: z.string().optional() });
+const tenantCursor = z.object({ t: TENANT_ID });
 
 const listQuery = z.strictObject({
   limit: limitSchema,
@@ -65,19 +73,38 @@ export class IncidentsController {
   @Get()
   @Roles('reporter', 'comms', 'auditor')
   @ApiAuth(['reporter', 'comms', 'auditor'])
-  @ApiOperation({ summary: 'Incidents, newest first' })
-  async list(@Query() query: unknown): Promise<Page<Omit<IncidentView, 'deliveries'>>> {
+  @ApiOperation({
+    summary:
+      'Incidents, newest first; each scope carries tenantIdCount instead of its tenant ids (see scope/tenant-ids)',
+  })
+  async list(@Query() query: unknown): Promise<Page<IncidentListView>> {
     const q = parseQuery(listQuery, query);
     const after = decodeCursor(q.cursor, createdKeyShape);
     const rows = await this.incidents.list(q.limit + 1, after, q.status);
+    return toPage(rows, q.limit, (row) => this.incidents.toListView(row), createdKeyOf);
+  }
+
+  @Get(':id/scope/tenant-ids')
+  @Roles('reporter', 'comms', 'auditor')
+  @ApiAuth(['reporter', 'comms', 'auditor'])
+  @ApiOperation({
+    summary: "The tenant ids the incident's scope lists, in byte order, paged: items {tenantId}",
+  })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  async scopeTenantIds(
+    @Param('id') id: string,
+    @Query() query: unknown,
+  ): Promise<Page<{ tenantId: string }>> {
+    const incidentId = parseUuid(id);
+    const q = parseQuery(pageQuery, query);
+    const after = decodeCursor(q.cursor, tenantCursor);
+    const ids = await this.incidents.scopeTenantIds(incidentId, after?.t, q.limit + 1);
     return toPage(
-      rows,
+      ids,
       q.limit,
-      (i) => {
-        const { deliveries: _d, ...view } = this.incidents.toView(i, {});
-        return view;
-      },
-      createdKeyOf,
+      (tenantId) => ({ tenantId }),
+      (tenantId) => ({ t: tenantId }),
     );
   }
 
@@ -123,7 +150,7 @@ export class IncidentsController {
     const incidentId = parseUuid(id);
     const q = parseQuery(tenantsQuery, query);
     await this.incidents.get(incidentId);
-    const after = decodeCursor(q.cursor, z.object({ t: TENANT_ID }));
+    const after = decodeCursor(q.cursor, tenantCursor);
     const rows = await this.incidents.tenants(
       incidentId,
       {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { pageByCreated } from '../database/keyset.js';
-import { IncidentEntity } from './entities/incident.entity.js';
+import { IncidentEntity, type IncidentScope } from './entities/incident.entity.js';
 import { StoredObligation } from './entities/incident-tenant.entity.js';
 import type { Scope } from './domain/scope.js';
 
@@ -19,6 +19,12 @@ export interface IncidentTenantRow {
   obligations: StoredObligation[];
   rulesVersion: string;
 }
+
+/** A listed incident: its scope without the tenant ids, and how many ids it lists. */
+export type IncidentListRow = Omit<IncidentEntity, 'scope'> & {
+  scope: Omit<IncidentScope, 'tenantIds'>;
+  tenantIdCount: number;
+};
 
 export interface NewIncidentTenant {
   tenantId: string;
@@ -52,20 +58,73 @@ export class IncidentsRepository {
     return manager.save(IncidentEntity, incident);
   }
 
+  /**
+   * A page of incidents, newest first, each with its scope's attribute lists and the number of
+   * tenant ids it lists: an incident may list 100,000 ids (2.3 MB), which a list never reads.
+   */
   async list(
     limit: number,
     after?: { createdAt: string; id: string },
     status?: string,
-  ): Promise<IncidentEntity[]> {
+  ): Promise<IncidentListRow[]> {
+    const columns = this.dataSource
+      .getMetadata(IncidentEntity)
+      .columns.filter((c) => c.propertyName !== 'scope')
+      .map((c) => `i.${c.propertyName}`);
     const qb = pageByCreated(
-      this.dataSource.manager.createQueryBuilder(IncidentEntity, 'i'),
+      this.dataSource.manager
+        .createQueryBuilder(IncidentEntity, 'i')
+        .select(columns)
+        .addSelect(`i.scope - 'tenantIds'`, 'scope_attributes')
+        .addSelect(
+          `jsonb_array_length(COALESCE(i.scope -> 'tenantIds', '[]'::jsonb))`,
+          'tenant_id_count',
+        ),
       'i',
       'DESC',
       limit,
       after,
     );
     if (status) qb.andWhere('i.status = :status', { status });
-    return qb.getMany();
+    // One row per entity (no joins): raw rows and entities come back in the same order.
+    const { entities, raw } = await qb.getRawAndEntities<{
+      scope_attributes: IncidentScope;
+      tenant_id_count: number;
+    }>();
+    return entities.map((incident, n) =>
+      Object.assign(incident, {
+        scope: raw[n].scope_attributes,
+        tenantIdCount: Number(raw[n].tenant_id_count),
+      }),
+    );
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM incidents WHERE id = $1', [
+      id,
+    ]);
+    return rows.length > 0;
+  }
+
+  /**
+   * A page of the tenant ids an incident's scope lists, in byte order (COLLATE "C", as the
+   * cursor compares), after `afterTenantId`.
+   */
+  async scopeTenantIds(
+    incidentId: string,
+    afterTenantId: string | undefined,
+    limit: number,
+  ): Promise<string[]> {
+    const rows: Array<{ tenantId: string }> = await this.dataSource.query(
+      `SELECT t.id AS "tenantId"
+       FROM incidents i
+       CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(i.scope -> 'tenantIds', '[]'::jsonb)) AS t(id)
+       WHERE i.id = $1 AND ($2::text IS NULL OR t.id COLLATE "C" > $2::text COLLATE "C")
+       ORDER BY t.id COLLATE "C"
+       LIMIT $3`,
+      [incidentId, afterTenantId ?? null, limit],
+    );
+    return rows.map((r) => r.tenantId);
   }
 
   /**

@@ -17,8 +17,12 @@ import {
 } from './domain/incident-status.js';
 import { compareScopes } from './domain/scope.js';
 import { CreateIncidentDto, PatchIncidentDto } from './dto/incident.dto.js';
-import { IncidentEntity } from './entities/incident.entity.js';
-import { IncidentsRepository, NewIncidentTenant } from './incidents.repository.js';
+import { IncidentEntity, type IncidentScope } from './entities/incident.entity.js';
+import {
+  type IncidentListRow,
+  IncidentsRepository,
+  NewIncidentTenant,
+} from './incidents.repository.js';
 
 export const RESOLUTION_PAGE_SIZE = 5000;
 
@@ -35,7 +39,8 @@ export interface IncidentView {
   dataImpact: IncidentEntity['dataImpact'];
   actionsTaken: string[];
   suggestedActions: string[];
-  scope: IncidentEntity['scope'];
+  /** The scope as given, with `tenantIdCount`: how many tenant ids it lists. */
+  scope: IncidentEntity['scope'] & { tenantIdCount: number };
   affectedTenantCount: number;
   earliestNoticeDueAt: string | null;
   rulesVersion: string | null;
@@ -44,6 +49,14 @@ export interface IncidentView {
   createdAt: string;
   updatedAt: string;
 }
+
+/**
+ * An incident in a list: its scope's attribute lists and `tenantIdCount`, never the ids
+ * themselves (up to 100,000 per incident; `GET /v1/incidents/{id}/scope/tenant-ids` pages them).
+ */
+export type IncidentListView = Omit<IncidentView, 'deliveries' | 'scope'> & {
+  scope: Omit<IncidentScope, 'tenantIds'> & { tenantIdCount: number };
+};
 
 export interface IncidentTenantView {
   tenantId: string;
@@ -164,6 +177,18 @@ export class IncidentsService {
 
   toView(i: IncidentEntity, deliveries: Record<string, number>): IncidentView {
     return {
+      ...this.fields(i),
+      scope: { ...i.scope, tenantIdCount: i.scope.tenantIds?.length ?? 0 },
+      deliveries,
+    };
+  }
+
+  toListView(row: IncidentListRow): IncidentListView {
+    return { ...this.fields(row), scope: { ...row.scope, tenantIdCount: row.tenantIdCount } };
+  }
+
+  private fields(i: Omit<IncidentEntity, 'scope'>): Omit<IncidentView, 'deliveries' | 'scope'> {
+    return {
       id: i.id,
       externalId: i.externalId,
       title: i.title,
@@ -176,11 +201,9 @@ export class IncidentsService {
       dataImpact: i.dataImpact,
       actionsTaken: i.actionsTaken,
       suggestedActions: i.suggestedActions,
-      scope: i.scope,
       affectedTenantCount: i.affectedTenantCount,
       earliestNoticeDueAt: i.earliestNoticeDueAt?.toISOString() ?? null,
       rulesVersion: i.rulesVersion,
-      deliveries,
       createdBy: i.createdBy,
       createdAt: i.createdAt.toISOString(),
       updatedAt: i.updatedAt.toISOString(),
@@ -191,8 +214,18 @@ export class IncidentsService {
     limit: number,
     after?: { createdAt: string; id: string },
     status?: string,
-  ): Promise<IncidentEntity[]> {
+  ): Promise<IncidentListRow[]> {
     return this.repository.list(limit, after, status);
+  }
+
+  /** A page of the tenant ids the incident's scope lists, in byte order. */
+  async scopeTenantIds(
+    incidentId: string,
+    afterTenantId: string | undefined,
+    limit: number,
+  ): Promise<string[]> {
+    if (!(await this.repository.exists(incidentId))) throw notFound('Incident', incidentId);
+    return this.repository.scopeTenantIds(incidentId, afterTenantId, limit);
   }
 
   /** New phase, more actions, a wider scope (re-resolved in a job); narrowing is a 409. */

@@ -1,4 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
   approve,
@@ -10,6 +14,30 @@ import {
 } from '../support/flow.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
+const PUBLIC_URL = 'https://herald.example/notify';
+const ATOM_SCHEMA = resolve(__dirname, '../fixtures/atom/atom.rnc');
+// jing (Debian package `jing`) validates against RFC 4287's RELAX NG schema; CI installs it.
+const hasJing = spawnSync('jing', [], { stdio: 'ignore' }).error === undefined;
+if (!hasJing)
+  console.warn(
+    'jing is not installed (apt-get install jing): the RFC 4287 schema check is skipped',
+  );
+
+/** jing's verdict on `xml` against the Atom schema: '' when valid, else its messages. */
+function jingErrors(xml: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'herald-atom-')), 'feed.atom');
+  writeFileSync(file, xml);
+  const run = spawnSync('jing', ['-c', ATOM_SCHEMA, file], { encoding: 'utf8' });
+  return run.status === 0 ? '' : `${run.stdout}${run.stderr}`.trim() || `exit ${run.status}`;
+}
+
+type XmlNode = Record<string, unknown>;
+const parseAtom = (xml: string) =>
+  new XMLParser({
+    ignoreAttributes: false,
+    isArray: (name) => ['entry', 'link', 'category'].includes(name),
+  }).parse(xml) as { feed: XmlNode & { entry: XmlNode[]; link: XmlNode[] } };
+
 describe('tenant dashboard feed', () => {
   let t: TestApp;
   let keys: FlowKeys;
@@ -18,7 +46,11 @@ describe('tenant dashboard feed', () => {
   let noticeId: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({
+      PUBLIC_URL: `${PUBLIC_URL}/`,
+      PROVIDER_NAME: 'Feed Test Cloud',
+      PROVIDER_CONTACT: 'security@feed-test.example',
+    });
     keys = await flowKeys(t);
     await seedTenants(t, [
       tenantBody({ id: 'feed-a', services: ['feed'], locale: 'de-DE', timeZone: 'Europe/Berlin' }),
@@ -70,6 +102,75 @@ describe('tenant dashboard feed', () => {
     };
     expect(doc.feed['@_xmlns']).toBe('http://www.w3.org/2005/Atom');
     expect(String(doc.feed.entry.id)).toMatch(/^urn:uuid:/);
+  });
+
+  (hasJing ? it : it.skip)(
+    'should serve Atom that the RFC 4287 RELAX NG schema accepts (jing) when asked for feed.atom',
+    async () => {
+      const res = await t.http.get('/v1/tenants/feed-a/feed.atom').set(bearer(ownKey));
+      expect(res.status).toBe(200);
+      expect(jingErrors(res.text)).toBe('');
+      // The schema's Schematron rules, which jing does not run: authors and content.
+      const { feed } = parseAtom(res.text);
+      expect(feed.author).toBeDefined();
+      for (const entry of feed.entry) {
+        expect(entry.author).toBeDefined();
+        expect(entry.content).toBeDefined();
+      }
+      // The check can fail: the category without term the feed library used to write.
+      expect(jingErrors(res.text.replace(/<category term="[^"]*"/, '<category label="x"'))).toMatch(
+        /missing required attribute "term"/,
+      );
+    },
+  );
+
+  it('should carry the title as text, not HTML, when the incident title holds markup', async () => {
+    const res = await t.http.get('/v1/tenants/feed-a/feed.atom').set(bearer(ownKey));
+    expect(res.text).not.toContain('<b>incident</b>');
+    expect(res.text).not.toContain('CDATA');
+    const [entry] = parseAtom(res.text).feed.entry;
+    const title = entry.title as XmlNode;
+    expect(title['@_type']).toBe('text');
+    expect(String(title['#text'])).toContain('Feed <b>incident</b> & more');
+    expect((entry.summary as XmlNode)['@_type']).toBe('text');
+  });
+
+  it('should name the provider as author and link to itself and the JSON Feed under PUBLIC_URL', async () => {
+    const { feed } = parseAtom(
+      (await t.http.get('/v1/tenants/feed-a/feed.atom').set(bearer(ownKey))).text,
+    );
+    expect(feed.author).toEqual({ name: 'Feed Test Cloud', email: 'security@feed-test.example' });
+    expect(feed.link).toEqual([
+      {
+        '@_rel': 'self',
+        '@_type': 'application/atom+xml',
+        '@_href': `${PUBLIC_URL}/v1/tenants/feed-a/feed.atom`,
+      },
+      {
+        '@_rel': 'alternate',
+        '@_type': 'application/feed+json',
+        '@_href': `${PUBLIC_URL}/v1/tenants/feed-a/feed`,
+      },
+    ]);
+    expect(feed.id).toBe('tag:herald.dev,2026:tenants/feed-a/feed');
+    const json = JSON.parse(
+      (await t.http.get('/v1/tenants/feed-a/feed').set(bearer(ownKey))).text,
+    ) as Record<string, unknown>;
+    expect(json.authors).toEqual([
+      { name: 'Feed Test Cloud', url: 'mailto:security@feed-test.example' },
+    ]);
+    expect(json.home_page_url).toBe(`${PUBLIC_URL}/v1/tenants/feed-a`);
+  });
+
+  it('should ignore the Host header in feed URLs and answer 200 when it is invalid', async () => {
+    for (const host of ['evil.example', 'bad host', '[::1', 'a'.repeat(300)]) {
+      for (const path of ['/v1/tenants/feed-a/feed.atom', '/v1/tenants/feed-a/feed']) {
+        const res = await t.http.get(path).set(bearer(ownKey)).set('Host', host);
+        expect({ host, path, status: res.status }).toEqual({ host, path, status: 200 });
+        expect(res.text).not.toContain(host.slice(0, 20));
+        expect(res.text).toContain(PUBLIC_URL);
+      }
+    }
   });
 
   it('should answer 304 when If-None-Match carries the current ETag, and 200 when it does not', async () => {

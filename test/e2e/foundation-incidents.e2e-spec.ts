@@ -16,6 +16,16 @@ describe('foundation: incidents', () => {
       const body = await getIncident(id);
       return body.status === 'awaiting-review' ? body : undefined;
     });
+  /** Posts an incident (202) and waits until it is resolved; returns its id. */
+  const postResolved = async (overrides: Record<string, unknown>): Promise<string> => {
+    const post = await t.http
+      .post('/v1/incidents')
+      .set(bearer(reporter))
+      .send(incidentBody(overrides));
+    expect(post.status).toBe(202);
+    await awaitingReview(post.body.id as string);
+    return post.body.id as string;
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -276,22 +286,68 @@ describe('foundation: incidents', () => {
     });
   });
 
+  describe('GET /v1/incidents/{id}/scope/tenant-ids', () => {
+    // 3,000 ids of 24 characters: 78 KB of scope that a list used to repeat for each incident.
+    const tenantIds = Array.from(
+      { length: 3000 },
+      (_, i) => `scope-tenant-${String(i).padStart(6, '0')}-x`,
+    );
+    let id: string;
+    beforeAll(async () => {
+      id = await postResolved({
+        externalId: 'INC-wide-scope',
+        scope: { tenantIds: [...tenantIds].reverse(), services: ['files'] },
+      });
+    });
+
+    it('should list incidents with a tenant id count instead of the ids when a scope is long', async () => {
+      const res = await t.http.get('/v1/incidents?limit=1000').set(bearer(auditor));
+      expect(res.status).toBe(200);
+      const items = res.body.items as Array<{ id: string; scope: Record<string, unknown> }>;
+      const wide = items.find((i) => i.id === id);
+      expect(wide?.scope).toEqual({ services: ['files'], tenantIdCount: 3000 });
+      for (const item of items) expect(item.scope).not.toHaveProperty('tenantIds');
+      expect(res.text.length).toBeLessThan(2000 * items.length);
+      const one = await getIncident(id);
+      expect(one.scope).toEqual({ tenantIds, services: ['files'], tenantIdCount: 3000 });
+    });
+
+    it('should page through every tenant id once, in order, when the scope is walked', async () => {
+      type Item = { tenantId: string };
+      const pages = await allPages<Item>(t, `/v1/incidents/${id}/scope/tenant-ids`, auditor, 1000);
+      expect(pages.map((p) => p.length)).toEqual([1000, 1000, 1000]);
+      expect(pages.flat().map((i) => i.tenantId)).toEqual(tenantIds);
+      const small = await allPages<Item>(t, `/v1/incidents/${id}/scope/tenant-ids`, reporter, 37);
+      expect(small.flat().map((i) => i.tenantId)).toEqual(tenantIds);
+    });
+
+    it('should answer an empty page for a scope without tenant ids and 404 for an unknown incident', async () => {
+      const byService = await t.http
+        .post('/v1/incidents')
+        .set(bearer(reporter))
+        .send(incidentBody({ externalId: 'INC-no-ids', scope: { services: ['files'] } }));
+      expect(byService.status).toBe(202);
+      const empty = await t.http
+        .get(`/v1/incidents/${byService.body.id as string}/scope/tenant-ids`)
+        .set(bearer(auditor));
+      expect(empty.status).toBe(200);
+      expect(empty.body).toEqual({ items: [], nextCursor: null });
+      const missing = await t.http
+        .get('/v1/incidents/00000000-0000-4000-8000-000000000000/scope/tenant-ids')
+        .set(bearer(auditor));
+      expect(missing.status).toBe(404);
+    });
+  });
+
   describe('PATCH /v1/incidents/{id}', () => {
     let id: string;
     beforeAll(async () => {
-      const post = await t.http
-        .post('/v1/incidents')
-        .set(bearer(reporter))
-        .send(
-          incidentBody({
-            externalId: 'INC-patched',
-            phase: 'detection',
-            actionsTaken: ['Isolated the host'],
-            scope: { tenantIds: ['files-de'] },
-          }),
-        );
-      id = post.body.id as string;
-      await awaitingReview(id);
+      id = await postResolved({
+        externalId: 'INC-patched',
+        phase: 'detection',
+        actionsTaken: ['Isolated the host'],
+        scope: { tenantIds: ['files-de'] },
+      });
     });
 
     it('should move the phase forward and add only new actions when patched', async () => {
@@ -328,7 +384,7 @@ describe('foundation: incidents', () => {
         .set(bearer(reporter))
         .send({ scope: { tenantIds: ['files-de', 'mail-us'] } });
       expect(res.status).toBe(200);
-      expect(res.body.scope).toEqual({ tenantIds: ['files-de', 'mail-us'] });
+      expect(res.body.scope).toEqual({ tenantIds: ['files-de', 'mail-us'], tenantIdCount: 2 });
       const view = await eventually(async () => {
         const body = await getIncident(id);
         return body.status === 'awaiting-review' && body.affectedTenantCount === 2

@@ -11,7 +11,7 @@ import {
   rawRequest,
   SecurityFixtures,
 } from '../support/security.js';
-import { bearer, startTestApp, TestApp } from '../support/test-app.js';
+import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
 // Hostile input at every endpoint: each call is turned away with a clear 4xx problem+json
 // naming the field, and the database (every table's row count and the audit chain's head)
@@ -407,7 +407,48 @@ describe('security: hostile input', () => {
       );
     });
 
+    it('should answer 415 naming the charset when the body declares one other than UTF-8', async () => {
+      // "+ADw-script+AD4-" is UTF-7 for "<script>": valid ASCII bytes, so only the charset tells.
+      const body = JSON.stringify(withField(e.valid(), e.text.path, '+ADw-script+AD4-'));
+      for (const charset of ['utf-7', 'UTF-16', '"utf-7"']) {
+        const res = await rejects(
+          raw(e, body, { 'content-type': `application/json; charset=${charset}` }),
+          415,
+        );
+        expectType(res, 'unsupported-media-type');
+        expect(res.body.detail).toContain(charset.replace(/"/g, ''));
+      }
+    });
+
+    it('should answer 400 naming the field when free text holds a C1 control character', async () => {
+      for (const c1 of ['\u0085', '\u009b31m', '\u0080']) {
+        await rejects(
+          () =>
+            call(e.method, e.path(), e.key()).send(withField(e.valid(), e.text.path, `a${c1}b`)),
+          400,
+          [field],
+        );
+      }
+    });
+
     if (e.headerFields.length > 0) {
+      it('should answer 400 naming the field when a single-line field holds a C1 control or a bidi override', async () => {
+        for (const header of e.headerFields) {
+          for (const value of [
+            'Invoice \u202Egpj.exe',
+            'a\u2066b\u2069',
+            '\u202Aembed',
+            'csi\u009b',
+          ]) {
+            await rejects(
+              () => call(e.method, e.path(), e.key()).send(withField(e.valid(), header, value)),
+              400,
+              [pathText(header)],
+            );
+          }
+        }
+      });
+
       it('should answer 400 naming the field when text bound for a mail header holds CR, LF or a line separator', async () => {
         for (const header of e.headerFields) {
           for (const value of CRLF_VALUES) {
@@ -752,6 +793,53 @@ describe('security: hostile input', () => {
       );
     });
 
+    // Instants Postgres or the rules engine cannot take: a 400 naming the field, not a 202
+    // followed by a worker that fails and an incident left resolving.
+    it.each([
+      ['awareAt in year 0000', { awareAt: '0000-01-01T00:00:00Z' }, 'awareAt'],
+      ['awareAt before 1970', { awareAt: '1969-12-31T23:59:59.999Z' }, 'awareAt'],
+      ['awareAt with a +23:59 offset', { awareAt: '2026-01-01T00:00:00+23:59' }, 'awareAt'],
+      [
+        'occurredAt in year 0000',
+        { occurredAt: '0000-12-31T23:59:59Z', awareAt: '2026-01-01T00:00:00Z' },
+        'occurredAt',
+      ],
+      [
+        'occurredAt with a -15:00 offset',
+        { occurredAt: '2025-06-01T00:00:00-15:00' },
+        'occurredAt',
+      ],
+    ])('should answer 400 when an incident has %s', async (_what, overrides, path) => {
+      await rejects(
+        () => call('post', '/v1/incidents', f.keys.reporter).send(incidentBody(overrides)),
+        400,
+        [path],
+      );
+    });
+
+    it('should resolve an incident whose awareAt is the earliest instant intake accepts', async () => {
+      // Intake's range is one the worker computes deadlines for: the incident does not stay resolving.
+      const post = await call('post', '/v1/incidents', f.keys.reporter).send(
+        incidentBody({
+          awareAt: '1970-01-01T00:00:00+00:00',
+          occurredAt: undefined,
+          scope: { tenantIds: [f.tenantA] },
+        }),
+      );
+      expect(post.status).toBe(202);
+      const incident = await eventually(async () => {
+        const r = await call('get', `/v1/incidents/${post.body.id as string}`, f.keys.auditor);
+        return r.body.status === 'resolving' ? undefined : (r.body as Json);
+      });
+      expect(incident).toEqual(
+        expect.objectContaining({
+          status: 'awaiting-review',
+          awareAt: '1970-01-01T00:00:00.000Z',
+          affectedTenantCount: 1,
+        }),
+      );
+    });
+
     it('should answer 400 when a patch changes nothing or names a bad phase', async () => {
       await rejects(
         () => call('patch', `/v1/incidents/${f.incidentId}`, f.keys.reporter).send({}),
@@ -899,6 +987,74 @@ describe('security: hostile input', () => {
       const url = path.replace('{incident}', f.incidentId);
       expect((await call('get', url.split('?')[0], t.adminKey)).status).toBe(200);
       await rejects(() => call('get', url, t.adminKey), 400, [field]);
+    });
+
+    // Cursors and anchors Herald never issued, with values its own checks once let through to
+    // Postgres (a 500): a year 0000, an offset Postgres cannot hold, a number past bigint.
+    const YEAR_ZERO = '0000-01-01T00:00:00Z';
+    const FAR_OFFSET = '2026-01-01T00:00:00+23:59';
+    const BEFORE_EPOCH = '1969-12-31T23:59:59Z';
+    const PAST_BIGINT = '9223372036854775808';
+    const timeCursors = (make: (at: string) => unknown) =>
+      [YEAR_ZERO, FAR_OFFSET, BEFORE_EPOCH].map((at) => b64(make(at)));
+    const craftedCursors: Array<[string, string[]]> = [
+      ['/v1/incidents', timeCursors((createdAt) => ({ createdAt, id: UUID_NOBODY }))],
+      ['/v1/api-keys', timeCursors((createdAt) => ({ createdAt, id: UUID_NOBODY }))],
+      ['/v1/deliveries', timeCursors((q) => ({ q, i: UUID_NOBODY }))],
+      ['/v1/compliance', timeCursors((a) => ({ a, i: UUID_NOBODY }))],
+      ['/v1/tenants/in-a/feed', timeCursors((p) => ({ p, i: UUID_NOBODY }))],
+      [
+        '/v1/audit/events',
+        [PAST_BIGINT, '9999999999999999999'].map((s) => b64({ s })).concat(b64({ s: 1 })),
+      ],
+      ['/v1/incidents/{incident}/tenants', [b64({ t: 'a\u202eb' }), b64({ t: 'x'.repeat(65) })]],
+      ['/v1/incidents/{incident}/compliance', [b64({ t: 'a\u0085' }), b64({ t: 'a\u2066' })]],
+      [
+        '/v1/incidents/{incident}/scope/tenant-ids',
+        [b64({ t: 'a\u202e' }), b64({ t: 'x'.repeat(65) }), b64({ t: 1 })],
+      ],
+    ];
+    it.each(craftedCursors)(
+      'should answer 400 naming cursor when GET %s has a crafted cursor',
+      async (path, cursors) => {
+        const url = path.replace('{incident}', f.incidentId);
+        expect((await call('get', url, t.adminKey)).status).toBe(200);
+        for (const cursor of cursors)
+          await rejects(() => call('get', `${url}?cursor=${cursor}`, t.adminKey), 400, ['cursor']);
+      },
+    );
+
+    it.each([
+      ['/v1/deliveries', ['from', 'to']],
+      ['/v1/audit/events', ['from', 'to']],
+      ['/v1/compliance', ['from', 'to']],
+      ['/v1/incidents/{incident}/tenants', ['dueBefore']],
+    ])(
+      'should answer 400 naming the parameter when GET %s has a timestamp out of range',
+      async (path, params) => {
+        const url = path.replace('{incident}', f.incidentId);
+        for (const param of params)
+          for (const at of [YEAR_ZERO, FAR_OFFSET, BEFORE_EPOCH])
+            await rejects(
+              () => call('get', `${url}?${param}=${encodeURIComponent(at)}`, t.adminKey),
+              400,
+              [param],
+            );
+      },
+    );
+
+    it('should answer 400 naming anchorSeq when the audit anchor is past the bigint range', async () => {
+      for (const seq of [PAST_BIGINT, '9999999999999999999'])
+        await rejects(
+          () =>
+            call(
+              'get',
+              `/v1/audit/verify?anchorSeq=${seq}&anchorHash=${'0'.repeat(64)}`,
+              t.adminKey,
+            ),
+          400,
+          ['anchorSeq'],
+        );
     });
 
     it('should answer 401 and write nothing when the Authorization header is huge or malformed', async () => {

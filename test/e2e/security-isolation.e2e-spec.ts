@@ -194,6 +194,12 @@ describe('security: tenant isolation and roles', () => {
     },
     {
       method: 'get',
+      path: '/v1/incidents/{incident}/scope/tenant-ids',
+      allow: ['reporter', 'comms', 'auditor'],
+      ok: 200,
+    },
+    {
+      method: 'get',
       path: '/v1/regulations',
       allow: ['reporter', 'comms', 'auditor', 'tenant'],
       ok: 200,

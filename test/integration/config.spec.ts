@@ -51,11 +51,23 @@ describe('configuration', () => {
     ['DEFAULT_CONTRACTUAL_NOTICE_HOURS', '0'],
     ['ESCALATION_EMAIL', 'not-an-address'],
     ['LOG_LEVEL', 'chatty'],
+    ['PUBLIC_URL', 'herald.example.com'],
+    ['PUBLIC_URL', 'ftp://herald.example.com'],
+    ['PUBLIC_URL', 'https://herald.example.com/?tenant=x'],
+    ['PUBLIC_URL', 'https://user:pw@herald.example.com'],
   ])('should refuse to start naming %s when it is %p', (name, value) => {
     const err = configError({ [name]: value });
     expect(err.message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
     // Only the bad variable is named.
     expect(err.message.match(/^\s+[A-Z_]+: /gm)).toHaveLength(1);
+  });
+
+  it('should build absolute URLs on PUBLIC_URL, or on localhost and PORT when it is unset', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://herald.example.com/notify/' }).publicUrl).toBe(
+      'https://herald.example.com/notify',
+    );
+    expect(loadConfig({ PUBLIC_URL: ' ' }).publicUrl).toBe('http://localhost:3000');
   });
 
   it('should name every bad variable at once when several are bad', () => {

@@ -12,6 +12,7 @@ import {
   type Transporter,
 } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { textPart } from './mime-body.js';
 import { MailSendError, toMailSendError } from './smtp-errors.js';
@@ -330,7 +331,7 @@ function toMessageOptions(mail: OutgoingMail): SendMailOptions {
         code: 'EINVALID',
       });
     }
-    headers[name] = headerText(rawValue);
+    headers[name] = literalText(headerText(rawValue));
   }
   const to = headerText(mail.to);
   // One delivery is one recipient: a second address would make a partial success look like
@@ -348,7 +349,7 @@ function toMessageOptions(mail: OutgoingMail): SendMailOptions {
   return {
     from: headerText(mail.from),
     to,
-    subject: headerText(mail.subject),
+    subject: literalText(headerText(mail.subject)),
     // Encoded here in one pass each (nodemailer's rule for the transfer encoding); nodemailer
     // composes the headers and the multipart/alternative around them.
     text: mail.text ? { raw: textPart('text/plain', mail.text) } : undefined,
@@ -375,6 +376,14 @@ function headerText(value: string): string {
     .replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ')
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .trim();
+}
+
+// RFC 2047: nodemailer passes a well-formed encoded-word through as it is, so "=?UTF-8?B?…?="
+// in a title would reach the reader decoded, as text nobody reviewed. Such a value goes out
+// B-encoded as a whole, which a mail client shows as exactly the characters it holds.
+const ENCODED_WORD = /=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/;
+function literalText(value: string): string {
+  return ENCODED_WORD.test(value) ? encodeWord(value, 'B', 52) : value;
 }
 
 // RFC 5322 field-name: printable US-ASCII except colon.
