@@ -13,7 +13,6 @@ interface KeyRow {
   id: string;
   name: string;
   prefix: string;
-  bootstrap: boolean;
   revoked_at: Date | null;
   revoked_by: string | null;
 }
@@ -44,7 +43,7 @@ describe('security: the bootstrap admin key', () => {
 
   const keys = () =>
     db.query<KeyRow>(
-      'SELECT id, name, prefix, bootstrap, revoked_at, revoked_by FROM api_keys ORDER BY created_at, id',
+      'SELECT id, name, prefix, revoked_at, revoked_by FROM api_keys ORDER BY created_at, id',
     );
   const adminKey = (n: number) => `rotated-admin-${n}-${'0123456789abcdef'.repeat(2)}`;
 
@@ -81,8 +80,10 @@ describe('security: the bootstrap admin key', () => {
       `INSERT INTO api_keys (name, roles, prefix, secret_sha256, created_by)
        VALUES ('bootstrap-admin', '{auditor}', 'hk_decoy000', sha256('decoy'), 'ops')`,
     );
-    await db.query(`UPDATE api_keys SET roles = roles WHERE bootstrap`);
-    const [installed] = (await keys()).filter((k) => k.bootstrap);
+    const [installed] = await db.query<{ id: string }>(
+      `UPDATE api_keys SET roles = roles WHERE secret_sha256 = sha256($1::bytea) RETURNING id`,
+      [Buffer.from(t.adminKey, 'utf8')],
+    );
 
     const replica = await restartWith(adminKey(2));
     for (const http of [t.http, replica]) {
@@ -95,7 +96,7 @@ describe('security: the bootstrap admin key', () => {
     );
     // The decoy is an ordinary key: left alone.
     expect(rows.find((k) => k.prefix === 'hk_decoy000')?.revoked_at).toBeNull();
-    expect(rows.filter((k) => k.bootstrap && !k.revoked_at)).toHaveLength(1);
+    expect(rows.filter((k) => k.name === 'bootstrap-admin' && !k.revoked_at)).toHaveLength(2);
 
     const revoked = await db.query<{ actor: string; change: Record<string, unknown> }>(
       `SELECT actor, change FROM audit_events WHERE action = 'api-key.revoked' AND entity_id = $1`,
@@ -112,9 +113,11 @@ describe('security: the bootstrap admin key', () => {
     const replica = await restartWith(adminKey(3));
     expect((await replica.get('/v1/regulations').set(bearer(adminKey(3)))).status).toBe(200);
     expectProblem(await replica.get('/v1/regulations').set(bearer(adminKey(2))), 401);
-    const live = (await keys()).filter((k) => k.bootstrap && !k.revoked_at);
-    expect(live).toHaveLength(1);
-    expect(live[0].prefix).toMatch(/^env_/);
+    const live = await db.query<{ prefix: string }>(
+      'SELECT prefix FROM api_keys WHERE bootstrap AND revoked_at IS NULL',
+    );
+    expect(live).toEqual([{ prefix: expect.stringMatching(/^env_[0-9a-f]{7}$/) }]);
+    expect((await keys()).find((k) => k.prefix === 'hk_decoy000')?.revoked_by).toBe('system');
   });
 
   it('should change nothing when started again with the same key', async () => {
