@@ -115,5 +115,14 @@ describe('security: the largest requests do not stall the event loop', () => {
     expect(patched.status).toBe(200);
     expect(patched.body.scope.services).toEqual(['mail']);
     expect(patched.body.scope.tenantIds).toHaveLength(100_000);
+
+    // The worker in this same process then resolves the 10,000 tenants that exist.
+    const resolved = await timed('resolution of the widened scope (10,000 tenants)', () =>
+      eventually(async () => {
+        const res = await t.http.get(`/v1/incidents/${id}`).set(bearer(reporter));
+        return res.body.status === 'resolving' ? undefined : res.body;
+      }, 120_000),
+    );
+    expect(resolved.affectedTenantCount).toBe(10_000);
   });
 });
