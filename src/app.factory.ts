@@ -206,6 +206,8 @@ function securityHeaders(): (req: Request, res: Response, next: NextFunction) =>
         directives: { ...directives, frameAncestors: ["'none'"], baseUri: ["'none'"] },
       },
       frameguard: { action: 'deny' },
+      // Nothing cross-origin is ever embedded, the docs page included.
+      crossOriginEmbedderPolicy: { policy: 'require-corp' },
       strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
     });
   const api = policy({ defaultSrc: ["'none'"], formAction: ["'none'"] });

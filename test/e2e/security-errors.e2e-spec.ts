@@ -78,6 +78,7 @@ describe('security: headers and error answers', () => {
       expect(h['permissions-policy']).toMatch(/(^|, )payment=\(\)(,|$)/);
       expect(h['referrer-policy']).toBe('no-referrer');
       expect(h['cross-origin-opener-policy']).toBe('same-origin');
+      expect(h['cross-origin-embedder-policy']).toBe('require-corp');
       expect(h['cross-origin-resource-policy']).toBe('same-origin');
       expect(h['x-powered-by']).toBeUndefined();
       expect(h['server']).toBeUndefined();
