@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 
-/** Items handled between two pauses: a few milliseconds of work each for the loops that use it. */
-const SLICE = 500;
+/** Items handled between two pauses: well under 10 ms of work on an idle machine for the loops that use it. */
+const SLICE = 100;
 
 /**
  * In a loop over a large request (10,000 tenants, 100,000 ids), call with the item's index:
@@ -9,5 +9,10 @@ const SLICE = 500;
  * the whole process (API, workers, lock renewals, liveness probes: issue 20, H1).
  */
 export async function pauseEvery(index: number, every = SLICE): Promise<void> {
-  if (index > 0 && index % every === 0) await setImmediate();
+  if (index > 0 && index % every === 0) await pause();
+}
+
+/** Lets timers, I/O and other requests run before the next step of a heavy request. */
+export async function pause(): Promise<void> {
+  await setImmediate();
 }

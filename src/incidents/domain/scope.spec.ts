@@ -1,4 +1,4 @@
-import { compareScopes, isEmptyScope, normalizeScope } from './scope.js';
+import { compareScopes, isEmptyScope, normalizeScope, scopeSummary } from './scope.js';
 
 describe('compareScopes', () => {
   it.each([
@@ -77,5 +77,15 @@ describe('compareScopes at the size the API allows', () => {
     const result = compareScopes({ tenantIds: ids(1) }, { tenantIds: ids(100_001) });
     expect(result.wider).toBe(true);
     expect(result.wider && result.added.tenantIds).toEqual(ids(100_000, 1));
+  });
+});
+
+describe('scopeSummary', () => {
+  it('should keep the attribute lists and count the ids when summarizing for the audit log', () => {
+    expect(scopeSummary({ tenantIds: ['a', 'b'], services: ['mail'] })).toEqual({
+      services: ['mail'],
+      tenantIdCount: 2,
+    });
+    expect(scopeSummary({ countries: ['DE'] })).toEqual({ countries: ['DE'], tenantIdCount: 0 });
   });
 });

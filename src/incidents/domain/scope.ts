@@ -66,6 +66,16 @@ function notIn(list: string[] | undefined, other: string[] | undefined): string[
   return list.filter((v) => !present.has(v));
 }
 
+/**
+ * What the audit log keeps of a scope that only widened: its attribute lists and how many ids
+ * it names. The ids themselves are in the `added` lists of the events that brought them (and in
+ * incident.created), so a widening of a 100,000-id scope does not copy and hash them twice more.
+ */
+export function scopeSummary(scope: Scope): Omit<Scope, 'tenantIds'> & { tenantIdCount: number } {
+  const { tenantIds, ...lists } = scope;
+  return { ...lists, tenantIdCount: tenantIds?.length ?? 0 };
+}
+
 /** The normalized scope: only non-empty lists, values sorted (stable for hashing and storage). */
 export function normalizeScope(scope: Scope): Scope {
   const out: Scope = {};
