@@ -1,6 +1,7 @@
 import { Foundation1764300000000 } from './1764300000000-Foundation.js';
 import { NoticesAndDeliveries1764300100000 } from './1764300100000-NoticesAndDeliveries.js';
 import { ComplianceAndRetention1764300600000 } from './1764300600000-ComplianceAndRetention.js';
+import { BootstrapApiKeyFlag1764301000000 } from './1764301000000-BootstrapApiKeyFlag.js';
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
@@ -8,5 +9,6 @@ export const MIGRATIONS = [
   Foundation1764300000000,
   NoticesAndDeliveries1764300100000,
   ComplianceAndRetention1764300600000,
+  BootstrapApiKeyFlag1764301000000,
   EscalationOutbox1796114010474,
 ];

@@ -5,18 +5,39 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
+import type { Server } from 'node:http';
+import { ApiKeyGuard } from './api-keys/api-key.guard.js';
 import { AppModule, type AppOptions } from './app.module.js';
+import type { AuthenticatedRequest } from './common/auth/principal.js';
+import { bodyTooLarge, DomainError } from './common/errors.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { AppConfig } from './config/app-config.js';
 import { runMigrations } from './database/migrate.js';
 
-const BODY_LIMIT = '1mb';
+const MB = 1024 * 1024;
+const BODY_LIMIT = 1 * MB;
 // A bulk call may carry 10,000 tenants (API.md): at a few hundred bytes each that is well over 1 MB.
-const BULK_BODY_LIMIT = '32mb';
+const BULK_BODY_LIMIT = 32 * MB;
 // An incident's scope may list 100,000 tenant ids: 2.5 MB holds that many ids of up to 20
 // characters, while a 3 MB body is still refused (longer ids: widen the scope in several PATCHes).
-const INCIDENT_BODY_LIMIT = '2.5mb';
+const INCIDENT_BODY_LIMIT = 2.5 * MB;
+
+/** The largest body a request's route takes, in bytes. */
+function bodyLimit(req: Request): number {
+  if (req.method === 'POST' && /^\/v1\/tenants\/bulk\/?$/.test(req.path)) return BULK_BODY_LIMIT;
+  // POST /v1/incidents and PATCH /v1/incidents/{id}: the routes that carry a scope.
+  if (req.method === 'POST' && /^\/v1\/incidents\/?$/.test(req.path)) return INCIDENT_BODY_LIMIT;
+  if (req.method === 'PATCH' && /^\/v1\/incidents\/[^/]+\/?$/.test(req.path))
+    return INCIDENT_BODY_LIMIT;
+  return BODY_LIMIT;
+}
+
+const hasBody = (req: Request): boolean =>
+  Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+
+// Node checks the header and request timeouts only this often (30 s unless told).
+const TIMEOUT_CHECK_MS = 1000;
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -64,22 +85,16 @@ export async function createHttpApp(
 }
 
 export function configureHttpApp(app: NestExpressApplication, config: AppConfig): void {
+  limitSlowClients(app.getHttpServer() as Server, config);
   app.set('trust proxy', config.get('TRUST_PROXY'));
   app.disable('x-powered-by');
-  app.use(
-    helmet({
-      // Swagger UI needs inline scripts and styles on /docs; everything else is JSON.
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", "'unsafe-inline'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-        },
-      },
-      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-    }),
-  );
+  const problems = new ProblemFilter();
+  // Answered before the body is read: close the connection rather than read what is left of it.
+  const refuse = (err: unknown, req: Request, res: Response) => {
+    if (hasBody(req)) res.setHeader('Connection', 'close');
+    problems.respond(err, req, res);
+  };
+  app.use(securityHeaders());
   // API answers carry secrets (a new key is shown once) and tenant data: no cache may keep them.
   // The tenant feed sets its own policy (private, revalidated with its ETag).
   app.use('/v1', (_req: Request, res: Response, next: NextFunction) => {
@@ -88,20 +103,13 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   });
   if (!config.runsApi) {
     // A worker process serves /health and /metrics only.
-    app.use('/v1', (req: Request, res: Response) => {
-      res
-        .status(404)
-        .type('application/problem+json')
-        .send(
-          JSON.stringify({
-            type: 'https://herald.dev/problems/not-found',
-            title: 'Not found',
-            status: 404,
-            detail: 'This Herald process runs workers only (HERALD_ROLE=worker)',
-            instance: req.originalUrl.split('?')[0],
-          }),
-        );
-    });
+    app.use('/v1', (req: Request, res: Response) =>
+      refuse(
+        new DomainError('not-found', 'This Herald process runs workers only (HERALD_ROLE=worker)'),
+        req,
+        res,
+      ),
+    );
   }
   const metrics = app.get(MetricsService);
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -113,12 +121,30 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     });
     next();
   });
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const hasBody =
-      Number(req.headers['content-length'] ?? 0) > 0 ||
-      req.headers['transfer-encoding'] !== undefined;
+  if (config.runsApi) {
+    // Every /v1 route needs a key: check it before a byte of the body is read or parsed, so a
+    // stranger's 32 MB costs one indexed lookup (the guard then checks the route's roles).
+    const guard = app.get(ApiKeyGuard);
+    app.use('/v1', (req: AuthenticatedRequest, res: Response, next: NextFunction) => {
+      guard.authenticate(req).then(
+        (principal) => {
+          req.principal = principal;
+          next();
+        },
+        (err: unknown) => refuse(err, req, res),
+      );
+    });
+  }
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    // A declared length over the route's limit is refused at once; chunked bodies are capped
+    // by the parser as they arrive.
+    const limit = bodyLimit(req);
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      refuse(new DomainError('payload-too-large', bodyTooLarge(limit)), req, res);
+      return;
+    }
     if (
-      hasBody &&
+      hasBody(req) &&
       ['POST', 'PUT', 'PATCH'].includes(req.method) &&
       !req.is(['application/json', 'application/*+json'])
     ) {
@@ -131,7 +157,7 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       );
       return;
     }
-    const charset = hasBody ? unsupportedCharset(req.headers['content-type']) : undefined;
+    const charset = hasBody(req) ? unsupportedCharset(req.headers['content-type']) : undefined;
     if (charset !== undefined) {
       next(
         Object.assign(new Error(`charset "${charset}" is not supported: send UTF-8`), {
@@ -144,28 +170,22 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     }
     next();
   });
-  const json = (limit: string) =>
-    express.json({
+  const parsers = new Map(
+    [BODY_LIMIT, INCIDENT_BODY_LIMIT, BULK_BODY_LIMIT].map((limit) => [
       limit,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-      verify: (_req: unknown, _res: unknown, buf: Buffer) => {
-        if (!isUtf8(buf)) throw new BodyEncodingError();
-      },
-    });
-  const bulkJson = json(BULK_BODY_LIMIT);
-  app.use('/v1/tenants/bulk', (req: Request, res: Response, next: NextFunction) =>
-    req.method === 'POST' ? bulkJson(req, res, next) : next(),
+      express.json({
+        limit,
+        strict: true,
+        type: ['application/json', 'application/*+json'],
+        verify: (_req: unknown, _res: unknown, buf: Buffer) => {
+          if (!isUtf8(buf)) throw new BodyEncodingError();
+        },
+      }),
+    ]),
   );
-  const incidentJson = json(INCIDENT_BODY_LIMIT);
-  app.use('/v1/incidents', (req: Request, res: Response, next: NextFunction) =>
-    // POST /v1/incidents and PATCH /v1/incidents/{id}: the routes that carry a scope.
-    (req.method === 'POST' && (req.path === '/' || req.path === '')) ||
-    (req.method === 'PATCH' && /^\/[^/]+\/?$/.test(req.path))
-      ? incidentJson(req, res, next)
-      : next(),
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    parsers.get(bodyLimit(req))!(req, res, next),
   );
-  app.use(json(BODY_LIMIT));
 
   const document = SwaggerModule.createDocument(
     app,
@@ -181,6 +201,73 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
+/** Header, whole-request and keep-alive timeouts, so a slow client cannot hold a connection open. */
+function limitSlowClients(server: Server, config: AppConfig): void {
+  server.headersTimeout = config.get('HTTP_HEADERS_TIMEOUT_MS');
+  server.requestTimeout = config.get('HTTP_REQUEST_TIMEOUT_MS');
+  server.keepAliveTimeout = config.get('HTTP_KEEP_ALIVE_TIMEOUT_MS');
+  // Read when the server starts listening; @types/node only knows it as a constructor option.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(TIMEOUT_CHECK_MS, server.headersTimeout);
+}
+
+/**
+ * OWASP's secure headers for an API: nothing may load, frame or be framed. Swagger UI on /docs
+ * runs its scripts from files (no inline script); its page has inline <style> blocks and style
+ * attributes, so styles alone may be inline there.
+ */
+function securityHeaders(): (req: Request, res: Response, next: NextFunction) => void {
+  const policy = (directives: Record<string, string[]>) =>
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { ...directives, frameAncestors: ["'none'"], baseUri: ["'none'"] },
+      },
+      frameguard: { action: 'deny' },
+      // Nothing cross-origin is ever embedded, the docs page included.
+      crossOriginEmbedderPolicy: { policy: 'require-corp' },
+      strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    });
+  const api = policy({ defaultSrc: ["'none'"], formAction: ["'none'"] });
+  const docs = policy({
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    formAction: ["'self'"],
+  });
+  return (req, res, next) => {
+    res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
+    (/^\/docs(\/|$)/.test(req.path) ? docs : api)(req, res, next);
+  };
+}
+
+// Every powerful feature off: nothing Herald serves needs any of them.
+const PERMISSIONS_POLICY = [
+  'accelerometer',
+  'autoplay',
+  'camera',
+  'display-capture',
+  'encrypted-media',
+  'fullscreen',
+  'geolocation',
+  'gyroscope',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'picture-in-picture',
+  'publickey-credentials-get',
+  'screen-wake-lock',
+  'sync-xhr',
+  'usb',
+  'xr-spatial-tracking',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
+
 /** RUN_MIGRATIONS=true: apply pending migrations (one process at a time) before anything starts. */
 export async function migrateIfConfigured(config: AppConfig, logger: ConsoleLogger): Promise<void> {
   if (!config.get('RUN_MIGRATIONS')) return;
@@ -192,12 +279,7 @@ export async function migrateIfConfigured(config: AppConfig, logger: ConsoleLogg
 export function installFallbackErrorHandler(app: INestApplication): void {
   const filter = new ProblemFilter();
   const express = app.getHttpAdapter().getInstance() as { use: (fn: unknown) => void };
-  express.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const problem = filter.toProblem(err, req);
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
-  });
+  express.use((err: unknown, req: Request, res: Response, _next: NextFunction) =>
+    filter.respond(err, req, res),
+  );
 }

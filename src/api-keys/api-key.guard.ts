@@ -1,9 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
   AuthenticatedRequest,
   hasRole,
+  Principal,
   PUBLIC_KEY,
   Role,
   ROLES_KEY,
@@ -20,7 +22,8 @@ function rateLimited(res: RateLimiterRes, detail: string): DomainError {
 
 /**
  * Every route needs a live API key unless marked @Public(), and one of the route's roles.
- * Limits: requests per key per minute, and failed authentications per client address.
+ * Limits: requests per key per minute, and failed authentications per client address (the
+ * address Express derives under TRUST_PROXY).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -68,20 +71,35 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-
-    const blocked = await this.authFailures.get(address).catch(() => null);
-    if (blocked && blocked.remainingPoints <= 0) {
-      throw rateLimited(
-        blocked,
-        'Too many failed authentications from this address; try again later',
+    // /v1 requests were authenticated before their body was read (authenticateFirst).
+    const principal = (req.principal ??= await this.authenticate(req));
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (!roles) throw forbidden('this route is not open to API keys');
+    if (!hasRole(principal, ...roles)) {
+      throw forbidden(
+        `this route needs one of the roles ${['admin', ...roles.filter((r) => r !== 'admin')].join(', ')}`,
       );
     }
+    return true;
+  }
 
+  /**
+   * The caller's principal, or a 401 (429 when its key or address is over a limit). The key is
+   * checked first: a valid key is never refused for failures others sent from its address.
+   */
+  async authenticate(req: Request): Promise<Principal> {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer ([^\s]+)$/i.exec(header);
     const principal = match ? await this.keys.authenticate(match[1]) : null;
     if (!principal) {
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const blocked = await this.authFailures.get(address).catch(() => null);
+      if (blocked && blocked.remainingPoints <= 0) {
+        throw rateLimited(
+          blocked,
+          'Too many failed authentications from this address; try again later',
+        );
+      }
       await this.authFailures.consume(address).catch((res: unknown) => {
         if (res instanceof RateLimiterRes)
           this.logger.warn({ msg: 'authentication failures over limit', address });
@@ -95,7 +113,6 @@ export class ApiKeyGuard implements CanActivate {
         { 'WWW-Authenticate': 'Bearer realm="herald"' },
       );
     }
-
     try {
       await this.perKey.consume(principal.keyId);
     } catch (res) {
@@ -103,15 +120,6 @@ export class ApiKeyGuard implements CanActivate {
         throw rateLimited(res, 'Too many requests for this API key; slow down');
       throw res;
     }
-
-    req.principal = principal;
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (!roles) throw forbidden('this route is not open to API keys');
-    if (!hasRole(principal, ...roles)) {
-      throw forbidden(
-        `this route needs one of the roles ${['admin', ...roles.filter((r) => r !== 'admin')].join(', ')}`,
-      );
-    }
-    return true;
+    return principal;
   }
 }

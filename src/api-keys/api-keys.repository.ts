@@ -16,8 +16,12 @@ export class ApiKeysRepository {
     return manager.findOne(ApiKeyEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  findActiveByName(manager: EntityManager, name: string): Promise<ApiKeyEntity | null> {
-    return manager.findOne(ApiKeyEntity, { where: { name, revokedAt: IsNull() } });
+  /** Every live key installed from ADMIN_API_KEY (one, unless an older release left more), locked. */
+  findLiveBootstrap(manager: EntityManager): Promise<ApiKeyEntity[]> {
+    return manager.find(ApiKeyEntity, {
+      where: { bootstrap: true, revokedAt: IsNull() },
+      lock: { mode: 'pessimistic_write' },
+    });
   }
 
   /** Oldest first (keyset on creation time and id). */

@@ -1,17 +1,22 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditEventInput, AuditService } from '../audit/audit.service.js';
 import { Principal, Role } from '../common/auth/principal.js';
+import { Clock } from '../common/clock/clock.js';
 import { notFound } from '../common/errors.js';
 import { Page, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { createdKeyOf, type CreatedKey } from '../database/keyset.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
-import { generateApiKey, hashApiKey, keyPrefix, sameHash } from './domain/api-key-secret.js';
+import {
+  BOOTSTRAP_ADMIN_NAME,
+  generateApiKey,
+  hashApiKey,
+  keyPrefix,
+  sameHash,
+} from './domain/api-key-secret.js';
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
 import { ApiKeyEntity } from './entities/api-key.entity.js';
-
-export const BOOTSTRAP_ADMIN_NAME = 'bootstrap-admin';
 
 export interface ApiKeyView {
   id: string;
@@ -50,57 +55,65 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly uow: UnitOfWork,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
-  /** The first admin comes from ADMIN_API_KEY; a changed value replaces the old bootstrap key. */
+  /**
+   * The first admin comes from ADMIN_API_KEY. A changed value revokes every key installed from
+   * an earlier one (found by their flag: a name proves nothing) and installs the new one.
+   */
   async onApplicationBootstrap(): Promise<void> {
     const key = this.config.get('ADMIN_API_KEY');
     if (!key || !this.config.runsApi) return;
     const hash = hashApiKey(key);
     await this.uow.run(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(7245002)');
-      const existing = await this.repository.findActiveByName(manager, BOOTSTRAP_ADMIN_NAME);
-      if (existing && sameHash(existing.secretSha256, hash)) return;
-      const events = [];
-      if (existing) {
-        existing.revokedAt = new Date();
-        existing.revokedBy = 'system';
-        await this.repository.save(manager, existing);
+      const live = await this.repository.findLiveBootstrap(manager);
+      const current = live.find((k) => sameHash(k.secretSha256, hash));
+      const events: AuditEventInput[] = [];
+      for (const stale of live.filter((k) => k !== current)) {
+        stale.revokedAt = this.clock.now();
+        stale.revokedBy = 'system';
+        await this.repository.save(manager, stale);
         events.push({
           actor: 'system',
           action: 'api-key.revoked',
-          entityType: 'api-key' as const,
-          entityId: existing.id,
-          change: { reason: 'ADMIN_API_KEY changed' },
+          entityType: 'api-key',
+          entityId: stale.id,
+          change: { name: stale.name, reason: 'ADMIN_API_KEY changed' },
         });
       }
-      const created = await this.repository.save(
-        manager,
-        Object.assign(new ApiKeyEntity(), {
-          name: BOOTSTRAP_ADMIN_NAME,
-          roles: ['admin'],
-          tenantId: null,
-          prefix: keyPrefix(key),
-          secretSha256: hash,
-          createdBy: 'system',
-          expiresAt: null,
-          revokedAt: null,
-          revokedBy: null,
-          lastUsedAt: null,
-        }),
-      );
-      events.push({
-        actor: 'system',
-        action: 'api-key.created',
-        entityType: 'api-key' as const,
-        entityId: created.id,
-        change: { name: created.name, roles: created.roles, source: 'ADMIN_API_KEY' },
-      });
+      if (!current) {
+        const created = await this.repository.save(
+          manager,
+          Object.assign(new ApiKeyEntity(), {
+            name: BOOTSTRAP_ADMIN_NAME,
+            roles: ['admin'],
+            tenantId: null,
+            prefix: keyPrefix(key, hash),
+            bootstrap: true,
+            secretSha256: hash,
+            createdBy: 'system',
+            expiresAt: null,
+            revokedAt: null,
+            revokedBy: null,
+            lastUsedAt: null,
+          }),
+        );
+        events.push({
+          actor: 'system',
+          action: 'api-key.created',
+          entityType: 'api-key',
+          entityId: created.id,
+          change: { name: created.name, roles: created.roles, source: 'ADMIN_API_KEY' },
+        });
+        this.logger.log({
+          msg: 'bootstrap admin key installed from ADMIN_API_KEY',
+          keyId: created.id,
+          revoked: events.length - 1,
+        });
+      }
       await this.audit.append(manager, events);
-      this.logger.log({
-        msg: 'bootstrap admin key installed from ADMIN_API_KEY',
-        keyId: created.id,
-      });
     });
   }
 
@@ -114,6 +127,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
           roles: dto.roles,
           tenantId: dto.tenantId ?? null,
           prefix,
+          bootstrap: false,
           secretSha256: hashApiKey(key),
           createdBy: actor,
           expiresAt: dto.expiresAt ? new Date(dto.expiresAt) : null,
@@ -151,7 +165,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     await this.uow.run(async (manager) => {
       const key = await this.repository.findById(manager, id);
       if (!key || key.revokedAt) throw notFound('API key', id);
-      key.revokedAt = new Date();
+      key.revokedAt = this.clock.now();
       key.revokedBy = actor;
       await this.repository.save(manager, key);
       await this.audit.append(manager, [
@@ -167,10 +181,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /** The principal for a presented key, or null. Looked up on every request: a revoked key stops at once. */
-  async authenticate(presented: string, now = new Date()): Promise<Principal | null> {
+  async authenticate(presented: string, now = this.clock.now()): Promise<Principal | null> {
     if (presented.length < 16 || presented.length > 256) return null;
     const hash = hashApiKey(presented);
-    const candidates = await this.repository.findActiveByPrefix(keyPrefix(presented));
+    const candidates = await this.repository.findActiveByPrefix(keyPrefix(presented, hash));
     const match = candidates.find((k) => sameHash(k.secretSha256, hash));
     if (!match || (match.expiresAt && match.expiresAt <= now)) return null;
     void this.repository.touch(match.id).catch(() => undefined);

@@ -36,6 +36,14 @@ const TITLE: Record<ErrorCode, string> = {
   unavailable: 'Service unavailable',
 };
 
+/** The one title of a code's problem type (RFC 9457: a type's title does not change). */
+export const titleOf = (code: ErrorCode): string => TITLE[code];
+
+/** Herald's code for an HTTP status, when it has one (an HttpException's 404 is `not-found`). */
+export function codeForStatus(status: number): ErrorCode | undefined {
+  return (Object.keys(STATUS) as ErrorCode[]).find((code) => STATUS[code] === status);
+}
+
 /** An expected failure a client can act on; the problem filter turns it into problem+json. */
 export class DomainError extends Error {
   readonly status: number;
@@ -51,6 +59,10 @@ export class DomainError extends Error {
     this.title = TITLE[code];
   }
 }
+
+/** The detail of a 413: the route's limit in MB. */
+export const bodyTooLarge = (limitBytes: number): string =>
+  `The request body exceeds the ${Number((limitBytes / 1_048_576).toFixed(1))} MB limit`;
 
 export const notFound = (what: string, id: string): DomainError =>
   new DomainError('not-found', `${what} ${JSON.stringify(id)} does not exist`);

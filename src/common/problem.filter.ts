@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
-import { DomainError, FieldError } from './errors.js';
+import { bodyTooLarge, codeForStatus, DomainError, FieldError, titleOf } from './errors.js';
 
 export interface Problem {
   type: string;
@@ -41,8 +41,11 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
+    this.respond(exception, ctx.getRequest<Request>(), ctx.getResponse<Response>());
+  }
+
+  /** Answers `exception` as problem+json (also used by Express middleware outside Nest's filters). */
+  respond(exception: unknown, req: Request, res: Response): void {
     const problem = this.toProblem(exception, req);
     if (res.headersSent) {
       res.destroy();
@@ -77,7 +80,7 @@ export class ProblemFilter implements ExceptionFilter {
       const status = bodyError.status ?? 400;
       const detail =
         bodyError.type === 'entity.too.large'
-          ? `The request body exceeds the ${bodyError.limit === undefined ? '1 MB' : `${Number((bodyError.limit / 1_048_576).toFixed(1))} MB`} limit`
+          ? bodyTooLarge(bodyError.limit ?? 1_048_576)
           : bodyError.type === 'entity.parse.failed'
             ? 'The request body is not valid JSON'
             : (bodyError.message ?? 'The request body could not be read');
@@ -91,7 +94,7 @@ export class ProblemFilter implements ExceptionFilter {
               : 'malformed-body'),
         title:
           status === 413
-            ? 'Payload too large'
+            ? titleOf('payload-too-large')
             : status === 415
               ? 'Unsupported media type'
               : 'Malformed request body',
@@ -104,9 +107,11 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status < 500) {
+        // One title per type (RFC 9457): a status Herald has a code for answers as that code.
+        const code = codeForStatus(status);
         return {
-          type: PROBLEM_BASE + (status === 404 ? 'not-found' : `http-${status}`),
-          title: STATUS_CODES[status] ?? 'Client error',
+          type: PROBLEM_BASE + (code ?? `http-${status}`),
+          title: code ? titleOf(code) : (STATUS_CODES[status] ?? 'Client error'),
           status,
           detail: status === 404 ? `No route for ${req.method} ${instance}` : exception.message,
           instance,

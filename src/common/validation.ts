@@ -165,7 +165,10 @@ function protoKeys(
   )
     return out;
   if (Array.isArray(value)) {
-    value.forEach((item, i) => protoKeys(item, [...path, i], out));
+    // Only objects can hold keys: 100,000 tenant ids need no path built each.
+    value.forEach((item, i) => {
+      if (item !== null && typeof item === 'object') protoKeys(item, [...path, i], out);
+    });
     return out;
   }
   for (const key of Object.keys(value)) {

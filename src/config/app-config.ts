@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { APP_ROOT } from './paths.js';
@@ -25,79 +26,129 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-const envSchema = z.object({
-  DATABASE_URL: url(['postgres:', 'postgresql:']).default(
-    'postgres://postgres@127.0.0.1:5432/herald',
-  ),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
-    .default('herald'),
-  SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
-  MAIL_FROM: z.string().default('Herald <security-notices@localhost>'),
-  ADMIN_API_KEY: optionalString.pipe(
-    z
+/** Express's `trust proxy` setting: all, none, a hop count, or trusted addresses and CIDRs. */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY's value, or a message saying what is wrong with it. */
+export function parseTrustProxy(raw: string): TrustProxy | string {
+  const value = raw.trim();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops <= 10 ? hops : 'a hop count must be 0-10';
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !isProxyAddress(e));
+  if (bad.length > 0)
+    return `must be false, a hop count, or a comma-separated list of proxy addresses, CIDRs or ${PROXY_NAMES.join('/')} (not ${bad.map((b) => JSON.stringify(b)).join(', ')})`;
+  return entries;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const envSchema = z
+  .object({
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default(
+      'postgres://postgres@127.0.0.1:5432/herald',
+    ),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z
       .string()
-      .min(32, 'must be at least 32 characters (use a random value: openssl rand -hex 24)')
-      .optional(),
-  ),
-  PORT: intFrom(3000, 0, 65535),
-  // Where clients reach Herald (scheme, host, optional path prefix): the base of every absolute
-  // URL Herald writes, such as the tenant feeds' links. Never taken from a request's Host header.
-  PUBLIC_URL: optionalString.pipe(
-    url(['http:', 'https:'])
-      .refine((v) => {
-        const u = URL.parse(v);
-        // Not a URL at all is reported by url() already.
-        return u === null || (!u.search && !u.hash && !u.username && !u.password);
-      }, 'must have no query, fragment or credentials')
-      .optional(),
-  ),
-  HOST: z.string().default('0.0.0.0'),
-  HERALD_ROLE: z.enum(HERALD_ROLES).default('all'),
-  DEFAULT_CONTRACTUAL_NOTICE_HOURS: intFrom(72, 1, 8760),
-  DELIVERY_RETRY_BASE_MS: intFrom(30_000, 1, 86_400_000),
-  DELIVERY_MAX_ATTEMPTS: intFrom(8, 1, 100),
-  DELIVERY_CONCURRENCY: intFrom(20, 1, 1000),
-  DELIVERY_BATCH_SIZE: intFrom(50, 1, 1000),
-  DELIVERY_LEASE_MS: intFrom(120_000, 500, 3_600_000),
-  FANOUT_PAGE_SIZE: intFrom(1000, 10, 10_000),
-  FANOUT_MAX_WAITING_JOBS: intFrom(200, 1, 100_000),
-  WORKER_LOCK_MS: intFrom(30_000, 500, 600_000),
-  RECONCILE_INTERVAL_MS: intFrom(30_000, 100, 3_600_000),
-  SMTP_POOL_SIZE: intFrom(5, 1, 100),
-  SMTP_TIMEOUT_MS: intFrom(30_000, 100, 600_000),
-  RULES_PATH: optionalString,
-  TEMPLATES_DIR: z.string().default(resolve(APP_ROOT, 'templates')),
-  OUTBOX_DIR: z.string().default(resolve(APP_ROOT, 'var/outbox')),
-  APPROVALS_REQUIRED_CRITICAL: intFrom(1, 1, 5),
-  ESCALATION_EMAIL: optionalString.pipe(z.email().optional()),
-  DEADLINE_WATCH_INTERVAL_MS: intFrom(60_000, 100, 86_400_000),
-  DEADLINE_WARN_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
-  RETENTION_DAYS: optionalString.pipe(
-    z.coerce.number<string | undefined>().int().min(1).optional(),
-  ),
-  RATE_LIMIT_PER_MINUTE: intFrom(600, 1, 1_000_000),
-  AUTH_FAILURES_PER_MINUTE: intFrom(20, 1, 100_000),
-  PROVIDER_NAME: z.string().default('Herald demo cloud'),
-  PROVIDER_CONTACT: z.string().default('security@localhost'),
-  TRUST_PROXY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
-  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
-  // A worker serves /health and /metrics on PORT unless this is false.
-  WORKER_HTTP: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
-  RUN_MIGRATIONS: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
-});
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
+      .default('herald'),
+    SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
+    MAIL_FROM: z.string().default('Herald <security-notices@localhost>'),
+    ADMIN_API_KEY: optionalString.pipe(
+      z
+        .string()
+        .min(32, 'must be at least 32 characters (use a random value: openssl rand -hex 24)')
+        .optional(),
+    ),
+    PORT: intFrom(3000, 0, 65535),
+    // Where clients reach Herald (scheme, host, optional path prefix): the base of every absolute
+    // URL Herald writes, such as the tenant feeds' links. Never taken from a request's Host header.
+    PUBLIC_URL: optionalString.pipe(
+      url(['http:', 'https:'])
+        .refine((v) => {
+          const u = URL.parse(v);
+          // Not a URL at all is reported by url() already.
+          return u === null || (!u.search && !u.hash && !u.username && !u.password);
+        }, 'must have no query, fragment or credentials')
+        .optional(),
+    ),
+    HOST: z.string().default('0.0.0.0'),
+    HERALD_ROLE: z.enum(HERALD_ROLES).default('all'),
+    DEFAULT_CONTRACTUAL_NOTICE_HOURS: intFrom(72, 1, 8760),
+    DELIVERY_RETRY_BASE_MS: intFrom(30_000, 1, 86_400_000),
+    DELIVERY_MAX_ATTEMPTS: intFrom(8, 1, 100),
+    DELIVERY_CONCURRENCY: intFrom(20, 1, 1000),
+    DELIVERY_BATCH_SIZE: intFrom(50, 1, 1000),
+    DELIVERY_LEASE_MS: intFrom(120_000, 500, 3_600_000),
+    FANOUT_PAGE_SIZE: intFrom(1000, 10, 10_000),
+    FANOUT_MAX_WAITING_JOBS: intFrom(200, 1, 100_000),
+    WORKER_LOCK_MS: intFrom(30_000, 500, 600_000),
+    RECONCILE_INTERVAL_MS: intFrom(30_000, 100, 3_600_000),
+    SMTP_POOL_SIZE: intFrom(5, 1, 100),
+    SMTP_TIMEOUT_MS: intFrom(30_000, 100, 600_000),
+    RULES_PATH: optionalString,
+    TEMPLATES_DIR: z.string().default(resolve(APP_ROOT, 'templates')),
+    OUTBOX_DIR: z.string().default(resolve(APP_ROOT, 'var/outbox')),
+    APPROVALS_REQUIRED_CRITICAL: intFrom(1, 1, 5),
+    ESCALATION_EMAIL: optionalString.pipe(z.email().optional()),
+    DEADLINE_WATCH_INTERVAL_MS: intFrom(60_000, 100, 86_400_000),
+    DEADLINE_WARN_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
+    RETENTION_DAYS: optionalString.pipe(
+      z.coerce.number<string | undefined>().int().min(1).optional(),
+    ),
+    RATE_LIMIT_PER_MINUTE: intFrom(600, 1, 1_000_000),
+    AUTH_FAILURES_PER_MINUTE: intFrom(20, 1, 100_000),
+    PROVIDER_NAME: z.string().default('Herald demo cloud'),
+    PROVIDER_CONTACT: z.string().default('security@localhost'),
+    // What Express's `trust proxy` takes: false (the default: the peer's address is the
+    // client's), a hop count, or the load balancers' addresses and CIDRs. `true` trusts every
+    // X-Forwarded-For entry, so a client could pick its own address: kept for compatibility only.
+    TRUST_PROXY: optionalString.transform((v, ctx): TrustProxy => {
+      const parsed = parseTrustProxy(v ?? 'false');
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+    // When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
+    METRICS_TOKEN: optionalString.pipe(
+      z.string().min(16, 'must be at least 16 characters (openssl rand -hex 24)').optional(),
+    ),
+    // Slow clients: whole headers within this, the whole request within that, idle keep-alive.
+    HTTP_HEADERS_TIMEOUT_MS: intFrom(10_000, 1000, 600_000),
+    HTTP_REQUEST_TIMEOUT_MS: intFrom(60_000, 1000, 3_600_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: intFrom(5000, 100, 600_000),
+    LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+    LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+    // A worker serves /health and /metrics on PORT unless this is false.
+    WORKER_HTTP: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    RUN_MIGRATIONS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+  })
+  .refine((v) => v.HTTP_HEADERS_TIMEOUT_MS <= v.HTTP_REQUEST_TIMEOUT_MS, {
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+  });
 
 export type AppConfigValues = z.infer<typeof envSchema>;
 

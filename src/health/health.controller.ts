@@ -1,9 +1,12 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Header, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/principal.js';
+import { DomainError } from '../common/errors.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
+import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../database/redis.service.js';
 
 @ApiTags('operations')
@@ -13,7 +16,12 @@ export class HealthController {
     private readonly dataSource: DataSource,
     private readonly redis: RedisService,
     private readonly metrics: MetricsService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.metricsToken = config.get('METRICS_TOKEN');
+  }
+
+  private readonly metricsToken: string | undefined;
 
   @Get('health/live')
   @Public()
@@ -44,8 +52,25 @@ export class HealthController {
   @Public()
   @ApiExcludeEndpoint()
   @Header('Cache-Control', 'no-store')
-  async prometheus(@Res() res: Response): Promise<void> {
+  async prometheus(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // METRICS_TOKEN set: a scrape is a bearer of that token (the API keys' limits do not apply).
+    if (this.metricsToken && !bearerMatches(req.headers.authorization, this.metricsToken)) {
+      throw new DomainError(
+        'unauthorized',
+        'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>"',
+        undefined,
+        { 'WWW-Authenticate': 'Bearer realm="herald-metrics"' },
+      );
+    }
     res.setHeader('Content-Type', this.metrics.registry.contentType);
     res.send(await this.metrics.registry.metrics());
   }
+}
+
+/** Whether `header` is "Bearer <token>", compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
+  if (!presented) return false;
+  const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(token));
 }

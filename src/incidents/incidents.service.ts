@@ -5,6 +5,7 @@ import { EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { conflict, notFound } from '../common/errors.js';
+import { pause } from '../common/event-loop.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { JobQueueService } from '../common/queues/job-queue.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -15,7 +16,7 @@ import {
   checkPhaseChange,
   IncidentStatus,
 } from './domain/incident-status.js';
-import { compareScopes } from './domain/scope.js';
+import { compareScopes, scopeSummary } from './domain/scope.js';
 import { CreateIncidentDto, PatchIncidentDto } from './dto/incident.dto.js';
 import { IncidentEntity, type IncidentScope } from './entities/incident.entity.js';
 import {
@@ -95,6 +96,7 @@ export class IncidentsService {
     actor: string,
   ): Promise<{ incident: IncidentEntity; created: boolean }> {
     const requestSha256 = sha256(dto);
+    await pause();
     let result: { incident: IncidentEntity; created: boolean };
     try {
       result = await this.uow.run(async (manager) => {
@@ -125,6 +127,7 @@ export class IncidentsService {
             updatedBy: actor,
           }),
         );
+        await pause();
         await this.audit.append(manager, [
           {
             actor,
@@ -252,12 +255,18 @@ export class IncidentsService {
       let widened = false;
       if (dto.scope) {
         const comparison = compareScopes(incident.scope, dto.scope);
+        // Each step over a 100,000-id scope takes a while: let other work run in between.
+        await pause();
         if (!comparison.wider)
           throw conflict(
             `the scope can only widen: ${comparison.reason}; no one already in scope is dropped`,
           );
         if (Object.keys(comparison.added).length > 0) {
-          changes.scope = { from: incident.scope, to: dto.scope, added: comparison.added };
+          changes.scope = {
+            from: scopeSummary(incident.scope),
+            to: scopeSummary(dto.scope),
+            added: comparison.added,
+          };
           incident.scope = dto.scope;
           incident.scopeGeneration += 1;
           if (incident.status !== 'resolving') this.transition(incident, 'resolving');
@@ -268,6 +277,7 @@ export class IncidentsService {
       if (Object.keys(changes).length === 0) return { incident, widened: false };
       incident.updatedBy = actor;
       await this.repository.save(manager, incident);
+      await pause();
       await this.audit.append(manager, [
         {
           actor,

@@ -28,14 +28,25 @@ export class TenantsRepository {
     return manager.findOne(TenantEntity, { where: { id } });
   }
 
-  /** Locks and returns the rows that exist among `ids` (one statement). */
-  lockExisting(manager: EntityManager, ids: string[]): Promise<TenantEntity[]> {
-    return manager
-      .createQueryBuilder(TenantEntity, 't')
-      .where('t.id = ANY(:ids)', { ids })
-      .orderBy('t.id')
-      .setLock('pessimistic_write')
-      .getMany();
+  /**
+   * Locks and returns the rows that exist among `ids`, 1,000 ids per statement: turning 10,000
+   * rows into entities at once held the event loop for a third of a second. Ids are locked in
+   * sorted order, chunk after chunk, so two bulk calls cannot deadlock.
+   */
+  async lockExisting(manager: EntityManager, ids: string[]): Promise<TenantEntity[]> {
+    const sorted = [...new Set(ids)].sort();
+    const rows: TenantEntity[] = [];
+    for (let i = 0; i < sorted.length; i += 1000) {
+      const chunk = await manager
+        .createQueryBuilder(TenantEntity, 't')
+        .where('t.id = ANY(:ids)', { ids: sorted.slice(i, i + 1000) })
+        // Byte order, as the JavaScript sort above: one lock order across chunks.
+        .orderBy('t.id COLLATE "C"')
+        .setLock('pessimistic_write')
+        .getMany();
+      rows.push(...chunk);
+    }
+    return rows;
   }
 
   /** Inserts or replaces tenants, 1,000 per statement; returns the ids that were created. */

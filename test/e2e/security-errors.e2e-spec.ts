@@ -67,14 +67,50 @@ describe('security: headers and error answers', () => {
       const h = res.headers;
       expect(h['x-content-type-options']).toBe('nosniff');
       expect(h['strict-transport-security']).toMatch(/max-age=31536000; includeSubDomains/);
-      expect(h['x-frame-options']).toMatch(/^(DENY|SAMEORIGIN)$/);
-      expect(h['content-security-policy']).toContain("default-src 'self'");
-      expect(h['content-security-policy']).toContain("frame-ancestors 'self'");
+      // OWASP's secure headers for an API: nothing loads, nothing frames it.
+      expect(h['x-frame-options']).toBe('DENY');
+      expect(h['content-security-policy']).toBe(
+        "default-src 'none';form-action 'none';frame-ancestors 'none';base-uri 'none'",
+      );
+      expect(h['permissions-policy']).toMatch(/(^|, )camera=\(\)(,|$)/);
+      expect(h['permissions-policy']).toMatch(/(^|, )geolocation=\(\)(,|$)/);
+      expect(h['permissions-policy']).toMatch(/(^|, )microphone=\(\)(,|$)/);
+      expect(h['permissions-policy']).toMatch(/(^|, )payment=\(\)(,|$)/);
       expect(h['referrer-policy']).toBe('no-referrer');
       expect(h['cross-origin-opener-policy']).toBe('same-origin');
+      expect(h['cross-origin-embedder-policy']).toBe('require-corp');
       expect(h['cross-origin-resource-policy']).toBe('same-origin');
       expect(h['x-powered-by']).toBeUndefined();
       expect(h['server']).toBeUndefined();
+    });
+
+    it('should let Swagger UI on /docs run its own scripts only, and never be framed', async () => {
+      const page = await t.http.get('/docs/');
+      expect(page.status).toBe(200);
+      const csp = String(page.headers['content-security-policy']);
+      const directive = (name: string) =>
+        csp
+          .split(';')
+          .find((d) => d.startsWith(`${name} `))
+          ?.slice(name.length + 1);
+      expect(directive('script-src')).toBe("'self'");
+      expect(directive('frame-ancestors')).toBe("'none'");
+      expect(directive('object-src')).toBe("'none'");
+      // The page's inline <style> blocks and style attributes are why styles may be inline here.
+      expect(directive('style-src')).toBe("'self' 'unsafe-inline'");
+      expect(page.headers['x-frame-options']).toBe('DENY');
+      // No inline script: every <script> loads a same-origin file, and each of those loads.
+      const scripts = [...page.text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+      expect(scripts.length).toBeGreaterThanOrEqual(3);
+      for (const [, attributes, body] of scripts) {
+        expect(body.trim()).toBe('');
+        const src = /src=["']([^"']+)["']/.exec(attributes)?.[1] ?? '';
+        expect(src).toMatch(/^(\.\/|\/docs\/)?[\w.-]+\.js$/);
+        const file = await t.http.get(new URL(src, 'http://h/docs/').pathname);
+        expect({ src, status: file.status }).toEqual({ src, status: 200 });
+        expect(String(file.headers['content-type'])).toMatch(/javascript/);
+      }
+      expect(page.text).not.toMatch(/\son[a-z]+=/i);
     });
 
     it('should forbid caching of API answers when they carry secrets or tenant data', async () => {
@@ -104,6 +140,62 @@ describe('security: headers and error answers', () => {
   });
 
   describe('error answers', () => {
+    // RFC 9457: a problem type's title is the same every time (it once read "Not found" for a
+    // missing record and "Not Found" for a missing route).
+    it('should give every problem type one title across error routes', async () => {
+      const answers = await Promise.all([
+        t.http.get('/v1/regulations'),
+        t.http.get('/v1/regulations').set(bearer('hk_AAAAAAAA_' + 'B'.repeat(43))),
+        t.http.get('/v1/api-keys').set(bearer(f.keys.auditor)),
+        t.http.get('/v1/nothing').set(bearer(f.keys.auditor)),
+        t.http.delete('/v1/regulations').set(bearer(f.keys.auditor)),
+        t.http.get('/v1/notices/00000000-0000-4000-8000-000000000000').set(bearer(f.keys.auditor)),
+        t.http.get(`/v1/tenants/nobody-here`).set(bearer(t.adminKey)),
+        t.http.get('/v1/incidents/nope').set(bearer(f.keys.auditor)),
+        t.http.get('/v1/incidents?limit=0').set(bearer(f.keys.auditor)),
+        t.http
+          .post('/v1/api-keys')
+          .set(bearer(t.adminKey))
+          .set('Content-Type', 'application/json')
+          .send('{"name": '),
+        t.http
+          .post('/v1/api-keys')
+          .set(bearer(t.adminKey))
+          .set('Content-Type', 'text/plain')
+          .send('x'),
+        t.http
+          .post('/v1/api-keys')
+          .set(bearer(t.adminKey))
+          .send({ name: 'x'.repeat(2 * 1024 * 1024) }),
+        t.http
+          .post('/v1/incidents')
+          .set(bearer(f.keys.reporter))
+          .send({ ...f.incidentRequest, title: 'Changed title' }),
+      ]);
+      const titles = new Map<string, Set<string>>();
+      for (const res of answers) {
+        expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+        const { type, title } = JSON.parse(res.text) as { type: string; title: string };
+        titles.set(type, (titles.get(type) ?? new Set()).add(title));
+      }
+      const byType = Object.fromEntries([...titles].map(([type, set]) => [type, [...set]]));
+      for (const [type, list] of Object.entries(byType))
+        expect({ type, list }).toEqual({ type, list: [list[0]] });
+      // The walk covered the shared types, 404s of both kinds among them.
+      expect(Object.keys(byType)).toEqual(
+        expect.arrayContaining([
+          'https://herald.dev/problems/unauthorized',
+          'https://herald.dev/problems/forbidden',
+          'https://herald.dev/problems/not-found',
+          'https://herald.dev/problems/validation',
+          'https://herald.dev/problems/malformed-body',
+          'https://herald.dev/problems/unsupported-media-type',
+          'https://herald.dev/problems/payload-too-large',
+          'https://herald.dev/problems/conflict',
+        ]),
+      );
+    });
+
     /** A 500 says only that something failed and which errorId to quote; the log holds the rest. */
     function expectOpaque500(
       res: { status: number; text: string; headers: Record<string, string> },

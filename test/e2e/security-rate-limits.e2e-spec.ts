@@ -68,7 +68,7 @@ describe('security: rate limits', () => {
   });
 
   // Last in this file: it blocks the test client's address for a minute.
-  it('should block the address with 429 after too many failed authentications, even for a valid key', async () => {
+  it('should block the address with 429 after too many failed authentications, but never a valid key', async () => {
     const valid = await t.http
       .post('/v1/api-keys')
       .set(bearer(t.adminKey))
@@ -93,10 +93,56 @@ describe('security: rate limits', () => {
     expect(JSON.parse(blocked.text).detail).toMatch(/failed authentications/);
     // A forged X-Forwarded-For does not buy a new address (TRUST_PROXY is off).
     expectRateLimited(await t.http.get('/v1/regulations').set('X-Forwarded-For', '203.0.113.7'));
-    expectRateLimited(await t.http.get('/v1/regulations').set(bearer(goodKey)));
+    // Others' failures from the same address (one load balancer, say) never lock out a valid key.
+    expect((await t.http.get('/v1/regulations').set(bearer(goodKey))).status).toBe(200);
+    expectRateLimited(await t.http.get('/v1/regulations'));
     expect((await t.http.get('/health/ready')).status).toBe(200);
 
     const counters = await redis.keys(`${t.queuePrefix}:rl:authfail*`);
     expect(counters.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+// Behind a load balancer: TRUST_PROXY names the proxies (here the test client's own address,
+// standing in for one), so the client is the address the last trusted proxy saw. Whatever a
+// client writes at the left of X-Forwarded-For is not its address.
+describe('security: rate limits behind a trusted proxy', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES),
+      TRUST_PROXY: '127.0.0.1/8, ::1',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const via = (client: string, forged = '') => ({
+    'X-Forwarded-For': forged ? `${forged}, ${client}` : client,
+  });
+
+  it('should count failures per client behind the proxy, ignore forged left-most entries, and let valid keys through', async () => {
+    const goodKey = await t.key(['auditor']);
+    const attacker = '198.51.100.66';
+    // Rotating a forged left-most entry does not give the attacker a fresh address.
+    for (let i = 0; i < AUTH_FAILURES; i++)
+      expectProblem(await t.http.get('/v1/regulations').set(via(attacker, `10.9.9.${i}`)), 401);
+    expect((await t.http.get('/v1/regulations').set(via(attacker, '10.9.9.99'))).status).toBe(429);
+    // Another client behind the same proxy is not blocked...
+    expectProblem(await t.http.get('/v1/regulations').set(via('198.51.100.7')), 401);
+    // ...and forging the victim's address into the header only blocks the attacker's own.
+    expect((await t.http.get('/v1/regulations').set(via(attacker, '198.51.100.7'))).status).toBe(
+      429,
+    );
+    expect(
+      (await t.http.get('/v1/regulations').set({ ...via('198.51.100.7'), ...bearer(goodKey) }))
+        .status,
+    ).toBe(200);
+    // The blocked client's own valid key still works: a key is checked before the block.
+    expect(
+      (await t.http.get('/v1/regulations').set({ ...via(attacker), ...bearer(goodKey) })).status,
+    ).toBe(200);
   });
 });

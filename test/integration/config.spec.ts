@@ -41,6 +41,31 @@ describe('configuration', () => {
   });
 
   it.each([
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8, 192.168.1.7', ['10.0.0.0/8', '192.168.1.7']],
+    ['loopback,fd00::/8', ['loopback', 'fd00::/8']],
+  ])('should read TRUST_PROXY=%p as Express reads trust proxy', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).get('TRUST_PROXY')).toEqual(expected);
+  });
+
+  it('should default to timeouts that close slow clients and to an open /metrics', () => {
+    const config = loadConfig({});
+    expect(config.get('TRUST_PROXY')).toBe(false);
+    expect(config.get('HTTP_HEADERS_TIMEOUT_MS')).toBe(10_000);
+    expect(config.get('HTTP_REQUEST_TIMEOUT_MS')).toBe(60_000);
+    expect(config.get('HTTP_KEEP_ALIVE_TIMEOUT_MS')).toBe(5000);
+    expect(config.get('METRICS_TOKEN')).toBeUndefined();
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1, proxy.internal'],
+    ['TRUST_PROXY', '11'],
+    ['METRICS_TOKEN', 'short'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '10'],
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['HERALD_ROLE', 'both'],
@@ -68,6 +93,13 @@ describe('configuration', () => {
       'https://herald.example.com/notify',
     );
     expect(loadConfig({ PUBLIC_URL: ' ' }).publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('should refuse a header timeout longer than the request timeout, naming it', () => {
+    const err = configError({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' });
+    expect(err.message).toMatch(
+      /^\s+HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS/m,
+    );
   });
 
   it('should name every bad variable at once when several are bad', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isoTimestamp, nonEmptyLine } from '../../common/validation.js';
 import { ROLES } from '../../common/auth/principal.js';
 import { TENANT_ID } from '../../tenants/dto/tenant.dto.js';
+import { reservedNameReason } from '../domain/api-key-secret.js';
 
 export const createApiKeySchema = z
   .strictObject({
@@ -11,6 +12,8 @@ export const createApiKeySchema = z
     expiresAt: isoTimestamp().optional(),
   })
   .superRefine((value, ctx) => {
+    const reserved = reservedNameReason(value.name);
+    if (reserved) ctx.addIssue({ code: 'custom', path: ['name'], message: reserved });
     const isTenant = value.roles.includes('tenant');
     if (isTenant && !value.tenantId) {
       ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'is required for a tenant key' });

@@ -19,6 +19,10 @@ export class ApiKeyEntity {
   @Column({ type: 'text' })
   prefix!: string;
 
+  // The key installed from ADMIN_API_KEY (at most one live): found by this flag, never by name.
+  @Column({ type: 'boolean', default: false })
+  bootstrap!: boolean;
+
   @Column({ name: 'secret_sha256', type: 'bytea' })
   secretSha256!: Buffer;
 
