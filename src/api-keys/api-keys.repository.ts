@@ -34,11 +34,11 @@ export class ApiKeysRepository {
     return manager.save(ApiKeyEntity, key);
   }
 
-  async touch(id: string): Promise<void> {
+  async touch(id: string, now: Date): Promise<void> {
     // Once a minute at most: last_used_at is informational, not worth a write per request.
     await this.dataSource.query(
-      `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [id],
+      `UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`,
+      [id, now],
     );
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AuditEventInput, AuditService } from '../audit/audit.service.js';
 import { Principal, Role } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
-import { notFound } from '../common/errors.js';
+import { invalid, notFound } from '../common/errors.js';
 import { Page, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { createdKeyOf, type CreatedKey } from '../database/keyset.js';
@@ -118,6 +118,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   async create(dto: CreateApiKeyDto, actor: string): Promise<ApiKeyView & { key: string }> {
+    if (dto.expiresAt && Date.parse(dto.expiresAt) <= this.clock.nowMs())
+      throw invalid([{ path: 'expiresAt', message: 'must be in the future' }]);
     const { key, prefix } = generateApiKey();
     const saved = await this.uow.run(async (manager) => {
       const entity = await this.repository.save(
@@ -187,7 +189,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const candidates = await this.repository.findActiveByPrefix(keyPrefix(presented, hash));
     const match = candidates.find((k) => sameHash(k.secretSha256, hash));
     if (!match || (match.expiresAt && match.expiresAt <= now)) return null;
-    void this.repository.touch(match.id).catch(() => undefined);
+    void this.repository.touch(match.id, now).catch(() => undefined);
     return {
       keyId: match.id,
       name: match.name,

@@ -35,6 +35,7 @@ describe('one clock', () => {
     const stored = [
       ...(await instants(`SELECT created_at, updated_at FROM tenants`)),
       ...(await instants(`SELECT created_at FROM api_keys`)),
+      ...(await instants(`SELECT last_used_at FROM api_keys WHERE last_used_at IS NOT NULL`)),
       ...(await instants(
         `SELECT created_at, updated_at, resolved_at FROM incidents WHERE id = '${incidentId}'`,
       )),

@@ -32,9 +32,7 @@ export const createApiKeySchema = z
         message: 'only a tenant key is bound to a tenant',
       });
     }
-    if (value.expiresAt && Date.parse(value.expiresAt) <= Date.now()) {
-      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be in the future' });
-    }
+    // expiresAt must also be in the future: ApiKeysService checks that against the app's Clock.
   });
 
 export type CreateApiKeyDto = z.infer<typeof createApiKeySchema>;
