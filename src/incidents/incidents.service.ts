@@ -1,6 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import canonicalize from 'canonicalize';
-import { createHash } from 'node:crypto';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
@@ -24,6 +22,7 @@ import {
   IncidentsRepository,
   NewIncidentTenant,
 } from './incidents.repository.js';
+import { contentSha256 } from '../common/domain/content-hash.js';
 
 export const RESOLUTION_PAGE_SIZE = 5000;
 
@@ -66,12 +65,6 @@ export interface IncidentTenantView {
   rulesVersion: string;
 }
 
-function sha256(value: unknown): string {
-  return createHash('sha256')
-    .update(canonicalize(value) ?? '')
-    .digest('hex');
-}
-
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505';
 }
@@ -95,7 +88,7 @@ export class IncidentsService {
     dto: CreateIncidentDto,
     actor: string,
   ): Promise<{ incident: IncidentEntity; created: boolean }> {
-    const requestSha256 = sha256(dto);
+    const requestSha256 = contentSha256(dto);
     await pause();
     let result: { incident: IncidentEntity; created: boolean };
     try {

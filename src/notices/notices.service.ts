@@ -1,6 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import canonicalize from 'canonicalize';
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
@@ -22,12 +20,7 @@ import { NoticeApprovalEntity } from './entities/notice-approval.entity.js';
 import { NoticeRevisionEntity } from './entities/notice-revision.entity.js';
 import { NoticeEntity } from './entities/notice.entity.js';
 import { NoticesRepository } from './notices.repository.js';
-
-export function contentSha256(content: NoticeContent): string {
-  return createHash('sha256')
-    .update(canonicalize(content) ?? '')
-    .digest('hex');
-}
+import { contentSha256 } from '../common/domain/content-hash.js';
 
 export interface NoticeView {
   id: string;

@@ -5,17 +5,14 @@ import {
   TransitionTable,
 } from '../../common/domain/transition-table.js';
 
-export const INCIDENT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+import { INCIDENT_PHASES, type IncidentPhase } from './incident-vocabulary.js';
 
-export const INCIDENT_PHASES = [
-  'detection',
-  'containment',
-  'eradication',
-  'recovery',
-  'resolved',
-] as const;
-export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
+export {
+  INCIDENT_PHASES,
+  INCIDENT_SEVERITIES,
+  type IncidentPhase,
+  type IncidentSeverity,
+} from './incident-vocabulary.js';
 
 export const INCIDENT_STATUSES = [
   'resolving',

@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import { isoTimestamp, LIMITS, nonEmptyLine, text } from '../../common/validation.js';
 import { countryCode, slug, TENANT_ID } from '../../tenants/dto/tenant.dto.js';
-import { INCIDENT_PHASES, INCIDENT_SEVERITIES } from '../domain/incident-status.js';
+import {
+  DATA_CATEGORIES,
+  INCIDENT_PHASES,
+  INCIDENT_SEVERITIES,
+} from '../domain/incident-vocabulary.js';
 import { isEmptyScope, normalizeScope } from '../domain/scope.js';
 
-export const DATA_CATEGORIES = [
-  'none',
-  'personal',
-  'special-category',
-  'phi',
-  'financial',
-  'credentials',
-  'customer-content',
-] as const;
+export { DATA_CATEGORIES };
 
 const nonEmptyText = (max?: number) =>
   text(max).refine((v) => v.trim().length > 0, 'must not be empty');

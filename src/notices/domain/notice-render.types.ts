@@ -1,29 +1,17 @@
 // Input and output shapes of the notice renderer. Plain data: no Nest, no TypeORM.
+import type { IncidentSeverity } from '../../incidents/domain/incident-vocabulary.js';
+import type { NoticeKind } from './notice-lifecycle.js';
 
-export const NOTICE_KINDS = ['initial', 'update', 'resolution'] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
-
-export const INCIDENT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
-
-// Values the catalogs must label. Unknown values still render (as the raw value), so a
-// new phase, category or recipient never blocks a notice; add its label to every catalog.
-export const INCIDENT_PHASES = [
-  'detection',
-  'containment',
-  'eradication',
-  'recovery',
-  'resolved',
-] as const;
-export const DATA_CATEGORIES = [
-  'none',
-  'personal',
-  'special-category',
-  'phi',
-  'financial',
-  'credentials',
-  'customer-content',
-] as const;
+// Values the catalogs must label (one list each, where the incident or the notice defines
+// them). Unknown values still render (as the raw value), so a new phase, category or
+// recipient never blocks a notice; add its label to every catalog.
+export {
+  DATA_CATEGORIES,
+  INCIDENT_PHASES,
+  INCIDENT_SEVERITIES,
+  type IncidentSeverity,
+} from '../../incidents/domain/incident-vocabulary.js';
+export { NOTICE_KINDS, type NoticeKind } from './notice-lifecycle.js';
 export const OBLIGATION_RECIPIENTS = [
   'tenant',
   'supervisory-authority',
