@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const PREFIX = 'herald_';
+const REDUNDANT_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** The Prometheus registry and every Herald metric, declared in one place. */
 @Injectable()
 export class MetricsService {
@@ -61,6 +68,10 @@ export class MetricsService {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // prom-client also counts these as gauges named *_total, a suffix Prometheus reserves for
+    // counters (promtool check metrics rejects them). The same numbers remain, per type, in
+    // herald_nodejs_active_{handles,requests,resources}: sum() over type gives the totals.
+    for (const name of REDUNDANT_DEFAULT_GAUGES) this.registry.removeSingleMetric(PREFIX + name);
   }
 }
