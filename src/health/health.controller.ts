@@ -1,9 +1,11 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/principal.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
+import { ApiPublic, ApiRawResponse, ApiZodResponse } from '../common/openapi.js';
+import { liveSchema, readySchema } from './dto/health-response.dto.js';
 import { RedisService } from '../database/redis.service.js';
 
 @ApiTags('operations')
@@ -18,6 +20,8 @@ export class HealthController {
   @Get('health/live')
   @Public()
   @ApiOperation({ summary: 'The process is up' })
+  @ApiPublic()
+  @ApiZodResponse(200, liveSchema, { description: 'Up', example: { status: 'ok' } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -25,6 +29,15 @@ export class HealthController {
   @Get('health/ready')
   @Public()
   @ApiOperation({ summary: 'Ready only when Postgres and Redis answer (503 otherwise)' })
+  @ApiPublic()
+  @ApiZodResponse(200, readySchema, {
+    description: 'Postgres and Redis answer',
+    example: { status: 'ok', checks: { postgres: 'up', redis: 'up' } },
+  })
+  @ApiZodResponse(503, readySchema, {
+    description: 'Postgres or Redis does not answer',
+    example: { status: 'unavailable', checks: { postgres: 'up', redis: 'down' } },
+  })
   async ready(
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ status: string; checks: Record<string, 'up' | 'down'> }> {
@@ -42,7 +55,14 @@ export class HealthController {
 
   @Get('metrics')
   @Public()
-  @ApiExcludeEndpoint()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiPublic()
+  @ApiRawResponse(200, {
+    contentType: 'text/plain; version=0.0.4',
+    description: 'Every Herald metric (docs/operations.md)',
+    example:
+      '# HELP herald_tenants_notice_overdue …\n# TYPE herald_tenants_notice_overdue gauge\nherald_tenants_notice_overdue 0\n',
+  })
   @Header('Cache-Control', 'no-store')
   async prometheus(@Res() res: Response): Promise<void> {
     res.setHeader('Content-Type', this.metrics.registry.contentType);
