@@ -8,7 +8,10 @@ interface OpenApiDocument {
   components: { schemas: Record<string, Json> };
 }
 
-/** The closed form of a schema: an object may hold only the properties the document names. */
+/**
+ * The closed form of a schema, for ajv: an object may hold only the properties the document
+ * names.
+ */
 function closed(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closed);
   if (schema === null || typeof schema !== 'object') return schema;
@@ -16,6 +19,17 @@ function closed(schema: unknown): unknown {
   for (const [k, v] of Object.entries(schema)) out[k] = closed(v);
   if (out.type === 'object' && out.properties && out.additionalProperties === undefined)
     out.additionalProperties = false;
+  // OpenAPI 3.0 spells exclusive bounds as booleans beside minimum/maximum; ajv takes numbers.
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
+    if (typeof out[flag] === 'boolean') {
+      if (out[flag]) out[flag] = out[bound];
+      else delete out[flag];
+      if (out[flag] !== undefined) delete out[bound];
+    }
+  }
   return out;
 }
 
