@@ -86,6 +86,17 @@ describe('the OpenAPI document', () => {
     );
   });
 
+  it('should find the operation a concrete path belongs to, a literal segment first', async () => {
+    const conformance = await conformanceOf(t);
+    expect(conformance.templateOf('post', '/v1/tenants/bulk')).toBe('/v1/tenants/bulk');
+    expect(conformance.templateOf('put', '/v1/tenants/acme')).toBe('/v1/tenants/{id}');
+    expect(conformance.templateOf('get', '/v1/notices/n-1/preview')).toBe(
+      '/v1/notices/{id}/preview',
+    );
+    expect(conformance.templateOf('delete', '/v1/incidents/x')).toBeUndefined();
+    expect(conformance.templateOf('get', '/v1/incidents/x/y/z')).toBeUndefined();
+  });
+
   it('should answer a problem the document describes when a key is missing', async () => {
     const { response, error } = await (await apiClient(t)).GET('/v1/incidents');
     expect(response.status).toBe(401);

@@ -59,14 +59,14 @@ export async function apiClient(t: TestApp, key?: string): Promise<HeraldClient>
   return client;
 }
 
-/** For supertest calls: holds one answer to the document (`pathTemplate` as in the document). */
-export async function expectConformant(
-  t: TestApp,
-  method: string,
-  pathTemplate: string,
-  res: SupertestResponse,
-): Promise<void> {
+/** For supertest calls: holds one answer to the document the app serves. */
+export async function expectConformant(t: TestApp, res: SupertestResponse): Promise<void> {
+  const req = (res as unknown as { req: { method: string; path: string } }).req;
+  const conformance = await conformanceOf(t);
+  const path = decodeURI(req.path.split('?')[0]);
+  const template = conformance.templateOf(req.method, path);
+  if (!template) throw new Error(`${req.method} ${path}: the document has no such operation`);
   const type = String(res.headers['content-type'] ?? '');
   const body = /[/+]json\b/.test(type) ? (res.body as unknown) : res.text || undefined;
-  (await conformanceOf(t)).check(method, pathTemplate, res.status, type, body);
+  conformance.check(req.method, template, res.status, type, body);
 }

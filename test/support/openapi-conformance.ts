@@ -87,6 +87,23 @@ export class OpenApiConformance {
     }
   }
 
+  /** The document's path template that `path` (no query) is an instance of, for `method`. */
+  templateOf(method: string, path: string): string | undefined {
+    const candidates = Object.keys(this.document.paths).filter(
+      (template) =>
+        this.document.paths[template][method.toLowerCase()] !== undefined &&
+        new RegExp(
+          `^${template
+            .split(/\{[^}]+\}/)
+            .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('[^/]+')}$`,
+        ).test(path),
+    );
+    // A literal segment wins over a parameter: /v1/tenants/bulk is not /v1/tenants/{id}.
+    const params = (template: string) => template.split('{').length;
+    return candidates.sort((a, b) => params(a) - params(b))[0];
+  }
+
   private validator(ref: string): ValidateFunction {
     const found = this.validators.get(ref);
     if (found) return found;
