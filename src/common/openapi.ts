@@ -388,7 +388,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
-    .setContact('Herald', 'https://herald.dev', 'security-notices@herald.dev')
     .addServer('/', 'The Herald that serves this document')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key' }, 'bearer');
   for (const [name, description] of TAGS) builder.addTag(name, description);
