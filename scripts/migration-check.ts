@@ -1,23 +1,14 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 // Applies every migration to a scratch database, then asks TypeORM what it would still change
 // to match the entities. Anything at all means entities and migrations have drifted apart.
 async function main(): Promise<void> {
-  const base = new URL(loadConfig().get('DATABASE_URL'));
-  const name = `herald_drift_${randomBytes(4).toString('hex')}`;
-  const admin = new URL(base);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const ds = new DataSource(dataSourceOptions(url.toString(), { logging: false }));
+  const scratch = await createScratchDatabase(loadConfig().get('DATABASE_URL'), 'drift');
+  const ds = new DataSource(dataSourceOptions(scratch.url, { logging: false }));
   let pending: string[] = [];
   try {
     await ds.initialize();
@@ -29,8 +20,7 @@ async function main(): Promise<void> {
       await ds.undoLastMigration({ transaction: 'each' });
   } finally {
     if (ds.isInitialized) await ds.destroy();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
+    await scratch.drop();
   }
   if (pending.length > 0) {
     process.stderr.write(

@@ -1,7 +1,7 @@
 import { ConsoleLogger, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
@@ -11,6 +11,7 @@ import { AppModule, type AppOptions } from './app.module.js';
 import type { AuthenticatedRequest } from './common/auth/principal.js';
 import { bodyTooLarge, DomainError } from './common/errors.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
+import { buildOpenApiDocument } from './common/openapi.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { AppConfig } from './config/app-config.js';
 import { runMigrations } from './database/migrate.js';
@@ -187,18 +188,7 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     parsers.get(bodyLimit(req))!(req, res, next),
   );
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Herald')
-      .setDescription(
-        'Notify tenants of security incidents: affected tenants, regulatory deadlines, reviewed notices, delivery with proof.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }
 
 /** Header, whole-request and keep-alive timeouts, so a slow client cannot hold a connection open. */

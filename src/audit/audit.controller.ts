@@ -1,14 +1,15 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
 import { streamCsv, wantsCsv } from '../common/csv.js';
-import { ApiAuth } from '../common/openapi.js';
+import { ApiAuth, ApiCsvResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi.js';
 import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
 import { isoTimestamp, line } from '../common/validation.js';
 import { AuditQuery } from './audit.repository.js';
 import { AuditService, VerifyResult } from './audit.service.js';
+import { auditEventPageSchema, auditVerifySchema } from './dto/audit-response.dto.js';
 import type { StoredEvent } from './domain/audit-chain.js';
 import { Clock } from '../common/clock/clock.js';
 
@@ -81,29 +82,20 @@ export class AuditController {
   @Get('events')
   @Roles('auditor')
   @ApiAuth(['auditor'])
-  @ApiProduces('application/json', 'text/csv')
   @ApiHeader({
     name: 'Accept',
     required: false,
     description: 'text/csv streams every matching event as CSV',
   })
-  @ApiQuery({
-    name: 'entityType',
-    required: false,
-    description: 'api-key, tenant, incident, notice, delivery, system',
+  @ApiZodQuery(eventsQuery, {
+    entityType: 'api-key, tenant, incident, notice, delivery, system',
+    actor: 'The API key name, or system',
+    action: 'e.g. notice.approved, delivery.sent, deadline.missed',
+    from: 'occurredAt at or after',
+    to: 'occurredAt before',
   })
-  @ApiQuery({ name: 'entityId', required: false })
-  @ApiQuery({ name: 'actor', required: false, description: 'The API key name, or system' })
-  @ApiQuery({ name: 'incidentId', required: false })
-  @ApiQuery({
-    name: 'action',
-    required: false,
-    description: 'e.g. notice.approved, delivery.sent, deadline.missed',
-  })
-  @ApiQuery({ name: 'from', required: false, description: 'occurredAt at or after' })
-  @ApiQuery({ name: 'to', required: false, description: 'occurredAt before' })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiZodResponse(200, auditEventPageSchema, { description: 'A page of events, oldest first' })
+  @ApiCsvResponse('With Accept: text/csv, every matching event (no paging)')
   @ApiOperation({
     summary:
       'The append-only, hash-chained log of every change, oldest first; filtered; as CSV with Accept: text/csv',
@@ -149,12 +141,11 @@ export class AuditController {
   @Get('verify')
   @Roles('auditor')
   @ApiAuth(['auditor'])
-  @ApiQuery({
-    name: 'anchorSeq',
-    required: false,
-    description: 'With anchorHash: a head you recorded earlier; the chain must still hold it',
+  @ApiZodQuery(verifyQuery, {
+    anchorSeq: 'With anchorHash: a head you recorded earlier; the chain must still hold it',
+    anchorHash: 'The hash recorded with anchorSeq',
   })
-  @ApiQuery({ name: 'anchorHash', required: false })
+  @ApiZodResponse(200, auditVerifySchema, { description: 'Whether the chain is intact' })
   @ApiOperation({
     summary:
       'Recomputes the whole hash chain: {valid, events, headHash, firstBroken?} names the first edited or missing event',

@@ -1,13 +1,21 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
 import { streamCsv, wantsCsv } from '../common/csv.js';
-import { ApiAuth } from '../common/openapi.js';
+import {
+  ApiAuth,
+  ApiProblem,
+  ApiCsvResponse,
+  ApiZodParam,
+  ApiZodQuery,
+  ApiZodResponse,
+} from '../common/openapi.js';
 import { decodeCursor, limitSchema, parseQuery } from '../common/pagination.js';
 import { isoTimestamp, parseUuid } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
+import { incidentComplianceSchema, portfolioSchema } from './dto/compliance-response.dto.js';
 import {
   ComplianceService,
   ComplianceTenantView,
@@ -126,15 +134,18 @@ export class ComplianceController {
   @Get('incidents/:id/compliance')
   @Roles('auditor')
   @ApiAuth(['auditor'])
-  @ApiProduces('application/json', 'text/csv')
   @ApiHeader({
     name: 'Accept',
     required: false,
     description: 'text/csv streams one row per affected tenant',
   })
-  @ApiQuery({ name: 'tenantId', required: false, description: 'Only this tenant' })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiZodParam('id', z.uuid(), 'The incident id')
+  @ApiZodQuery(incidentQuery, { tenantId: 'Only this tenant' })
+  @ApiZodResponse(200, incidentComplianceSchema, {
+    description: 'A page of affected tenants, by tenant id, with the summary on the first page',
+  })
+  @ApiCsvResponse('With Accept: text/csv, one row per affected tenant (no paging)')
+  @ApiProblem(404, 'No such incident')
   @ApiOperation({
     summary:
       'Per affected tenant: noticeDueAt, firstSentAt, metDeadline, undeliverable, obligations, the approvals of the notices it was sent, and its deliveries; summary counts on top',
@@ -169,16 +180,19 @@ export class ComplianceController {
   @Get('compliance')
   @Roles('auditor')
   @ApiAuth(['auditor'])
-  @ApiProduces('application/json', 'text/csv')
   @ApiHeader({
     name: 'Accept',
     required: false,
     description: 'text/csv streams one row per incident',
   })
-  @ApiQuery({ name: 'from', required: false, description: 'awareAt at or after (ISO-8601)' })
-  @ApiQuery({ name: 'to', required: false, description: 'awareAt before (ISO-8601)' })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiZodQuery(portfolioQuery, {
+    from: 'awareAt at or after (ISO-8601)',
+    to: 'awareAt before (ISO-8601)',
+  })
+  @ApiZodResponse(200, portfolioSchema, {
+    description: 'A page of incidents, newest first, and totals',
+  })
+  @ApiCsvResponse('With Accept: text/csv, one row per incident (no paging)')
   @ApiOperation({
     summary:
       'Across the incidents whose awareAt falls in [from, to): per incident and in total, affected, notified in time, late, undeliverable, pending',

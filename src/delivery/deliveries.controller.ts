@@ -1,15 +1,16 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
 import { streamCsv, wantsCsv } from '../common/csv.js';
-import { ApiAuth } from '../common/openapi.js';
+import { ApiAuth, ApiCsvResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi.js';
 import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
 import { isoTimestamp } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { DeliveryFilter, DeliveryRepository, DeliveryRow } from './delivery.repository.js';
 import { DELIVERY_CHANNELS, DELIVERY_STATUSES } from './domain/delivery-status.js';
+import { deliveryPageSchema } from './dto/delivery-response.dto.js';
 
 const query = z.strictObject({
   limit: limitSchema,
@@ -94,13 +95,18 @@ export class DeliveriesController {
   @Get()
   @Roles('auditor')
   @ApiAuth(['auditor'])
-  @ApiProduces('application/json', 'text/csv')
   @ApiHeader({
     name: 'Accept',
     required: false,
     description: 'text/csv streams every matching row as CSV',
   })
   @ApiOperation({ summary: 'Delivery records, filtered; as CSV with Accept: text/csv' })
+  @ApiZodQuery(query, {
+    from: 'queuedAt at or after (ISO-8601)',
+    to: 'queuedAt before (ISO-8601)',
+  })
+  @ApiZodResponse(200, deliveryPageSchema, { description: 'A page of deliveries, oldest first' })
+  @ApiCsvResponse('With Accept: text/csv, every matching delivery (no paging)')
   async list(
     @Query() raw: unknown,
     @Headers('accept') accept: string | undefined,

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
@@ -14,6 +14,7 @@ import { decodeCursor, encodeCursor, parseQuery } from '../common/pagination.js'
 import { isoTimestamp, parseOrThrow } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { TenantsService } from '../tenants/tenants.service.js';
+import { ApiTenantAtomFeed, ApiTenantJsonFeed } from './dto/tenant-feed-response.dto.js';
 import { FEED_PAGE, FeedService, RenderedFeed } from './feed.service.js';
 
 const feedQuery = z.strictObject({ cursor: z.string().optional() });
@@ -30,7 +31,7 @@ export class FeedController {
   @Get('feed')
   @Roles('tenant')
   @ApiAuth(['tenant'])
-  @ApiProduces('application/feed+json')
+  @ApiTenantJsonFeed()
   @ApiOperation({
     summary:
       "The tenant's sent notices as JSON Feed 1.1, newest first (its own key, or admin); ETag and If-None-Match",
@@ -61,7 +62,7 @@ export class FeedController {
   @Get('feed.atom')
   @Roles('tenant')
   @ApiAuth(['tenant'])
-  @ApiProduces('application/atom+xml')
+  @ApiTenantAtomFeed()
   @ApiOperation({ summary: `The same feed as Atom (RFC 4287; the newest ${FEED_PAGE} notices)` })
   async atom(
     @Param('id') id: string,

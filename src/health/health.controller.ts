@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -7,6 +7,8 @@ import { Public } from '../common/auth/principal.js';
 import { DomainError } from '../common/errors.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { ApiPublic, ApiRawResponse, ApiZodResponse } from '../common/openapi.js';
+import { liveSchema, readySchema } from './dto/health-response.dto.js';
 import { RedisService } from '../database/redis.service.js';
 
 @ApiTags('operations')
@@ -26,6 +28,8 @@ export class HealthController {
   @Get('health/live')
   @Public()
   @ApiOperation({ summary: 'The process is up' })
+  @ApiPublic()
+  @ApiZodResponse(200, liveSchema, { description: 'Up', example: { status: 'ok' } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -33,6 +37,15 @@ export class HealthController {
   @Get('health/ready')
   @Public()
   @ApiOperation({ summary: 'Ready only when Postgres and Redis answer (503 otherwise)' })
+  @ApiPublic()
+  @ApiZodResponse(200, readySchema, {
+    description: 'Postgres and Redis answer',
+    example: { status: 'ok', checks: { postgres: 'up', redis: 'up' } },
+  })
+  @ApiZodResponse(503, readySchema, {
+    description: 'Postgres or Redis does not answer',
+    example: { status: 'unavailable', checks: { postgres: 'up', redis: 'down' } },
+  })
   async ready(
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ status: string; checks: Record<string, 'up' | 'down'> }> {
@@ -50,7 +63,14 @@ export class HealthController {
 
   @Get('metrics')
   @Public()
-  @ApiExcludeEndpoint()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiPublic()
+  @ApiRawResponse(200, {
+    contentType: 'text/plain; version=0.0.4',
+    description: 'Every Herald metric (docs/operations.md)',
+    example:
+      '# HELP herald_tenants_notice_overdue …\n# TYPE herald_tenants_notice_overdue gauge\nherald_tenants_notice_overdue 0\n',
+  })
   @Header('Cache-Control', 'no-store')
   async prometheus(@Req() req: Request, @Res() res: Response): Promise<void> {
     // METRICS_TOKEN set: a scrape is a bearer of that token (the API keys' limits do not apply).

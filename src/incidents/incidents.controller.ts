@@ -1,9 +1,16 @@
 import { Body, Controller, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
-import { ApiAuth, ApiZodBody } from '../common/openapi.js';
+import {
+  ApiAuth,
+  ApiProblem,
+  ApiZodBody,
+  ApiZodParam,
+  ApiZodQuery,
+  ApiZodResponse,
+} from '../common/openapi.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -17,6 +24,13 @@ import { IncidentBodyPipe } from './dto/incident-body.pipe.js';
 import { createdKeyOf, createdKeyShape } from '../database/keyset.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { INCIDENT_STATUSES } from './domain/incident-status.js';
+import {
+  incidentAcceptedSchema,
+  incidentPageSchema,
+  scopeTenantIdPageSchema,
+  incidentSchema,
+  incidentTenantPageSchema,
+} from './dto/incident-response.dto.js';
 import {
   type CreateIncidentDto,
   createIncidentSchema,
@@ -46,6 +60,24 @@ const listQuery = z.strictObject({
   status: z.enum(INCIDENT_STATUSES).optional(),
 });
 
+const INCIDENT_EXAMPLE = {
+  externalId: 'INC-2026-0042',
+  title: 'Unauthorised access to mail storage in eu-west',
+  severity: 'high',
+  phase: 'containment',
+  awareAt: '2026-11-28T09:00:00Z',
+  occurredAt: '2026-11-27T22:15:00Z',
+  description: 'An attacker used a leaked support credential to read mailbox metadata.',
+  dataImpact: {
+    categories: ['personal'],
+    description: 'Sender, recipient and subject lines of emails',
+    dataSubjectsEstimate: 12000,
+  },
+  actionsTaken: ['Revoked the credential', 'Blocked the source addresses'],
+  suggestedActions: ['Review recent sign-ins'],
+  scope: { services: ['mail'], dataRegions: ['eu-west'] },
+};
+
 @ApiTags('incidents')
 @Controller('v1/incidents')
 export class IncidentsController {
@@ -58,7 +90,17 @@ export class IncidentsController {
     summary:
       'Notify affected tenants: 202 when accepted, 200 when the same externalId and body were already accepted, 409 for a different body',
   })
-  @ApiZodBody(createIncidentSchema)
+  @ApiZodBody(createIncidentSchema, { example: INCIDENT_EXAMPLE })
+  @ApiZodResponse(202, incidentAcceptedSchema, {
+    description: 'Accepted: affected tenants are being resolved',
+    headers: { Location: { description: 'The incident, /v1/incidents/{id}' } },
+  })
+  @ApiZodResponse(200, incidentAcceptedSchema, {
+    description:
+      'This externalId and body were accepted before: the same incident, no one notified twice',
+    headers: { Location: { description: 'The incident, /v1/incidents/{id}' } },
+  })
+  @ApiProblem(409, 'This externalId was accepted before with a different body')
   async create(
     @Body(IncidentBodyPipe) body: CreateIncidentDto,
     @CurrentPrincipal() principal: Principal,
@@ -77,6 +119,8 @@ export class IncidentsController {
     summary:
       'Incidents, newest first; each scope carries tenantIdCount instead of its tenant ids (see scope/tenant-ids)',
   })
+  @ApiZodQuery(listQuery)
+  @ApiZodResponse(200, incidentPageSchema, { description: 'A page of incidents' })
   async list(@Query() query: unknown): Promise<Page<IncidentListView>> {
     const q = parseQuery(listQuery, query);
     const after = decodeCursor(q.cursor, createdKeyShape);
@@ -90,8 +134,9 @@ export class IncidentsController {
   @ApiOperation({
     summary: "The tenant ids the incident's scope lists, in byte order, paged: items {tenantId}",
   })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiZodParam('id', z.uuid(), 'The incident id')
+  @ApiZodQuery(pageQuery)
+  @ApiZodResponse(200, scopeTenantIdPageSchema, { description: 'A page of tenant ids' })
   async scopeTenantIds(
     @Param('id') id: string,
     @Query() query: unknown,
@@ -115,6 +160,9 @@ export class IncidentsController {
     summary:
       'The incident with its status, affected tenant count, earliest deadline and delivery counts',
   })
+  @ApiZodParam('id', z.uuid(), 'The incident id')
+  @ApiZodResponse(200, incidentSchema, { description: 'The incident' })
+  @ApiProblem(404, 'No such incident')
   get(@Param('id') id: string): Promise<IncidentView> {
     return this.incidents.view(parseUuid(id));
   }
@@ -125,7 +173,13 @@ export class IncidentsController {
   @ApiOperation({
     summary: 'A new phase, more actionsTaken, or a wider scope (narrowing is a 409)',
   })
-  @ApiZodBody(patchIncidentSchema)
+  @ApiZodParam('id', z.uuid(), 'The incident id')
+  @ApiZodBody(patchIncidentSchema, {
+    example: { phase: 'containment', actionsTaken: ['Rotated the exposed credentials'] },
+  })
+  @ApiZodResponse(200, incidentSchema, { description: 'The incident after the change' })
+  @ApiProblem(404, 'No such incident')
+  @ApiProblem(409, 'The change narrows the scope or moves the phase backwards')
   async patch(
     @Param('id') id: string,
     @Body(new ZodPipe(patchIncidentSchema)) body: PatchIncidentDto,
@@ -139,10 +193,15 @@ export class IncidentsController {
   @Roles('reporter', 'comms', 'auditor')
   @ApiAuth(['reporter', 'comms', 'auditor'])
   @ApiOperation({ summary: 'Affected tenants with their deadlines and obligations' })
-  @ApiQuery({ name: 'regulationId', required: false })
-  @ApiQuery({ name: 'dueBefore', required: false })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiZodParam('id', z.uuid(), 'The incident id')
+  @ApiZodQuery(tenantsQuery, {
+    regulationId: 'Only tenants with an obligation under this rule',
+    dueBefore: 'Only tenants whose noticeDueAt is before this instant',
+  })
+  @ApiZodResponse(200, incidentTenantPageSchema, {
+    description: 'A page of affected tenants, by tenant id',
+  })
+  @ApiProblem(404, 'No such incident')
   async tenants(
     @Param('id') id: string,
     @Query() query: unknown,

@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth/principal.js';
-import { ApiAuth } from '../common/openapi.js';
+import { ApiAuth, ApiZodResponse } from '../common/openapi.js';
+import { regulationsSchema } from './dto/regulation-response.dto.js';
 import type { Rule } from './domain/rule-set.js';
 import { RegulationsService } from './regulations.service.js';
 
@@ -14,6 +15,7 @@ export class RegulationsController {
   @Roles('reporter', 'comms', 'auditor', 'tenant')
   @ApiAuth(['reporter', 'comms', 'auditor', 'tenant'])
   @ApiOperation({ summary: 'The loaded rules and their version' })
+  @ApiZodResponse(200, regulationsSchema, { description: 'Every rule, on one page' })
   list(): {
     version: string;
     items: Rule[];

@@ -1,21 +1,24 @@
+import { apiClient, HeraldClient, Schemas } from '../support/api-client.js';
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
-import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
+import { eventually, startTestApp, TestApp } from '../support/test-app.js';
 import { incidentBody } from '../factories/incident.factory.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 
 describe('the whole flow', () => {
   let t: TestApp;
   let sink: SmtpSink;
-  let reporter: string;
-  let comms: string;
-  let auditor: string;
+  let admin: HeraldClient;
+  let reporter: HeraldClient;
+  let comms: HeraldClient;
+  let auditor: HeraldClient;
 
   beforeAll(async () => {
     sink = await startSmtpSink();
     t = await startTestApp({ SMTP_URL: sink.url });
-    reporter = await t.key(['reporter'], undefined, 'incident-system');
-    comms = await t.key(['comms'], undefined, 'alice-comms');
-    auditor = await t.key(['auditor'], undefined, 'audit');
+    admin = await apiClient(t, t.adminKey);
+    reporter = await apiClient(t, await t.key(['reporter'], undefined, 'incident-system'));
+    comms = await apiClient(t, await t.key(['comms'], undefined, 'alice-comms'));
+    auditor = await apiClient(t, await t.key(['auditor'], undefined, 'audit'));
   });
   afterAll(async () => {
     await t.close();
@@ -49,26 +52,27 @@ describe('the whole flow', () => {
       }),
       tenantBody({ id: 'other', services: ['files'] }),
     ];
-    expect(
-      (await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants })).status,
-    ).toBe(200);
+    const bulk = await admin.POST('/v1/tenants/bulk', {
+      body: { tenants: tenants as Schemas['BulkTenantsBody']['tenants'] },
+    });
+    expect(bulk.data).toEqual({ created: 4, updated: 0 });
 
-    const post = await t.http
-      .post('/v1/incidents')
-      .set(bearer(reporter))
-      .send(incidentBody({ scope: { services: ['mail'] } }));
-    expect(post.status).toBe(202);
-    const id = post.body.id as string;
+    const post = await reporter.POST('/v1/incidents', {
+      body: incidentBody({ scope: { services: ['mail'] } }) as Schemas['CreateIncidentBody'],
+    });
+    expect(post.response.status).toBe(202);
+    const id = post.data!.id;
+    const path = { params: { path: { id } } };
 
     const resolved = await eventually(async () => {
-      const r = await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor));
-      return r.body.status === 'awaiting-review' ? r.body : undefined;
+      const { data } = await auditor.GET('/v1/incidents/{id}', path);
+      return data?.status === 'awaiting-review' ? data : undefined;
     });
     expect(resolved.affectedTenantCount).toBe(3);
 
     const notice = await eventually(async () => {
-      const r = await t.http.get(`/v1/incidents/${id}/notices`).set(bearer(comms));
-      return r.body.items?.[0];
+      const { data } = await comms.GET('/v1/incidents/{id}/notices', path);
+      return data?.items[0];
     });
     expect(notice).toMatchObject({
       kind: 'initial',
@@ -77,24 +81,39 @@ describe('the whole flow', () => {
       createdBy: 'incident-system',
     });
 
-    const approve = await t.http.post(`/v1/notices/${notice.id}/approve`).set(bearer(comms));
-    expect(approve.status).toBe(200);
-    expect(approve.body.status).toBe('approved');
+    const approve = await comms.POST('/v1/notices/{id}/approve', {
+      params: { path: { id: notice.id } },
+    });
+    expect(approve.response.status).toBe(200);
+    expect(approve.data?.status).toBe('approved');
 
     await eventually(async () => {
-      const r = await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor));
-      return r.body.status === 'delivered' ? r.body : undefined;
+      const { data } = await auditor.GET('/v1/incidents/{id}', path);
+      return data?.status === 'delivered' ? data : undefined;
     });
     const rcpts = sink.messages.flatMap((m) => m.envelope.rcptTo).sort();
     expect(rcpts).toEqual(['a@de1.example', 'b@us1.example', 'c@jp1.example']);
 
-    const deliveries = await t.http.get(`/v1/deliveries?incidentId=${id}`).set(bearer(auditor));
-    expect(deliveries.body.items).toHaveLength(6);
-    expect(deliveries.body.items.every((d: { status: string }) => d.status === 'sent')).toBe(true);
+    const deliveries = await auditor.GET('/v1/deliveries', {
+      params: { query: { incidentId: id } },
+    });
+    expect(deliveries.data?.items).toHaveLength(6);
+    expect(deliveries.data?.items.every((d) => d.status === 'sent')).toBe(true);
 
-    const tenantKey = await t.key(['tenant'], 'jp-1');
-    const feed = await t.http.get('/v1/tenants/jp-1/feed').set(bearer(tenantKey));
-    expect(feed.status).toBe(200);
-    expect(feed.body.items).toHaveLength(1);
+    const tenant = await apiClient(t, await t.key(['tenant'], 'jp-1'));
+    const feed = await tenant.GET('/v1/tenants/{id}/feed', { params: { path: { id: 'jp-1' } } });
+    expect(feed.response.status).toBe(200);
+    expect(feed.data?.items).toHaveLength(1);
+    const atom = await tenant.GET('/v1/tenants/{id}/feed.atom', {
+      params: { path: { id: 'jp-1' } },
+      parseAs: 'text',
+    });
+    expect(atom.response.status).toBe(200);
+    const etag = feed.response.headers.get('etag')!;
+    const again = await tenant.GET('/v1/tenants/{id}/feed', {
+      params: { path: { id: 'jp-1' } },
+      headers: { 'If-None-Match': etag },
+    });
+    expect(again.response.status).toBe(304);
   });
 });

@@ -1,5 +1,6 @@
 import { incidentBody } from '../factories/incident.factory.js';
 import { tenantBody } from '../factories/tenant.factory.js';
+import { expectConformant } from '../support/api-client.js';
 import { errorPaths, query } from '../support/inspect.js';
 import { allPages, bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
@@ -9,8 +10,11 @@ describe('foundation: incidents', () => {
   let reporter: string;
   let auditor: string;
 
-  const getIncident = async (id: string) =>
-    (await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor))).body as Record<string, unknown>;
+  const getIncident = async (id: string) => {
+    const res = await t.http.get(`/v1/incidents/${id}`).set(bearer(auditor));
+    await expectConformant(t, res);
+    return res.body as Record<string, unknown>;
+  };
   const awaitingReview = (id: string) =>
     eventually(async () => {
       const body = await getIncident(id);
@@ -54,6 +58,7 @@ describe('foundation: incidents', () => {
       const body = incidentBody({ externalId: 'INC-accepted' });
       const res = await t.http.post('/v1/incidents').set(bearer(reporter)).send(body);
       expect(res.status).toBe(202);
+      await expectConformant(t, res);
       expect(Object.keys(res.body).sort()).toEqual(['externalId', 'id', 'status']);
       expect(res.body).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -141,6 +146,7 @@ describe('foundation: incidents', () => {
         .send({ ...body, severity: 'critical' });
       expect(res.status).toBe(409);
       expect(res.headers['content-type']).toContain('application/problem+json');
+      await expectConformant(t, res);
       expect(res.body.detail).toContain('INC-conflict');
       expect(res.body.detail).toContain(first.body.id);
       expect((await getIncident(first.body.id as string)).severity).toBe('high');
@@ -168,6 +174,7 @@ describe('foundation: incidents', () => {
           }),
         );
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(errorPaths(res)).toEqual(
         expect.arrayContaining([
           'severity',
@@ -356,6 +363,7 @@ describe('foundation: incidents', () => {
         .set(bearer(reporter))
         .send({ phase: 'containment', actionsTaken: ['Isolated the host', 'Reset all sessions'] });
       expect(res.status).toBe(200);
+      await expectConformant(t, res);
       expect(res.body).toMatchObject({
         id,
         phase: 'containment',
@@ -374,6 +382,7 @@ describe('foundation: incidents', () => {
         .set(bearer(reporter))
         .send({ phase: 'detection' });
       expect(res.status).toBe(409);
+      await expectConformant(t, res);
       expect(res.body.detail).toContain('cannot go back');
       expect((await getIncident(id)).phase).toBe('containment');
     });

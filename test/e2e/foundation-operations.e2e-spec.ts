@@ -212,14 +212,14 @@ describe('foundation: operations', () => {
     expect(intake.security).toEqual(
       expect.arrayContaining([expect.objectContaining({ bearer: [] })]),
     );
-    const schema = (
-      intake.requestBody as {
-        content: Record<
-          string,
-          { schema: { properties: Record<string, unknown>; required: string[] } }
-        >;
-      }
-    ).content['application/json'].schema;
+    const body = (intake.requestBody as { content: Record<string, { schema: { $ref: string } }> })
+      .content['application/json'].schema;
+    // The body is a component generated from the schema that validates it.
+    expect(body).toEqual({ $ref: '#/components/schemas/CreateIncidentBody' });
+    const schema = resolvePointer(doc, body.$ref) as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
     expect(Object.keys(schema.properties)).toEqual(
       expect.arrayContaining(['externalId', 'awareAt', 'dataImpact', 'scope']),
     );

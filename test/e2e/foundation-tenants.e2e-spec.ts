@@ -1,4 +1,5 @@
 import { tenantBody } from '../factories/tenant.factory.js';
+import { expectConformant } from '../support/api-client.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 import { errorPaths, queryOne } from '../support/inspect.js';
 
@@ -20,6 +21,7 @@ describe('foundation: API keys and tenants', () => {
         .set(bearer(t.adminKey))
         .send({ name: 'pager-duty', roles: ['reporter'] });
       expect(created.status).toBe(201);
+      await expectConformant(t, created);
       expect(created.body).toMatchObject({
         name: 'pager-duty',
         roles: ['reporter'],
@@ -31,6 +33,7 @@ describe('foundation: API keys and tenants', () => {
 
       const list = await t.http.get('/v1/api-keys').set(bearer(t.adminKey));
       expect(list.status).toBe(200);
+      await expectConformant(t, list);
       expect(list.body.nextCursor).toBeNull();
       const listed = (list.body.items as Array<Record<string, unknown>>).find(
         (k) => k.id === created.body.id,
@@ -48,10 +51,12 @@ describe('foundation: API keys and tenants', () => {
         .send({ name: 'short-lived', roles: ['auditor'] });
       const del = await t.http.delete(`/v1/api-keys/${created.body.id}`).set(bearer(t.adminKey));
       expect(del.status).toBe(204);
+      await expectConformant(t, del);
       expect(del.text).toBe('');
 
       const again = await t.http.delete(`/v1/api-keys/${created.body.id}`).set(bearer(t.adminKey));
       expect(again.status).toBe(404);
+      await expectConformant(t, again);
       expect(again.headers['content-type']).toContain('application/problem+json');
       const listed = (await t.http.get('/v1/api-keys').set(bearer(t.adminKey))).body.items.find(
         (k: { id: string }) => k.id === created.body.id,
@@ -72,6 +77,7 @@ describe('foundation: API keys and tenants', () => {
         .set(bearer(t.adminKey))
         .send({ name: '', roles: ['root'], colour: 'red' });
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.body).toMatchObject({
         type: expect.any(String),
@@ -83,6 +89,7 @@ describe('foundation: API keys and tenants', () => {
 
       const badId = await t.http.delete('/v1/api-keys/not-a-uuid').set(bearer(t.adminKey));
       expect(badId.status).toBe(400);
+      await expectConformant(t, badId);
       expect(errorPaths(badId)).toEqual(['id']);
     });
   });
@@ -98,6 +105,7 @@ describe('foundation: API keys and tenants', () => {
           contacts: [{ name: 'Sec', email: 'sec@acme.example', role: 'security' }],
         });
       expect(res.status).toBe(201);
+      await expectConformant(t, res);
       expect(res.body).toMatchObject({
         id: 'acme.eu_1-a',
         name: 'Acme EU',
@@ -120,6 +128,7 @@ describe('foundation: API keys and tenants', () => {
         .set(bearer(t.adminKey))
         .send(tenantBody({ id: 'replace-me', locale: 'de-de', timeZone: 'Europe/Berlin' }));
       expect(first.status).toBe(201);
+      await expectConformant(t, first);
       expect(first.body.locale).toBe('de-DE');
 
       const second = await t.http
@@ -133,6 +142,7 @@ describe('foundation: API keys and tenants', () => {
           flags: { publicCompany: true },
         });
       expect(second.status).toBe(200);
+      await expectConformant(t, second);
       expect(second.body).toMatchObject({
         id: 'replace-me',
         name: 'Renamed',
@@ -153,6 +163,7 @@ describe('foundation: API keys and tenants', () => {
         .set(bearer(t.adminKey))
         .send(tenantBody({ id: 'body-id' }));
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(errorPaths(res)).toEqual(['id']);
       expect((await t.http.get('/v1/tenants/path-id').set(bearer(t.adminKey))).status).toBe(404);
       expect((await t.http.get('/v1/tenants/body-id').set(bearer(t.adminKey))).status).toBe(404);
@@ -176,6 +187,7 @@ describe('foundation: API keys and tenants', () => {
           colour: 'blue',
         });
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(errorPaths(res).sort()).toEqual(
         [
           'colour',
@@ -200,6 +212,7 @@ describe('foundation: API keys and tenants', () => {
     ])('should answer 400 naming id when the path id has %s', async (_what, id) => {
       const res = await t.http.put(`/v1/tenants/${id}`).set(bearer(t.adminKey)).send({ name: 'X' });
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(errorPaths(res)).toEqual(['id']);
     });
 
@@ -221,6 +234,7 @@ describe('foundation: API keys and tenants', () => {
           .set(bearer(t.adminKey))
           .send(tenantBody({ id }));
         expect(res.status).toBe(201);
+        await expectConformant(t, res);
       }
     });
 
@@ -231,6 +245,7 @@ describe('foundation: API keys and tenants', () => {
       for (const key of [t.adminKey, auditor, own]) {
         const res = await t.http.get('/v1/tenants/own').set(bearer(key));
         expect(res.status).toBe(200);
+        await expectConformant(t, res);
         expect(res.body.id).toBe('own');
       }
       expect((await t.http.get('/v1/tenants/own').set(bearer(other))).status).toBe(403);
@@ -245,6 +260,7 @@ describe('foundation: API keys and tenants', () => {
       ];
       const res = await t.http.put('/v1/tenants/own/contacts').set(bearer(own)).send({ contacts });
       expect(res.status).toBe(200);
+      await expectConformant(t, res);
       expect(res.body.contacts).toEqual([{ ...contacts[0], locale: 'fr-FR' }, contacts[1]]);
       expect(res.body.name).toBe(
         (await t.http.get('/v1/tenants/own').set(bearer(t.adminKey))).body.name,
@@ -255,6 +271,7 @@ describe('foundation: API keys and tenants', () => {
         .set(bearer(t.adminKey))
         .send({ contacts: [] });
       expect(byAdmin.status).toBe(200);
+      await expectConformant(t, byAdmin);
       expect(byAdmin.body.contacts).toEqual([]);
 
       const other = await t.key(['tenant'], 'neighbour');
@@ -280,6 +297,7 @@ describe('foundation: API keys and tenants', () => {
           ],
         });
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(errorPaths(res).sort()).toEqual([
         'contacts[0].email',
         'contacts[1].phone',
@@ -296,6 +314,7 @@ describe('foundation: API keys and tenants', () => {
       const tenants = [tenantBody({ id: 'bulk-a' }), tenantBody({ id: 'bulk-b' })];
       const first = await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants });
       expect(first.status).toBe(200);
+      await expectConformant(t, first);
       expect(first.body).toEqual({ created: 2, updated: 0 });
 
       const second = await t.http
@@ -323,6 +342,7 @@ describe('foundation: API keys and tenants', () => {
       ];
       const res = await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants });
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(res.body.detail).toContain('index 2');
       expect(errorPaths(res).sort()).toEqual([
         'tenants[2].contacts[0].email',
@@ -342,6 +362,7 @@ describe('foundation: API keys and tenants', () => {
         .set(bearer(t.adminKey))
         .send({ tenants: [tenantBody({ id: 'with-id' }), withoutId] });
       expect(res.status).toBe(400);
+      await expectConformant(t, res);
       expect(errorPaths(res)).toEqual(['tenants[1].id']);
       expect((await t.http.get('/v1/tenants/with-id').set(bearer(t.adminKey))).status).toBe(404);
     });
@@ -366,6 +387,7 @@ describe('foundation: API keys and tenants', () => {
       );
       const ok = await t.http.post('/v1/tenants/bulk').set(bearer(t.adminKey)).send({ tenants });
       expect(ok.status).toBe(200);
+      await expectConformant(t, ok);
       expect(ok.body).toEqual({ created: 10_000, updated: 0 });
       expect(
         (await t.http.get('/v1/tenants/many-09999').set(bearer(t.adminKey))).body.contacts,

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../../src/database/unit-of-work.js';
 import { buildFixtures, DbProbe, expectProblem, SecurityFixtures } from '../support/security.js';
+import { expectConformant } from '../support/api-client.js';
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 // What every answer carries (security headers) and what no answer may carry (stack traces,
@@ -119,6 +120,7 @@ describe('security: headers and error answers', () => {
         .set(bearer(t.adminKey))
         .send({ name: 'cache-check', roles: ['auditor'] });
       expect(created.status).toBe(201);
+      await expectConformant(t, created);
       expect(created.headers['cache-control']).toBe('no-store');
       const tenant = await t.http.get(`/v1/tenants/${f.tenantA}`).set(bearer(t.adminKey));
       expect(tenant.headers['cache-control']).toBe('no-store');

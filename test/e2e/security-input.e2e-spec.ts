@@ -11,6 +11,7 @@ import {
   rawRequest,
   SecurityFixtures,
 } from '../support/security.js';
+import { expectConformant } from '../support/api-client.js';
 import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
 // Hostile input at every endpoint: each call is turned away with a clear 4xx problem+json
@@ -1099,6 +1100,7 @@ describe('security: hostile input', () => {
       });
       const put = await t.http.put('/v1/tenants/in-verbatim').set(bearer(t.adminKey)).send(body);
       expect(put.status).toBe(201);
+      await expectConformant(t, put);
       const got = await t.http.get('/v1/tenants/in-verbatim').set(bearer(t.adminKey));
       expect(got.body.name).toBe(SQL.slice(0, 200));
       expect(got.body.contacts[0].name).toBe(TEMPLATE.slice(0, 200));
@@ -1119,6 +1121,7 @@ describe('security: hostile input', () => {
           suggestedActions: [MARKUP],
         });
       expect(created.status).toBe(201);
+      await expectConformant(t, created);
       const stored = await t.http.get(`/v1/notices/${created.body.id}`).set(bearer(f.keys.auditor));
       expect(stored.body.content.description).toBe(description);
       expect(stored.body.content.actionsTaken).toEqual([TEMPLATE]);
@@ -1127,6 +1130,7 @@ describe('security: hostile input', () => {
         .get(`/v1/notices/${created.body.id}/preview?tenantId=${f.tenantA}&channel=email`)
         .set(bearer(f.keys.auditor));
       expect(preview.status).toBe(200);
+      await expectConformant(t, preview);
       const { subject, text, html } = preview.body as {
         subject: string;
         text: string;

@@ -1,6 +1,7 @@
 import { incidentBody } from '../factories/incident.factory.js';
 import { TenantInput } from '../factories/tenant.factory.js';
-import { bearer, eventually, TestApp } from './test-app.js';
+import { apiClient, Schemas } from './api-client.js';
+import { eventually, TestApp } from './test-app.js';
 
 export interface FlowKeys {
   reporter: string;
@@ -28,13 +29,13 @@ export async function seedTenants(
   t: TestApp,
   tenants: Array<TenantInput & { id: string }>,
 ): Promise<void> {
+  const admin = await apiClient(t, t.adminKey);
   for (let i = 0; i < tenants.length; i += 10_000) {
-    const res = await t.http
-      .post('/v1/tenants/bulk')
-      .set(bearer(t.adminKey))
-      .send({ tenants: tenants.slice(i, i + 10_000) });
-    if (res.status !== 200)
-      throw new Error(`bulk failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const { response, error } = await admin.POST('/v1/tenants/bulk', {
+      body: { tenants: tenants.slice(i, i + 10_000) as Schemas['BulkTenantsBody']['tenants'] },
+    });
+    if (response.status !== 200)
+      throw new Error(`bulk failed: ${response.status} ${JSON.stringify(error)}`);
   }
 }
 
@@ -45,24 +46,30 @@ export async function postIncident(
   overrides: Record<string, unknown> = {},
   timeoutMs = 30_000,
 ): Promise<{ incidentId: string; noticeId: string }> {
-  const res = await t.http
-    .post('/v1/incidents')
-    .set(bearer(keys.reporter))
-    .send(incidentBody(overrides));
-  if (res.status !== 202)
-    throw new Error(`intake failed: ${res.status} ${JSON.stringify(res.body)}`);
-  const incidentId = res.body.id as string;
+  const reporter = await apiClient(t, keys.reporter);
+  const comms = await apiClient(t, keys.comms);
+  const { response, data, error } = await reporter.POST('/v1/incidents', {
+    body: incidentBody(overrides) as Schemas['CreateIncidentBody'],
+  });
+  if (response.status !== 202 || !data)
+    throw new Error(`intake failed: ${response.status} ${JSON.stringify(error)}`);
+  const incidentId = data.id;
   const noticeId = await eventually(async () => {
-    const r = await t.http.get(`/v1/incidents/${incidentId}/notices`).set(bearer(keys.comms));
-    return (r.body.items as Array<{ id: string }> | undefined)?.[0]?.id;
+    const r = await comms.GET('/v1/incidents/{id}/notices', {
+      params: { path: { id: incidentId } },
+    });
+    return r.data?.items[0]?.id;
   }, timeoutMs);
   return { incidentId, noticeId };
 }
 
 export async function approve(t: TestApp, keys: FlowKeys, noticeId: string): Promise<void> {
-  const res = await t.http.post(`/v1/notices/${noticeId}/approve`).set(bearer(keys.comms));
-  if (res.status !== 200)
-    throw new Error(`approve failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const comms = await apiClient(t, keys.comms);
+  const { response, error } = await comms.POST('/v1/notices/{id}/approve', {
+    params: { path: { id: noticeId } },
+  });
+  if (response.status !== 200)
+    throw new Error(`approve failed: ${response.status} ${JSON.stringify(error)}`);
 }
 
 export async function waitForStatus(
@@ -71,10 +78,13 @@ export async function waitForStatus(
   incidentId: string,
   status: string,
   timeoutMs = 30_000,
-): Promise<Record<string, unknown>> {
+): Promise<Schemas['Incident']> {
+  const auditor = await apiClient(t, keys.auditor);
   return eventually(async () => {
-    const r = await t.http.get(`/v1/incidents/${incidentId}`).set(bearer(keys.auditor));
-    return r.body.status === status ? (r.body as Record<string, unknown>) : undefined;
+    const { data } = await auditor.GET('/v1/incidents/{id}', {
+      params: { path: { id: incidentId } },
+    });
+    return data?.status === status ? data : undefined;
   }, timeoutMs);
 }
 
@@ -97,16 +107,20 @@ export async function deliveries(
   keys: FlowKeys,
   incidentId: string,
 ): Promise<DeliveryRecord[]> {
+  const auditor = await apiClient(t, keys.auditor);
   const out: DeliveryRecord[] = [];
   let cursor: string | null = null;
   do {
-    const r = await t.http
-      .get(`/v1/deliveries?incidentId=${incidentId}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`)
-      .set(bearer(keys.auditor));
-    if (r.status !== 200)
-      throw new Error(`GET /v1/deliveries answered ${r.status}: ${JSON.stringify(r.body)}`);
-    out.push(...(r.body.items as DeliveryRecord[]));
-    cursor = r.body.nextCursor as string | null;
+    const query: { incidentId: string; limit: number; cursor?: string } = {
+      incidentId,
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    };
+    const { response, data, error } = await auditor.GET('/v1/deliveries', { params: { query } });
+    if (response.status !== 200 || !data)
+      throw new Error(`GET /v1/deliveries answered ${response.status}: ${JSON.stringify(error)}`);
+    out.push(...data.items);
+    cursor = data.nextCursor;
   } while (cursor);
   return out;
 }

@@ -10,6 +10,7 @@ type TestAgent = ReturnType<typeof request>;
 import { createHttpApp } from '../../src/app.factory.js';
 import type { AppOptions } from '../../src/app.module.js';
 import { AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { expectConformant } from './api-client.js';
 import { createTestDatabase } from './databases.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -126,7 +127,8 @@ export async function eventually<T>(
 
 /**
  * Every page of a list (`{items, nextCursor}`), following nextCursor with `limit` per page: each
- * page answered 200 with at most `limit` items. Stops after 100 pages (a cursor that loops).
+ * page answered 200 as the OpenAPI document says, with at most `limit` items. Stops after 100
+ * pages (a cursor that loops).
  */
 export async function allPages<T>(
   t: TestApp,
@@ -142,6 +144,7 @@ export async function allPages<T>(
       .query({ limit, ...(cursor ? { cursor } : {}) })
       .set(bearer(key));
     expect(res.status).toBe(200);
+    await expectConformant(t, res);
     const page = res.body as { items: T[]; nextCursor: string | null };
     expect(page.items.length).toBeLessThanOrEqual(limit);
     pages.push(page.items);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestSchema } from '../../common/openapi.js';
 import { isoTimestamp, nonEmptyLine } from '../../common/validation.js';
 import { ROLES } from '../../common/auth/principal.js';
 import { TENANT_ID } from '../../tenants/dto/tenant.dto.js';
@@ -36,3 +37,9 @@ export const createApiKeySchema = z
   });
 
 export type CreateApiKeyDto = z.infer<typeof createApiKeySchema>;
+
+requestSchema(
+  'CreateApiKeyBody',
+  createApiKeySchema,
+  'A tenant key holds the tenant role alone and names its tenant',
+);

@@ -1,6 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const PREFIX = 'herald_';
+const REDUNDANT_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+const SAMPLE_REUSE_MS = 1000;
+const PROBE_TIMEOUT_MS = 2000;
+
+/** One queue as the queue gauges report it. */
+export interface QueueSample {
+  queue: string;
+  counts: Record<string, number>;
+  oldestReadyAgeSeconds: number;
+}
+
 /** The Prometheus registry and every Herald metric, declared in one place. */
 @Injectable()
 export class MetricsService {
@@ -60,7 +77,63 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly queueJobs = new Gauge({
+    name: 'herald_queue_jobs',
+    help: 'BullMQ jobs by queue and state (waiting, prioritized, active, delayed, failed)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      this.queueJobs.reset();
+      for (const s of await this.sampleQueues())
+        for (const [state, n] of Object.entries(s.counts))
+          this.queueJobs.set({ queue: s.queue, state }, n);
+    },
+  });
+
+  readonly queueOldestReady = new Gauge({
+    name: 'herald_queue_oldest_ready_job_age_seconds',
+    help: 'Age of the oldest job ready to run but not yet taken by a worker, by queue (0: none)',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      this.queueOldestReady.reset();
+      for (const s of await this.sampleQueues())
+        this.queueOldestReady.set({ queue: s.queue }, s.oldestReadyAgeSeconds);
+    },
+  });
+
+  private queueProbe?: () => Promise<QueueSample[]>;
+  private lastSample?: { at: number; value: Promise<QueueSample[]> };
+
+  /** Where the queue gauges read from (QueueMetrics, once the queues exist). */
+  observeQueues(probe: () => Promise<QueueSample[]>): void {
+    this.queueProbe = probe;
+  }
+
+  // Both queue gauges are collected in one scrape, concurrently: they share one sample. A Redis
+  // that does not answer in time leaves the queue series out rather than hanging the scrape.
+  private sampleQueues(): Promise<QueueSample[]> {
+    const probe = this.queueProbe;
+    if (!probe) return Promise.resolve([]);
+    const now = performance.now();
+    if (!this.lastSample || now - this.lastSample.at > SAMPLE_REUSE_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<QueueSample[]>((resolve) => {
+        timer = setTimeout(() => resolve([]), PROBE_TIMEOUT_MS);
+      });
+      const value = Promise.race([probe().catch(() => []), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
+      this.lastSample = { at: now, value };
+    }
+    return this.lastSample.value;
+  }
+
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // prom-client also counts these as gauges named *_total, a suffix Prometheus reserves for
+    // counters (promtool check metrics rejects them). The same numbers remain, per type, in
+    // herald_nodejs_active_{handles,requests,resources}: sum() over type gives the totals.
+    for (const name of REDUNDANT_DEFAULT_GAUGES) this.registry.removeSingleMetric(PREFIX + name);
   }
 }

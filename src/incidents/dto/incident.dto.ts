@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestSchema } from '../../common/openapi.js';
 import { isoTimestamp, LIMITS, nonEmptyLine, text } from '../../common/validation.js';
 import { countryCode, slug, TENANT_ID } from '../../tenants/dto/tenant.dto.js';
 import {
@@ -84,3 +85,14 @@ export const patchIncidentSchema = z
     'must change phase, actionsTaken or scope',
   );
 export type PatchIncidentDto = z.output<typeof patchIncidentSchema>;
+
+requestSchema(
+  'CreateIncidentBody',
+  createIncidentSchema,
+  'An incident to notify affected tenants of',
+);
+requestSchema(
+  'PatchIncidentBody',
+  patchIncidentSchema,
+  'A later phase, more actions taken, or a wider scope',
+);

@@ -40,6 +40,16 @@ describe('NoticeRenderer', () => {
     expect(renderer.locales).toEqual(['de', 'en', 'es', 'fr', 'ja', 'pt-BR']);
   });
 
+  // Spam filters score text a reader cannot see (SpamAssassin FONT_INVIS_MSGID and
+  // HTML_FONT_LOW_CONTRAST fired on a hidden preheader): every line of a notice is visible.
+  it.each(Object.keys(TENANTS))('should hide no text in the email when the locale is %s', (c) => {
+    const { html } = renderer.renderEmail(inputFor(c));
+    expect(html).not.toMatch(
+      /display\s*:\s*none|opacity\s*:\s*0[;"]|font-size\s*:\s*[01]px|max-height\s*:\s*0/,
+    );
+    expect(html).toContain('INC-2026-0042');
+  });
+
   describe('snapshots', () => {
     it.each(Object.keys(TENANTS))(
       'should render the initial email and post as before when the locale is %s',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { nonEmptyLine, text } from '../../common/validation.js';
+import { requestSchema } from '../../common/openapi.js';
+import { noBodySchema, nonEmptyLine, text } from '../../common/validation.js';
 import { actionListSchema, dataImpactSchema } from '../../incidents/dto/incident.dto.js';
 import { locale } from '../../tenants/dto/tenant.dto.js';
 import { NOTICE_KINDS } from '../domain/notice-lifecycle.js';
@@ -72,3 +73,16 @@ export const patchNoticeSchema = z
 export type PatchNoticeDto = z.output<typeof patchNoticeSchema>;
 
 export const rejectNoticeSchema = z.strictObject({ reason: nonEmptyText(2000) });
+
+requestSchema(
+  'CreateNoticeBody',
+  createNoticeSchema,
+  'An update or resolution notice; content not given comes from the incident',
+);
+requestSchema(
+  'PatchNoticeBody',
+  patchNoticeSchema,
+  'Content fields to change; expectedRevision guards against a concurrent edit',
+);
+requestSchema('RejectNoticeBody', rejectNoticeSchema);
+requestSchema('EmptyBody', noBodySchema, 'No fields: send no body, or {}');

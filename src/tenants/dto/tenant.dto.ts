@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestSchema } from '../../common/openapi.js';
 import { LIMITS, nonEmptyLine } from '../../common/validation.js';
 import { canonicalLocale, canonicalTimeZone, isCountryOrSubdivision } from '../domain/codes.js';
 
@@ -109,14 +110,31 @@ export const tenantBodySchema = z.strictObject({
 
 export type TenantBody = z.output<typeof tenantBodySchema>;
 
-export const bulkTenantsSchema = z.strictObject({
-  tenants: z
-    .array(z.unknown())
-    .min(1, 'must hold at least one tenant')
-    .max(LIMITS.bulkTenants, `must hold at most ${LIMITS.bulkTenants} tenants`),
-});
+const bulkTenants = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    tenants: z
+      .array(item)
+      .min(1, 'must hold at least one tenant')
+      .max(LIMITS.bulkTenants, `must hold at most ${LIMITS.bulkTenants} tenants`),
+  });
+
+// Items are validated one by one (tenants.service.ts), so a bad tenant is reported with its index.
+export const bulkTenantsSchema = bulkTenants(z.unknown());
 
 export const contactsBodySchema = z.strictObject({ contacts: contactsSchema });
+
+requestSchema(
+  'TenantBody',
+  tenantBodySchema,
+  'A tenant: where its data is, what it uses, whom to tell',
+);
+/** The bulk body as published: each item is a tenant body whose id is required. */
+export const bulkTenantsDocSchema = requestSchema(
+  'BulkTenantsBody',
+  bulkTenants(tenantBodySchema.extend({ id: TENANT_ID })),
+  'Up to 10,000 tenants, all or nothing',
+);
+requestSchema('ContactsBody', contactsBodySchema);
 
 /** A tenant as the API returns it. */
 export interface TenantView {
