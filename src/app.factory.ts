@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
 import { AppModule, type AppOptions } from './app.module.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
+import { consoleHttp, isConsolePath } from './console/console-http.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { AppConfig } from './config/app-config.js';
 import { runMigrations } from './database/migrate.js';
@@ -96,6 +97,9 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
         );
     });
   }
+  // ---- The review console: cookies, HTML forms and its own CSP (no 'unsafe-inline'). ----
+  if (config.runsApi) app.use('/console', ...consoleHttp());
+  // ---- end of the console block ----
   const metrics = app.get(MetricsService);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
@@ -113,7 +117,8 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     if (
       hasBody &&
       ['POST', 'PUT', 'PATCH'].includes(req.method) &&
-      !req.is(['application/json', 'application/*+json'])
+      !req.is(['application/json', 'application/*+json']) &&
+      !isConsolePath(req.path)
     ) {
       next(
         Object.assign(new Error('Send the body as application/json'), {
