@@ -63,20 +63,18 @@ export class ConsoleAuthController {
     const csrf = randomBytes(24).toString('base64url');
     res.cookie(SIGN_IN_CSRF_COOKIE, csrf, cookieOptions(3_600_000));
     const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 200) : null;
-    res
-      .type('text/html')
-      .send(
-        this.views.page(
-          'sign-in',
-          {
-            csrf,
-            reason,
-            oidc: this.oidc.enabled,
-            keySignIn: this.config.get('CONSOLE_KEY_SIGN_IN'),
-          },
-          { title: 'Sign in' },
-        ),
-      );
+    res.type('text/html').send(
+      this.views.page(
+        'sign-in',
+        {
+          csrf,
+          reason,
+          oidc: this.oidc.enabled,
+          keySignIn: this.config.get('CONSOLE_KEY_SIGN_IN'),
+        },
+        { title: 'Sign in' },
+      ),
+    );
   }
 
   @Post('sign-in/key')

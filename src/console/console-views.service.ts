@@ -54,7 +54,8 @@ export class ConsoleViews {
 
   /** A fragment (an htmx swap). */
   fragment(name: string, data: Record<string, unknown>, staff?: StaffSessionEntity): string {
-    return this.template(name)({ ...data, csrf: staff?.csrfToken });
+    // Signed in: the session's token; on the sign-in page, the sign-in form's own.
+    return this.template(name)({ ...data, csrf: staff?.csrfToken ?? data.csrf });
   }
 
   /** A whole page in the layout. */

@@ -93,7 +93,8 @@ describe('review console in a browser', () => {
   it('should take a notice from edit to delivered between two people, with the auditor checking after', async () => {
     // Alice signs in through the IdP; the session cookie is __Host-, HttpOnly, Secure, SameSite=Lax.
     const alice = await newPage();
-    const shot = (p: Page, n: string) => p.screenshot({ path: `/tmp/console-${n}.png`, fullPage: true });
+    const shot = (p: Page, n: string) =>
+      p.screenshot({ path: `/tmp/console-${n}.png`, fullPage: true });
     await alice.goto(`${base}/console`);
     await shot(alice, '0-signin');
     await signInWithIdp(alice, base, 'alice');
@@ -256,7 +257,6 @@ describe('review console in a browser', () => {
     await tenant.locator('#apiKey').fill(tenantKey);
     await tenant.getByRole('button', { name: 'Sign in' }).click();
     await tenant.waitForLoadState();
-    await tenant.screenshot({ path: '/tmp/console-tenant.png' });
     await tenant.getByText('A tenant key never opens the console').waitFor();
     const mallory = await newPage();
     await mallory.goto(`${base}/console`);
@@ -282,7 +282,7 @@ describe('review console in a browser', () => {
     await admin.goto(`${base}/console/operator`);
     expect(await seriousViolations(admin)).toEqual([]);
     await admin.locator('#k-name').fill('console-made-auditor');
-    await admin.getByLabel('auditor').check();
+    await admin.getByRole('checkbox', { name: 'auditor', exact: true }).check();
     await admin.getByRole('button', { name: 'Create key' }).click();
     const secret = await admin.locator('#new-secret').innerText();
     const check = await t.http.get('/v1/audit/verify').set('Authorization', `Bearer ${secret}`);
