@@ -100,6 +100,9 @@ export class ConsoleAuthController {
           ? 'A tenant key never opens the console'
           : 'This key holds no role that opens the console (comms, auditor or admin)',
       );
+    // person:… is how people are recorded: a key named so must not pass for one.
+    if (principal.name.startsWith('person:'))
+      throw forbidden('A key named "person:…" cannot open the console; rename it');
     await this.begin(res, {
       actor: principal.name,
       subject: `api-key:${principal.keyId}`,

@@ -20,7 +20,7 @@ export interface Timeline {
 
 const WIDTH = 640;
 const HEIGHT = 160;
-const PLOT_TOP = 10;
+const PLOT_TOP = 16;
 const PLOT_BOTTOM = 130;
 const SLICES = 24;
 
