@@ -29,11 +29,19 @@ describe('review console in a browser', () => {
   let incidentId: string;
   const contexts: BrowserContext[] = [];
   const dialogs: string[] = [];
+  // Anything the console's CSP blocked (an inline style or script htmx or a page tried to use).
+  const cspViolations: string[] = [];
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ acceptDownloads: true });
     contexts.push(context);
     const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.text().includes('Content Security Policy'))
+        cspViolations.push(
+          `${page.url()}: ${m.text().slice(0, 60)} ${JSON.stringify(m.location())}`,
+        );
+    });
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -178,6 +186,7 @@ describe('review console in a browser', () => {
     expect(csv).toContain('beispiel-de');
     await carol.getByRole('button', { name: 'Check the chain' }).click();
     await carol.locator('#chain-state', { hasText: 'The chain holds' }).waitFor();
+    expect(cspViolations).toEqual([]);
 
     // Every change is recorded with the person, and sign-ins with their display names.
     const events = await query<{ actor: string; action: string }>(
@@ -219,6 +228,13 @@ describe('review console in a browser', () => {
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain('CSRF');
     expect(await revision()).toBe(before);
+
+    // Rejecting needs a reason (the API's rule), then records the person.
+    await alice.goto(`${base}/console/notices/${noticeId}`);
+    await alice.locator('#reason').fill('Wrong customer segment named');
+    await alice.getByRole('button', { name: 'Reject' }).click();
+    await alice.getByText('Rejected').first().waitFor();
+    await alice.getByText('by person:alice: Wrong customer segment named').waitFor();
 
     // A comms person opening the operator page.
     await alice.goto(`${base}/console/operator`);
@@ -290,5 +306,6 @@ describe('review console in a browser', () => {
     await admin.getByRole('button', { name: 'Revoke console-made-auditor' }).click();
     const revoked = await t.http.get('/v1/audit/verify').set('Authorization', `Bearer ${secret}`);
     expect(revoked.status).toBe(401);
+    expect(cspViolations).toEqual([]);
   });
 });
