@@ -26,6 +26,12 @@ import type { StaffSessionEntity } from './entities/staff-session.entity.js';
 import { OidcService } from './oidc.service.js';
 import { StaffIdentity, StaffSessionsService } from './staff-sessions.service.js';
 
+const SIGN_IN_REASONS: Record<string, string> = {
+  required: 'Sign in to use the console',
+  ended: 'Your session has ended; sign in again',
+  'signed-out': 'You have signed out',
+};
+
 /** Sign-in (OIDC, or an API key where enabled) and sign-out. */
 @ApiExcludeController()
 @Public()
@@ -62,7 +68,8 @@ export class ConsoleAuthController {
   signInPage(@Req() req: ConsoleRequest, @Res() res: Response): void {
     const csrf = randomBytes(24).toString('base64url');
     res.cookie(SIGN_IN_CSRF_COOKIE, csrf, cookieOptions(3_600_000));
-    const reason = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 200) : null;
+    const code = typeof req.query.reason === 'string' ? req.query.reason : '';
+    const reason = Object.hasOwn(SIGN_IN_REASONS, code) ? SIGN_IN_REASONS[code] : null;
     res.type('text/html').send(
       this.views.page(
         'sign-in',
@@ -145,7 +152,7 @@ export class ConsoleAuthController {
   async signOut(@Staff() staff: StaffSessionEntity, @Res() res: Response): Promise<void> {
     await this.sessions.end(staff);
     res.clearCookie(SESSION_COOKIE, cookieOptions());
-    res.redirect(303, '/console/sign-in?reason=' + encodeURIComponent('You have signed out'));
+    res.redirect(303, '/console/sign-in?reason=signed-out');
   }
 
   private async begin(res: Response, identity: StaffIdentity): Promise<void> {

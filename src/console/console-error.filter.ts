@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ProblemFilter } from '../common/problem.filter.js';
-import type { ConsoleRequest } from './console-auth.js';
+import { type ConsoleRequest, SESSION_COOKIE } from './console-auth.js';
 import { ConsoleViews } from './console-views.service.js';
 
 /**
@@ -27,7 +27,9 @@ export class ConsoleErrorFilter implements ExceptionFilter {
     if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const htmx = req.headers['hx-request'] === 'true';
     if (problem.status === 401 && req.method === 'GET' && !htmx) {
-      res.redirect(303, `/console/sign-in?reason=${encodeURIComponent(problem.detail)}`);
+      // A reason code, not free text: the sign-in page never shows words taken from a URL.
+      const reason = req.cookies?.[SESSION_COOKIE] ? 'ended' : 'required';
+      res.redirect(303, `/console/sign-in?reason=${reason}`);
       return;
     }
     const data = { problem, errors: problem.errors ?? [] };

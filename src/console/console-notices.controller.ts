@@ -223,7 +223,7 @@ export class ConsoleNoticesController {
     const html =
       q.channel === 'email'
         ? preview.html
-        : `<!doctype html><html lang="${preview.locale}"><head><meta charset="utf-8"><title>Preview</title></head><body>${preview.html}</body></html>`;
+        : `<!doctype html><html lang="${preview.locale.replace(/[^A-Za-z0-9-]/g, '')}"><head><meta charset="utf-8"><title>Preview</title></head><body>${preview.html}</body></html>`;
     res.type('text/html').send(html);
   }
 

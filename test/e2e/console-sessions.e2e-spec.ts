@@ -133,6 +133,50 @@ describe('console sessions', () => {
     expect(api.status).toBe(415);
   });
 
+  it('should open no console page or action to an API key without a session, whatever its role', async () => {
+    const router = (
+      t.app.getHttpAdapter().getInstance() as {
+        router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+      }
+    ).router;
+    const routes = router.stack.flatMap((layer) =>
+      layer.route && layer.route.path.startsWith('/console')
+        ? Object.keys(layer.route.methods)
+            .filter((m) => m !== '_all')
+            .map((m) => ({ method: m as 'get' | 'post', path: layer.route!.path }))
+        : [],
+    );
+    expect(routes.length).toBeGreaterThan(20);
+    // The sign-in pages and static assets are open to all; OIDC is not configured here.
+    const open: Record<string, number> = {
+      'get /console': 303,
+      'get /console/sign-in': 200,
+      'get /console/auth/oidc': 404,
+      'get /console/auth/callback': 404,
+      'post /console/sign-in/key': 403,
+      'get /console/assets/:name': 200,
+    };
+    const keys = [t.adminKey, await t.key(['comms']), await t.key(['tenant'], 'acme'), null];
+    const got: Record<string, number[]> = {};
+    const want: Record<string, number[]> = {};
+    for (const r of routes) {
+      const name = `${r.method} ${r.path}`;
+      const path = r.path
+        .replace(':name', 'htmx.min.js')
+        .replace(':id', '00000000-0000-4000-8000-000000000000');
+      got[name] = [];
+      for (const key of keys) {
+        const req = t.http[r.method](path);
+        const res = await (key ? req.set(bearer(key)) : req)
+          .type('form')
+          .send(r.method === 'post' ? { _csrf: 'x' } : undefined);
+        got[name].push(res.status);
+      }
+      want[name] = keys.map(() => open[name] ?? (r.method === 'get' ? 303 : 401));
+    }
+    expect(got).toEqual(want);
+  });
+
   it('should send a CSP without unsafe-inline on console pages and no session cookie to a page without one', async () => {
     const page = await t.http.get('/console/sign-in');
     const csp = String(page.headers['content-security-policy']);
