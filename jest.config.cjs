@@ -10,7 +10,7 @@ const swc = [
     module: { type: 'commonjs' },
   },
 ];
-const esmPackages = ['feed', '@nestjs', 'iso-3166', 'canonicalize', 'csv-stringify', 'fast-xml-parser', 'mailparser', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', 'load-esm'];
+const esmPackages = ['feed', '@nestjs', 'iso-3166', 'canonicalize', 'csv-stringify', 'fast-xml-parser', 'mailparser', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', 'load-esm', 'openid-client', 'oauth4webapi', 'jose'];
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],

@@ -3,6 +3,7 @@ import { NoticesAndDeliveries1764300100000 } from './1764300100000-NoticesAndDel
 import { ComplianceAndRetention1764300600000 } from './1764300600000-ComplianceAndRetention.js';
 import { BootstrapApiKeyFlag1764301000000 } from './1764301000000-BootstrapApiKeyFlag.js';
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
+import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ComplianceAndRetention1764300600000,
   BootstrapApiKeyFlag1764301000000,
   EscalationOutbox1796114010474,
+  StaffSessions1796200000000,
 ];

@@ -464,11 +464,38 @@ async function main(): Promise<void> {
       '/v1/audit/verify',
     );
     say(`Audit log hash chain: valid=${verify.body.valid} over ${verify.body.events} events`);
-    say(
-      dim(
-        `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try the API yourself: npm run start:prod, then ${'http://localhost:3000/docs'}`,
-      ),
-    );
+    say(dim(`\nWalkthrough done in ${((Date.now() - started) / 1000).toFixed(1)} s.`));
+
+    heading('7. Now in the review console');
+    // A second incident, still awaiting review, for the newcomer to edit as one person and
+    // approve as another (the first one is delivered, so it has left the board).
+    const second = await call<{ id: string }>(reporter, 'POST', '/v1/incidents', {
+      ...incidentBody,
+      externalId: `${incidentBody.externalId}-B`,
+      title: 'Leaked support session tokens',
+      severity: 'critical',
+      awareAt: new Date(Date.now() - 30 * 60_000).toISOString(),
+      occurredAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+    });
+    const draft = await until(async () => {
+      const r = await call<{ items: Array<{ id: string }> }>(
+        alice,
+        'GET',
+        `/v1/incidents/${second.body.id}/notices`,
+      );
+      return r.body.items[0];
+    }, 'the second draft');
+    const consoleUrl = `${base}/console`;
+    say(`Herald keeps running: open ${bold(consoleUrl)} and sign in with an API key.`);
+    say(`  Edit the new draft (${consoleUrl}/notices/${draft.id}) as alice (comms):  ${alice}`);
+    say(`  Approve it as bob (comms), who did not edit it:                      ${bob}`);
+    say(`  Check the deliveries, CSV and audit chain as carol (auditor):        ${auditor}`);
+    say(`  Create and revoke API keys as the admin:                              ${adminKey}`);
+    say(dim('Press Ctrl+C to stop Herald.'));
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
   } finally {
     await app.close();
   }

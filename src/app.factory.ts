@@ -12,6 +12,7 @@ import type { AuthenticatedRequest } from './common/auth/principal.js';
 import { bodyTooLarge, DomainError } from './common/errors.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { buildOpenApiDocument } from './common/openapi.js';
+import { consoleHttp, isConsolePath } from './console/console-http.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { AppConfig } from './config/app-config.js';
 import { runMigrations } from './database/migrate.js';
@@ -112,6 +113,9 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       ),
     );
   }
+  // ---- The review console: cookies, HTML forms and its own CSP (no 'unsafe-inline'). ----
+  if (config.runsApi) app.use('/console', ...consoleHttp());
+  // ---- end of the console block ----
   const metrics = app.get(MetricsService);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
@@ -147,7 +151,8 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     if (
       hasBody(req) &&
       ['POST', 'PUT', 'PATCH'].includes(req.method) &&
-      !req.is(['application/json', 'application/*+json'])
+      !req.is(['application/json', 'application/*+json']) &&
+      !isConsolePath(req.path)
     ) {
       next(
         Object.assign(new Error('Send the body as application/json'), {

@@ -4,6 +4,7 @@ import { ApiKeyGuard } from './api-keys/api-key.guard.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { ComplianceModule } from './compliance/compliance.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
@@ -48,6 +49,8 @@ export class AppModule {
         NoticesModule,
         DeliveryModule,
         ComplianceModule,
+        // The review console is part of the HTTP API's process only.
+        ...(config.runsApi ? [ConsoleModule] : []),
       ],
       providers: [
         { provide: APP_GUARD, useExisting: ApiKeyGuard },

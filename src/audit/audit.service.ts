@@ -15,7 +15,8 @@ import {
 export interface AuditEventInput {
   actor: string;
   action: string;
-  entityType: 'api-key' | 'tenant' | 'incident' | 'notice' | 'delivery' | 'system';
+  entityType:
+    'api-key' | 'tenant' | 'incident' | 'notice' | 'delivery' | 'staff-session' | 'system';
   entityId?: string | null;
   incidentId?: string | null;
   change: Record<string, unknown>;

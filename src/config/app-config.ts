@@ -144,6 +144,29 @@ const envSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    OIDC_ISSUER: optionalString.pipe(url(['http:', 'https:']).optional()),
+    OIDC_CLIENT_ID: optionalString,
+    OIDC_CLIENT_SECRET: optionalString,
+    OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+    // IdP group=Herald role pairs, comma-separated: herald-comms=comms,herald-audit=auditor
+    OIDC_ROLE_MAP: z
+      .string()
+      .default('')
+      .refine(
+        (v) =>
+          v.trim() === '' ||
+          v.split(',').every((pair) => /^[^=]+=(admin|comms|auditor|reporter)$/.test(pair.trim())),
+        {
+          message:
+            'must be group=role pairs separated by commas; roles admin, comms, auditor, reporter',
+        },
+      ),
+    CONSOLE_KEY_SIGN_IN: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    CONSOLE_IDLE_MINUTES: intFrom(30, 1, 1440),
+    CONSOLE_SESSION_HOURS: intFrom(12, 1, 168),
   })
   .refine((v) => v.HTTP_HEADERS_TIMEOUT_MS <= v.HTTP_REQUEST_TIMEOUT_MS, {
     path: ['HTTP_HEADERS_TIMEOUT_MS'],
@@ -163,6 +186,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const oidcMissing = (['OIDC_CLIENT_ID', 'PUBLIC_URL'] as const).filter(
+    (name) => parsed.data.OIDC_ISSUER && !parsed.data[name],
+  );
+  if (oidcMissing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${oidcMissing.map((n) => `${n}: is required with OIDC_ISSUER`).join('\n  ')}`,
+    );
   }
   return new AppConfig(parsed.data);
 }

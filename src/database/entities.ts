@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity.js';
 import { AuditEventEntity } from '../audit/entities/audit-event.entity.js';
+import { StaffSessionEntity } from '../console/entities/staff-session.entity.js';
 import { DeadlineAlertEntity } from '../compliance/entities/deadline-alert.entity.js';
 import { EscalationMailEntity } from '../compliance/entities/escalation-mail.entity.js';
 import { DeliveryEntity } from '../delivery/entities/delivery.entity.js';
@@ -29,4 +30,5 @@ export const ENTITIES = [
   NoticeFanoutEntity,
   DeadlineAlertEntity,
   EscalationMailEntity,
+  StaffSessionEntity,
 ];

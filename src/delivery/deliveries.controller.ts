@@ -66,7 +66,7 @@ export function toDeliveryView(d: DeliveryRow): DeliveryView {
   };
 }
 
-const CSV_COLUMNS: Array<keyof DeliveryView> = [
+export const CSV_COLUMNS: Array<keyof DeliveryView> = [
   'id',
   'noticeId',
   'incidentId',

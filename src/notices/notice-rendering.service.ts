@@ -118,6 +118,7 @@ export class NoticeRenderingService {
     notice: NoticeEntity,
     tenantId: string,
     channel: 'email' | 'dashboard',
+    locale?: string,
   ): Promise<RenderedPreview> {
     const [ctx, tenant, rows] = await Promise.all([
       this.context(notice),
@@ -142,7 +143,8 @@ export class NoticeRenderingService {
     };
     const base = { channel, revision: ctx.revision, contentSha256: ctx.contentSha256 };
     if (channel === 'email') {
-      const r = this.email(ctx, facts);
+      // An email goes out in its contact's locale: `locale` previews one (the tenant's by default).
+      const r = this.email(ctx, facts, locale);
       return { subject: r.subject, html: r.html, text: r.text, locale: r.locale, ...base };
     }
     const p = this.post(ctx, facts);

@@ -56,7 +56,8 @@ export async function startTestApp(
   const env = testEnv(db.url, overrides);
   const config = loadConfig(env);
   const app = await createHttpApp(config, undefined, options);
-  await app.listen(0, '127.0.0.1');
+  // A fixed PORT when the test needs to know its address up front (an OIDC redirect URI).
+  await app.listen(Number(overrides.PORT ?? 0), '127.0.0.1');
   const http = request(app.getHttpServer());
   const adminKey = env.ADMIN_API_KEY;
   let n = 0;

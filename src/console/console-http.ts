@@ -1,0 +1,40 @@
+import cookieParser from 'cookie-parser';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+
+// No 'unsafe-inline' anywhere: scripts and styles come only from Herald's own /console/assets.
+// The notice preview (preview.html) sets its own, stricter policy: no script at all.
+const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "frame-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ');
+
+/** What the console needs before its routes: cookies, HTML forms, its CSP, no caching of pages. */
+export function consoleHttp(): RequestHandler[] {
+  return [
+    cookieParser(),
+    express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }),
+    (req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+      if (!req.path.startsWith('/assets/')) res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Referrer-Policy', 'same-origin');
+      next();
+    },
+  ];
+}
+
+/** Console forms are HTML forms (urlencoded), not JSON. */
+export const isConsolePath = (path: string): boolean =>
+  path === '/console' || path.startsWith('/console/');

@@ -1,0 +1,74 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium, headless (playwright's own browser download does not work here). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => ok(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The test IdP (oidc-provider) in its own process, on 127.0.0.1. */
+export async function startIdp(redirectUri: string): Promise<{ issuer: string; stop: () => void }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [resolve(__dirname, 'oidc-idp.mjs'), String(port), redirectUri],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((ok, fail) => {
+    child.once('exit', (code) => fail(new Error(`the test IdP exited (${code})`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) ok();
+    });
+  });
+  return { issuer: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+/** Signs in through the IdP's login and consent pages; ends on the console's board. */
+export async function signInWithIdp(page: Page, base: string, login: string): Promise<void> {
+  await page.goto(`${base}/console`);
+  await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill('any password');
+  await page.locator('button[type="submit"]').click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForURL(`${base}/console/incidents`);
+}
+
+/** axe-core on the page as it is: the serious and critical violations (none expected). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  // The notice preview is the tenant's email in a script-less sandbox: axe cannot run inside it
+  // (and would wait forever); the console around it is what is checked here.
+  const result = await new AxeBuilder({ page })
+    .exclude('iframe.preview')
+    .options({ iframes: false })
+    .analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
