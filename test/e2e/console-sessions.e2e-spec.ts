@@ -189,7 +189,7 @@ describe('console sessions', () => {
     expect(htmx.headers['content-type']).toContain('javascript');
     // The API keeps its own policy.
     expect(String((await t.http.get('/health/live')).headers['content-security-policy'])).toContain(
-      'unsafe-inline',
+      "default-src 'none'",
     );
   });
 });
