@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../co
 import { isoTimestamp, line } from '../common/validation.js';
 import { AuditQuery } from './audit.repository.js';
 import { AuditService, VerifyResult } from './audit.service.js';
-import type { StoredEvent } from './domain/audit-chain.js';
+import type { LoggedEvent as StoredEvent } from './domain/audit-shards.js';
 import { Clock } from '../common/clock/clock.js';
 
 const SEQ = z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be a positive whole number');
@@ -51,6 +51,8 @@ const CSV_COLUMNS = [
   'change',
   'prevHash',
   'hash',
+  'shard',
+  'prevSeq',
 ] as const;
 
 const CSV_PAGE = 5000;
@@ -63,6 +65,7 @@ export interface VerifyView {
   verifiedAt: string;
   firstBroken?: NonNullable<VerifyResult['firstBroken']>;
   anchor?: VerifyResult['anchor'];
+  checkpoint?: VerifyResult['checkpoint'];
 }
 
 @ApiTags('audit')
@@ -152,7 +155,7 @@ export class AuditController {
   @ApiQuery({ name: 'anchorHash', required: false })
   @ApiOperation({
     summary:
-      'Recomputes the whole hash chain: {valid, events, headHash, firstBroken?} names the first edited or missing event',
+      "Recomputes every shard's hash chain and checks the latest checkpoint: {valid, events, headHash, firstBroken?, checkpoint?} names the first edited, missing or cut-off event",
   })
   async verify(@Query() raw: unknown): Promise<VerifyView> {
     const q = parseQuery(verifyQuery, raw);
@@ -167,6 +170,7 @@ export class AuditController {
       verifiedAt: this.clock.now().toISOString(),
       ...(result.firstBroken ? { firstBroken: result.firstBroken } : {}),
       ...(result.anchor ? { anchor: result.anchor } : {}),
+      ...(result.checkpoint ? { checkpoint: result.checkpoint } : {}),
     };
   }
 }

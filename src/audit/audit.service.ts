@@ -1,15 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
+import { AppConfig } from '../config/app-config.js';
 import { AuditQuery, AuditRepository } from './audit.repository.js';
+import { GENESIS_HASH } from './domain/audit-chain.js';
 import {
-  ChainBreak,
-  GENESIS_HASH,
-  hashEvent,
-  StoredEvent,
-  verifyChainPage,
-} from './domain/audit-chain.js';
+  buildCheckpoint,
+  CheckpointBreak,
+  hashShardedEvent,
+  LoggedEvent,
+  LogBreak,
+  shardGenesisHash,
+  ShardHead,
+  ShardedLogVerifier,
+  StoredCheckpoint,
+  verifyCheckpointPage,
+} from './domain/audit-shards.js';
 
 export interface AuditEventInput {
   actor: string;
@@ -20,35 +27,68 @@ export interface AuditEventInput {
   change: Record<string, unknown>;
 }
 
+export interface CheckpointView {
+  seq: string;
+  hash: string;
+  root: string;
+  createdAt: string;
+  /** Whether the checkpoint chain and the latest checkpoint's heads hold. */
+  valid: boolean;
+  /** `signed` and checked against AUDIT_CHECKPOINT_KEY, `unsigned`, or `unchecked` (no key here). */
+  signature: 'signed' | 'unsigned' | 'unchecked';
+  /** Events newer than the latest checkpoint: not yet protected against a cut-off tail. */
+  eventsAfter: number;
+  detail: string;
+}
+
 export interface VerifyResult {
   valid: boolean;
   events: number;
-  firstBroken: (ChainBreak & { detail: string }) | null;
+  firstBroken: (LogBreak & { detail: string }) | null;
   headSeq: string;
   headHash: string;
   /** When an anchor (a head recorded earlier, e.g. by an auditor) was given: whether the chain still holds it. */
   anchor?: { seq: string; hash: string; matches: boolean; detail: string };
+  /** The latest checkpoint, when there is one. */
+  checkpoint?: CheckpointView;
 }
 
-/** The append-only, hash-chained log every feature writes to, inside its own transaction. */
+/**
+ * The append-only audit log every feature writes to, inside its own transaction. The log is
+ * sharded (see domain/audit-shards.ts): each append locks one free shard, never the whole log.
+ */
 @Injectable()
-export class AuditService {
+export class AuditService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditService.name);
+  // Appends of one transaction stay on the shard it holds (no second lock, no deadlock).
+  private readonly held = new WeakMap<EntityManager, number>();
+  private preferred = 1;
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly repository: AuditRepository,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
-  /** Appends events in the caller's transaction: call it last, since it holds the chain lock until commit. */
+  /** Appends events in the caller's transaction; the shard it locks is held until commit. */
   async append(manager: EntityManager, events: AuditEventInput[]): Promise<void> {
     if (events.length === 0) return;
-    const head = await this.repository.lockHead(manager);
-    let seq = head?.seq ?? 0n;
-    let prevHash = head?.hash ?? GENESIS_HASH;
+    const shards = this.config.get('AUDIT_SHARDS');
+    const locked = await this.repository.lockShard(
+      manager,
+      shards,
+      this.held.get(manager) ?? this.preferred,
+    );
+    this.held.set(manager, locked.shard);
+    this.preferred = locked.shard;
+    const seqs = await this.repository.nextSeqs(manager, events.length);
+    let prevSeq = locked.headSeq;
+    let prevHash = locked.headHash ?? shardGenesisHash(locked.shard);
     const occurredAt = this.clock.now().toISOString();
-    const rows: StoredEvent[] = events.map((input) => {
-      seq += 1n;
+    const rows: LoggedEvent[] = events.map((input, i) => {
       const fields = {
-        seq: seq.toString(),
+        seq: seqs[i],
         id: randomUUID(),
         occurredAt,
         actor: input.actor,
@@ -58,65 +98,170 @@ export class AuditService {
         incidentId: input.incidentId ?? null,
         // Through JSON once, so the hash covers exactly what jsonb will give back.
         change: JSON.parse(JSON.stringify(input.change)) as Record<string, unknown>,
+        shard: locked.shard,
+        prevSeq,
       };
-      const hash = hashEvent(prevHash, fields);
-      const row: StoredEvent = { ...fields, prevHash, hash };
+      const hash = hashShardedEvent(prevHash, fields);
+      const row: LoggedEvent = { ...fields, prevHash, hash };
+      prevSeq = fields.seq;
       prevHash = hash;
       return row;
     });
     await this.repository.insert(manager, rows);
+    await this.repository.advanceShard(manager, {
+      shard: locked.shard,
+      seq: prevSeq as string,
+      hash: prevHash,
+    });
   }
 
-  find(query: AuditQuery): Promise<StoredEvent[]> {
+  find(query: AuditQuery): Promise<LoggedEvent[]> {
     return this.repository.find(query);
   }
 
+  onApplicationBootstrap(): void {
+    if (!this.config.runsWorkers) return;
+    const every = this.config.get('AUDIT_CHECKPOINT_INTERVAL_MS');
+    this.timer = setInterval(() => {
+      this.checkpoint().catch((err: unknown) =>
+        this.logger.warn({ msg: 'audit checkpoint failed', error: (err as Error).message }),
+      );
+    }, every);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
   /**
-   * Recomputes the whole chain page by page (memory stays flat) and names the first broken event.
-   * A chain can only prove what lies before its head: an `anchor` recorded earlier (seq and hash)
-   * also catches a removed tail or a wholesale rewrite.
+   * Commits every shard's newest event in a new checkpoint, unless another process is writing
+   * one or nothing was appended since the last. Returns the checkpoint written, or null.
+   */
+  async checkpoint(): Promise<StoredCheckpoint | null> {
+    const written = await this.repository.transaction(async (manager) => {
+      if (!(await this.repository.tryCheckpointLock(manager))) return null;
+      const [previous, heads] = await Promise.all([
+        this.repository.latestCheckpoint(manager),
+        this.repository.shardHeads(manager),
+      ]);
+      if (heads.length === 0) return null;
+      const key = (hs: ShardHead[]) => hs.map((h) => `${h.shard}:${h.seq}:${h.hash}`).join(',');
+      const unchanged = previous !== null && key(previous.heads) === key(heads);
+      if (unchanged) return null;
+      const next = buildCheckpoint(
+        previous,
+        heads,
+        this.clock.now().toISOString(),
+        this.config.get('AUDIT_CHECKPOINT_KEY'),
+      );
+      await this.repository.insertCheckpoint(manager, next);
+      return next;
+    });
+    // Logged so that log shipping anchors it outside the database.
+    if (written)
+      this.logger.log({
+        msg: 'audit checkpoint',
+        checkpointSeq: written.seq,
+        root: written.root,
+        hash: written.hash,
+        shards: written.heads.length,
+      });
+    return written;
+  }
+
+  /**
+   * Recomputes every shard's chain page by page in one snapshot (memory stays flat: one head
+   * per shard), checks the checkpoint chain and that the latest checkpoint's heads are all still
+   * there, and names the first broken event. An `anchor` recorded earlier (seq and hash) is
+   * also checked.
    */
   async verify(
     options: { anchor?: { seq: string; hash: string }; pageSize?: number } = {},
   ): Promise<VerifyResult> {
     const pageSize = options.pageSize ?? 5000;
-    let state = { prevHash: GENESIS_HASH, lastSeq: 0n };
-    let count = 0;
-    let result: VerifyResult | null = null;
-    for (;;) {
-      const page = await this.repository.page(state.lastSeq, pageSize);
-      if (page.length === 0) break;
-      const checked = verifyChainPage(state, page);
-      if (checked.broken) {
-        result = {
-          valid: false,
-          events: count + Number(checked.state.lastSeq - state.lastSeq),
-          firstBroken: { ...checked.broken, detail: describe(checked.broken) },
-          headSeq: checked.state.lastSeq.toString(),
-          headHash: checked.state.prevHash,
-        };
-        break;
+    return this.repository.snapshot(async (manager) => {
+      const verifier = new ShardedLogVerifier();
+      let broken: LogBreak | null = null;
+      let after = 0n;
+      while (!broken) {
+        const page = await this.repository.page(manager, after, pageSize);
+        if (page.length === 0) break;
+        for (const event of page) {
+          broken = verifier.accept(event);
+          if (broken) break;
+        }
+        after = BigInt(page[page.length - 1].seq);
       }
-      count += page.length;
-      state = checked.state;
-    }
-    result ??= {
-      valid: true,
-      events: count,
-      firstBroken: null,
-      headSeq: state.lastSeq.toString(),
-      headHash: state.prevHash,
-    };
-    if (!options.anchor) return result;
-    const anchor = await this.checkAnchor(options.anchor);
-    return { ...result, valid: result.valid && anchor.matches, anchor };
+      const checkpoint = await this.verifyCheckpoints(manager, pageSize);
+      if (!broken && checkpoint?.latest) {
+        const stored = await this.repository.eventsAt(
+          manager,
+          checkpoint.latest.heads.map((h) => h.seq),
+        );
+        broken = verifier.checkHeads(checkpoint.latest, stored);
+      }
+      const result: VerifyResult = {
+        valid: broken === null && (checkpoint?.view.valid ?? true),
+        events: verifier.events,
+        firstBroken: broken ? { ...broken, detail: describe(broken, verifier) } : null,
+        headSeq: verifier.last?.seq ?? '0',
+        headHash: verifier.last?.hash ?? GENESIS_HASH,
+        ...(checkpoint ? { checkpoint: checkpoint.view } : {}),
+      };
+      if (!options.anchor) return result;
+      const anchor = await this.checkAnchor(manager, options.anchor);
+      return { ...result, valid: result.valid && anchor.matches, anchor };
+    });
   }
 
-  private async checkAnchor(anchor: {
-    seq: string;
-    hash: string;
-  }): Promise<NonNullable<VerifyResult['anchor']>> {
-    const stored = await this.repository.hashAt(BigInt(anchor.seq));
+  private async verifyCheckpoints(
+    manager: EntityManager,
+    pageSize: number,
+  ): Promise<{ view: CheckpointView; latest: StoredCheckpoint | null } | null> {
+    const key = this.config.get('AUDIT_CHECKPOINT_KEY');
+    let state = { prevHash: GENESIS_HASH, lastSeq: 0n };
+    let latest: StoredCheckpoint | null = null;
+    let broken: CheckpointBreak | null = null;
+    for (;;) {
+      const page = await this.repository.checkpointPage(manager, state.lastSeq, pageSize);
+      if (page.length === 0) break;
+      const checked = verifyCheckpointPage(state, page, key);
+      if (checked.broken) {
+        broken = checked.broken;
+        break;
+      }
+      state = checked.state;
+      latest = page[page.length - 1];
+    }
+    const newest = broken ? null : latest;
+    const shown =
+      newest ?? (broken ? await this.repository.checkpointAt(manager, BigInt(broken.seq)) : null);
+    if (!shown) return null;
+    const headSeqs = shown.heads.map((h) => BigInt(h.seq));
+    const covered = headSeqs.reduce((a, b) => (a > b ? a : b), 0n);
+    return {
+      latest: newest,
+      view: {
+        seq: shown.seq,
+        hash: shown.hash,
+        root: shown.root,
+        createdAt: shown.createdAt,
+        valid: broken === null,
+        signature: key ? 'signed' : shown.signature ? 'unchecked' : 'unsigned',
+        eventsAfter: await this.repository.countAfter(manager, covered),
+        detail: broken
+          ? describeCheckpoint(broken)
+          : `checkpoint ${shown.seq} commits the newest event of ${shown.heads.length} shard(s)`,
+      },
+    };
+  }
+
+  private async checkAnchor(
+    manager: EntityManager,
+    anchor: { seq: string; hash: string },
+  ): Promise<NonNullable<VerifyResult['anchor']>> {
+    const stored = await this.repository.hashAt(manager, BigInt(anchor.seq));
     if (stored === null)
       return {
         ...anchor,
@@ -133,13 +278,35 @@ export class AuditService {
   }
 }
 
-function describe(broken: ChainBreak): string {
+function describe(broken: LogBreak, verifier: ShardedLogVerifier): string {
+  const shard = 'shard' in broken && broken.shard !== undefined ? ` of shard ${broken.shard}` : '';
   switch (broken.kind) {
     case 'gap':
-      return `event ${broken.expectedSeq} is missing (next stored event is ${broken.seq}): deleted`;
+      return `event ${broken.expectedSeq} is missing (next stored event${shard} is ${broken.seq}): deleted`;
     case 'prev-hash':
-      return `event ${broken.seq} does not continue the chain: an earlier event was altered or removed`;
+      return `event ${broken.seq} does not continue the chain${shard}: an earlier event was altered or removed`;
     case 'hash':
       return `event ${broken.seq} does not match its hash: it was altered after it was written`;
+    case 'truncated': {
+      const last = verifier.head(broken.shard);
+      return `event ${broken.seq} is missing: checkpoint ${broken.checkpointSeq} committed it as the newest event of shard ${broken.shard}, which now ends at ${last ? `event ${last.seq}` : 'nothing'}: its newest events were cut off`;
+    }
+    case 'checkpoint':
+      return `event ${broken.seq} is not the event checkpoint ${broken.checkpointSeq} committed as the newest of shard ${broken.shard}: it was rewritten`;
+  }
+}
+
+function describeCheckpoint(broken: CheckpointBreak): string {
+  switch (broken.kind) {
+    case 'gap':
+      return `checkpoint ${broken.expectedSeq} is missing (next stored is ${broken.seq}): deleted`;
+    case 'prev-hash':
+      return `checkpoint ${broken.seq} does not continue the checkpoint chain`;
+    case 'hash':
+      return `checkpoint ${broken.seq} does not match its hash: it was altered`;
+    case 'root':
+      return `checkpoint ${broken.seq} has a Merkle root that does not match its heads`;
+    case 'signature':
+      return `checkpoint ${broken.seq} is not signed with AUDIT_CHECKPOINT_KEY`;
   }
 }

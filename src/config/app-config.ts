@@ -67,6 +67,12 @@ const envSchema = z.object({
   RETENTION_DAYS: optionalString.pipe(
     z.coerce.number<string | undefined>().int().min(1).optional(),
   ),
+  // The audit log's writable shards: concurrent appends each lock a free one.
+  AUDIT_SHARDS: intFrom(32, 1, 1024),
+  AUDIT_CHECKPOINT_INTERVAL_MS: intFrom(60_000, 100, 86_400_000),
+  AUDIT_CHECKPOINT_KEY: optionalString.pipe(
+    z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  ),
   RATE_LIMIT_PER_MINUTE: intFrom(600, 1, 1_000_000),
   AUTH_FAILURES_PER_MINUTE: intFrom(20, 1, 100_000),
   PROVIDER_NAME: z.string().default('Herald demo cloud'),
