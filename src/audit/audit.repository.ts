@@ -22,7 +22,16 @@ export interface LockedShard {
   shard: number;
   headSeq: string | null;
   headHash: string | null;
+  /** The global seqs taken for the events to append, ascending. */
+  seqs: string[];
 }
+
+// The shard row `where` picks, locked, with $1 new seqs (the CTE runs once: one row, one set).
+const lockedWithSeqs = (where: string) => `
+  WITH picked AS (SELECT s.* FROM audit_shards s ${where})
+  SELECT p.shard, p.head_seq::text AS "headSeq", p.head_hash AS "headHash",
+    ARRAY(SELECT n.v::text FROM (SELECT nextval('audit_events_seq') AS v FROM generate_series(1, $1::int)) n ORDER BY n.v) AS seqs
+  FROM picked p`;
 
 const SELECT_COLUMNS = `a.seq::text AS "seq", a.id, to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt",
   a.actor, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", a.incident_id AS "incidentId", a.change,
@@ -38,17 +47,23 @@ export class AuditRepository {
   /**
    * Locks one writable shard (1..shards) for the rest of the transaction: the preferred one if
    * free, else the first free one from a random start (SKIP LOCKED: writers never queue behind
-   * each other while a shard is free), else waits for a random one.
+   * each other while a shard is free), else waits for a random one. Takes `n` global seqs in the
+   * same round trip, under the shard's lock, so a shard's seqs only grow.
    */
-  async lockShard(manager: EntityManager, shards: number, preferred: number): Promise<LockedShard> {
+  async lockShard(
+    manager: EntityManager,
+    shards: number,
+    preferred: number,
+    n: number,
+  ): Promise<LockedShard> {
     const start = Math.floor(Math.random() * shards);
     for (let pass = 0; pass < 2; pass++) {
       const free: LockedShard[] = await manager.query(
-        `SELECT s.shard, s.head_seq::text AS "headSeq", s.head_hash AS "headHash" FROM audit_shards s
-         WHERE s.shard BETWEEN 1 AND $1
-         ORDER BY (s.shard = $2) DESC, (s.shard + $3) % $1
-         LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [shards, preferred, start],
+        lockedWithSeqs(
+          `WHERE s.shard BETWEEN 1 AND $2 ORDER BY (s.shard = $3) DESC, (s.shard + $4) % $2
+           LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        ),
+        [n, shards, preferred, start],
       );
       if (free.length) return free[0];
       // None free: every shard is busy, or the rows do not exist yet (first append, or more shards).
@@ -58,34 +73,20 @@ export class AuditRepository {
       );
     }
     const waited: LockedShard[] = await manager.query(
-      `SELECT s.shard, s.head_seq::text AS "headSeq", s.head_hash AS "headHash" FROM audit_shards s WHERE s.shard = $1 FOR UPDATE`,
-      [start + 1],
+      lockedWithSeqs('WHERE s.shard = $2 FOR UPDATE'),
+      [n, start + 1],
     );
     return waited[0];
   }
 
-  async advanceShard(manager: EntityManager, head: ShardHead): Promise<void> {
-    await manager.query(`UPDATE audit_shards SET head_seq = $2, head_hash = $3 WHERE shard = $1`, [
-      head.shard,
-      head.seq,
-      head.hash,
-    ]);
-  }
-
-  /** n new global seqs, ascending (taken under the shard lock, so a shard's seqs only grow). */
-  async nextSeqs(manager: EntityManager, n: number): Promise<string[]> {
-    const rows: Array<{ seq: string }> = await manager.query(
-      `SELECT nextval('audit_events_seq')::text AS seq FROM generate_series(1, $1::int)`,
-      [n],
-    );
-    return rows.map((r) => r.seq).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  }
-
-  async insert(manager: EntityManager, events: LoggedEvent[]): Promise<void> {
+  /** Inserts a shard's new events and moves the shard's head to the last of them. */
+  async insert(manager: EntityManager, events: LoggedEvent[], head: ShardHead): Promise<void> {
     for (let i = 0; i < events.length; i += 1000) {
       const chunk = events.slice(i, i + 1000);
       await manager.query(
-        `INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash, shard, prev_seq)
+        `WITH advanced AS (
+           UPDATE audit_shards SET head_seq = $15, head_hash = $16 WHERE shard = $14 AND $17::boolean)
+         INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash, shard, prev_seq)
          SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::text[], $11::text[], $12::int[], $13::bigint[])`,
         [
           chunk.map((e) => e.seq),
@@ -101,6 +102,10 @@ export class AuditRepository {
           chunk.map((e) => e.hash),
           chunk.map((e) => e.shard),
           chunk.map((e) => e.prevSeq),
+          head.shard,
+          head.seq,
+          head.hash,
+          i + 1000 >= events.length,
         ],
       );
     }

@@ -79,16 +79,16 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
       manager,
       shards,
       this.held.get(manager) ?? this.preferred,
+      events.length,
     );
     this.held.set(manager, locked.shard);
     this.preferred = locked.shard;
-    const seqs = await this.repository.nextSeqs(manager, events.length);
     let prevSeq = locked.headSeq;
     let prevHash = locked.headHash ?? shardGenesisHash(locked.shard);
     const occurredAt = this.clock.now().toISOString();
     const rows: LoggedEvent[] = events.map((input, i) => {
       const fields = {
-        seq: seqs[i],
+        seq: locked.seqs[i],
         id: randomUUID(),
         occurredAt,
         actor: input.actor,
@@ -107,8 +107,7 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
       prevHash = hash;
       return row;
     });
-    await this.repository.insert(manager, rows);
-    await this.repository.advanceShard(manager, {
+    await this.repository.insert(manager, rows, {
       shard: locked.shard,
       seq: prevSeq as string,
       hash: prevHash,
