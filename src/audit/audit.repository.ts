@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { LoggedEvent, ShardHead, StoredCheckpoint } from './domain/audit-shards.js';
 
 // Only one process writes a checkpoint at a time (writers of events never take it).
-const AUDIT_CHECKPOINT_LOCK = 7_245_002;
+const AUDIT_CHECKPOINT_LOCK = 7_245_003;
 
 export interface AuditQuery {
   entityType?: string;
