@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseRedisNodes, redisTarget, RedisTarget } from '../database/redis-connection.js';
 import { APP_ROOT } from './paths.js';
 
 export const HERALD_ROLES = ['all', 'api', 'worker'] as const;
@@ -29,7 +30,43 @@ const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).default(
     'postgres://postgres@127.0.0.1:5432/herald',
   ),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .superRefine((value, ctx) => {
+      if (/^rediss?\+cluster:\/\//.test(value)) {
+        try {
+          redisTarget(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `cluster URL ${(err as Error).message}` });
+        }
+        return;
+      }
+      const single = url(['redis:', 'rediss:']).safeParse(value);
+      if (!single.success)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be a URL with scheme redis: or rediss:, or redis+cluster://host:port,host:port',
+        });
+    }),
+  // Seed nodes of a Redis Cluster (host:port,host:port); REDIS_URL then gives only credentials and TLS.
+  REDIS_CLUSTER_NODES: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (v) => {
+          try {
+            parseRedisNodes(v);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be host:port,host:port' },
+      )
+      .optional(),
+  ),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
@@ -119,6 +156,10 @@ export class AppConfig {
   }
   get<K extends keyof AppConfigValues>(key: K): AppConfigValues[K] {
     return this.values[key];
+  }
+  /** One Redis node or a cluster, from REDIS_URL and REDIS_CLUSTER_NODES. */
+  get redis(): RedisTarget {
+    return redisTarget(this.values.REDIS_URL, this.values.REDIS_CLUSTER_NODES);
   }
   get runsApi(): boolean {
     return this.values.HERALD_ROLE !== 'worker';
