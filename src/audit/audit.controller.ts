@@ -26,17 +26,22 @@ const eventsQuery = z.strictObject({
   to: isoTimestamp().optional(),
 });
 
+const HASH = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+
 const verifyQuery = z
   .strictObject({
     anchorSeq: SEQ.optional(),
-    anchorHash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
-      .optional(),
+    anchorHash: HASH.optional(),
+    checkpointSeq: SEQ.optional(),
+    checkpointHash: HASH.optional(),
   })
   .refine((q) => (q.anchorSeq === undefined) === (q.anchorHash === undefined), {
     path: ['anchorHash'],
     message: 'anchorSeq and anchorHash go together',
+  })
+  .refine((q) => (q.checkpointSeq === undefined) === (q.checkpointHash === undefined), {
+    path: ['checkpointHash'],
+    message: 'checkpointSeq and checkpointHash go together',
   });
 
 const CSV_COLUMNS = [
@@ -65,6 +70,7 @@ export interface VerifyView {
   verifiedAt: string;
   firstBroken?: NonNullable<VerifyResult['firstBroken']>;
   anchor?: VerifyResult['anchor'];
+  checkpointAnchor?: VerifyResult['checkpointAnchor'];
   checkpoint?: VerifyResult['checkpoint'];
 }
 
@@ -153,6 +159,13 @@ export class AuditController {
     description: 'With anchorHash: a head you recorded earlier; the chain must still hold it',
   })
   @ApiQuery({ name: 'anchorHash', required: false })
+  @ApiQuery({
+    name: 'checkpointSeq',
+    required: false,
+    description:
+      'With checkpointHash: a checkpoint you recorded earlier; the checkpoint chain must still hold it',
+  })
+  @ApiQuery({ name: 'checkpointHash', required: false })
   @ApiOperation({
     summary:
       "Recomputes every shard's hash chain and checks the latest checkpoint: {valid, events, headHash, firstBroken?, checkpoint?} names the first edited, missing or cut-off event",
@@ -161,6 +174,10 @@ export class AuditController {
     const q = parseQuery(verifyQuery, raw);
     const result = await this.audit.verify({
       anchor: q.anchorSeq && q.anchorHash ? { seq: q.anchorSeq, hash: q.anchorHash } : undefined,
+      checkpointAnchor:
+        q.checkpointSeq && q.checkpointHash
+          ? { seq: q.checkpointSeq, hash: q.checkpointHash }
+          : undefined,
     });
     return {
       valid: result.valid,
@@ -170,6 +187,7 @@ export class AuditController {
       verifiedAt: this.clock.now().toISOString(),
       ...(result.firstBroken ? { firstBroken: result.firstBroken } : {}),
       ...(result.anchor ? { anchor: result.anchor } : {}),
+      ...(result.checkpointAnchor ? { checkpointAnchor: result.checkpointAnchor } : {}),
       ...(result.checkpoint ? { checkpoint: result.checkpoint } : {}),
     };
   }

@@ -41,6 +41,13 @@ export interface CheckpointView {
   detail: string;
 }
 
+export interface AnchorCheck {
+  seq: string;
+  hash: string;
+  matches: boolean;
+  detail: string;
+}
+
 export interface VerifyResult {
   valid: boolean;
   events: number;
@@ -48,7 +55,9 @@ export interface VerifyResult {
   headSeq: string;
   headHash: string;
   /** When an anchor (a head recorded earlier, e.g. by an auditor) was given: whether the chain still holds it. */
-  anchor?: { seq: string; hash: string; matches: boolean; detail: string };
+  anchor?: AnchorCheck;
+  /** When a checkpoint recorded earlier was given: whether it is still in the checkpoint chain. */
+  checkpointAnchor?: AnchorCheck;
   /** The latest checkpoint, when there is one. */
   checkpoint?: CheckpointView;
 }
@@ -122,7 +131,8 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
     if (!this.config.runsWorkers) return;
     const every = this.config.get('AUDIT_CHECKPOINT_INTERVAL_MS');
     this.timer = setInterval(() => {
-      this.checkpoint().catch((err: unknown) =>
+      // Every worker runs this timer: one checkpoint per interval is enough.
+      this.checkpoint({ unlessYoungerThanMs: every / 2 }).catch((err: unknown) =>
         this.logger.warn({ msg: 'audit checkpoint failed', error: (err as Error).message }),
       );
     }, every);
@@ -135,9 +145,12 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
 
   /**
    * Commits every shard's newest event in a new checkpoint, unless another process is writing
-   * one or nothing was appended since the last. Returns the checkpoint written, or null.
+   * one, nothing was appended since the last, or the last is younger than `unlessYoungerThanMs`.
+   * Returns the checkpoint written, or null.
    */
-  async checkpoint(): Promise<StoredCheckpoint | null> {
+  async checkpoint(
+    options: { unlessYoungerThanMs?: number } = {},
+  ): Promise<StoredCheckpoint | null> {
     const written = await this.repository.transaction(async (manager) => {
       if (!(await this.repository.tryCheckpointLock(manager))) return null;
       const [previous, heads] = await Promise.all([
@@ -145,13 +158,20 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
         this.repository.shardHeads(manager),
       ]);
       if (heads.length === 0) return null;
+      const now = this.clock.now();
+      if (
+        previous &&
+        options.unlessYoungerThanMs !== undefined &&
+        now.getTime() - Date.parse(previous.createdAt) < options.unlessYoungerThanMs
+      )
+        return null;
       const key = (hs: ShardHead[]) => hs.map((h) => `${h.shard}:${h.seq}:${h.hash}`).join(',');
       const unchanged = previous !== null && key(previous.heads) === key(heads);
       if (unchanged) return null;
       const next = buildCheckpoint(
         previous,
         heads,
-        this.clock.now().toISOString(),
+        now.toISOString(),
         this.config.get('AUDIT_CHECKPOINT_KEY'),
       );
       await this.repository.insertCheckpoint(manager, next);
@@ -176,7 +196,11 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
    * also checked.
    */
   async verify(
-    options: { anchor?: { seq: string; hash: string }; pageSize?: number } = {},
+    options: {
+      anchor?: { seq: string; hash: string };
+      checkpointAnchor?: { seq: string; hash: string };
+      pageSize?: number;
+    } = {},
   ): Promise<VerifyResult> {
     const pageSize = options.pageSize ?? 5000;
     return this.repository.snapshot(async (manager) => {
@@ -208,9 +232,24 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
         headHash: verifier.last?.hash ?? GENESIS_HASH,
         ...(checkpoint ? { checkpoint: checkpoint.view } : {}),
       };
-      if (!options.anchor) return result;
-      const anchor = await this.checkAnchor(manager, options.anchor);
-      return { ...result, valid: result.valid && anchor.matches, anchor };
+      if (options.anchor) {
+        const anchor = await this.checkAnchor('event', options.anchor, (seq) =>
+          this.repository.hashAt(manager, seq),
+        );
+        Object.assign(result, { valid: result.valid && anchor.matches, anchor });
+      }
+      if (options.checkpointAnchor) {
+        const checkpointAnchor = await this.checkAnchor(
+          'checkpoint',
+          options.checkpointAnchor,
+          async (seq) => (await this.repository.checkpointAt(manager, seq))?.hash ?? null,
+        );
+        Object.assign(result, {
+          valid: result.valid && checkpointAnchor.matches,
+          checkpointAnchor,
+        });
+      }
+      return result;
     });
   }
 
@@ -257,23 +296,29 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async checkAnchor(
-    manager: EntityManager,
+    what: 'event' | 'checkpoint',
     anchor: { seq: string; hash: string },
-  ): Promise<NonNullable<VerifyResult['anchor']>> {
-    const stored = await this.repository.hashAt(manager, BigInt(anchor.seq));
+    storedHash: (seq: bigint) => Promise<string | null>,
+  ): Promise<AnchorCheck> {
+    const stored = await storedHash(BigInt(anchor.seq));
+    const chain = what === 'event' ? 'the chain' : 'the checkpoint chain';
     if (stored === null)
       return {
         ...anchor,
         matches: false,
-        detail: `event ${anchor.seq} is no longer in the log: the chain was cut back or rewritten`,
+        detail: `${what} ${anchor.seq} is no longer in the log: ${chain} was cut back or rewritten`,
       };
     if (stored !== anchor.hash)
       return {
         ...anchor,
         matches: false,
-        detail: `event ${anchor.seq} now has another hash: the chain up to it was rewritten`,
+        detail: `${what} ${anchor.seq} now has another hash: ${chain} up to it was rewritten`,
       };
-    return { ...anchor, matches: true, detail: `event ${anchor.seq} still has the recorded hash` };
+    return {
+      ...anchor,
+      matches: true,
+      detail: `${what} ${anchor.seq} still has the recorded hash`,
+    };
   }
 }
 

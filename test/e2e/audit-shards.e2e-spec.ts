@@ -87,6 +87,7 @@ interface Verified {
   firstBroken?: Record<string, string | number>;
   checkpoint?: {
     seq: string;
+    hash: string;
     valid: boolean;
     eventsAfter: number;
     signature: string;
@@ -344,10 +345,63 @@ describe('sharded audit log', () => {
       .send(tenantBody({ id: 'after-checkpoint' }));
     expect(put.status).toBe(201);
     expect((await verify()).checkpoint).toMatchObject({ seq: '1', eventsAfter: 1 });
+    // The timer's call (every worker runs one) skips while the last checkpoint is recent.
+    expect(await audit.checkpoint({ unlessYoungerThanMs: 3_600_000 })).toBeNull();
     expect(await audit.checkpoint()).toMatchObject({ seq: '2' });
     expect(await verify()).toMatchObject({
       valid: true,
       checkpoint: { seq: '2', eventsAfter: 0, valid: true },
     });
+  });
+
+  it('should fail a verify anchored on a recorded checkpoint when the newest checkpoint and events are cut off', async () => {
+    const recorded = (await verify()).checkpoint as NonNullable<Verified['checkpoint']>;
+    expect(recorded.seq).toBe('2');
+    const [checkpointRow] = await withClient(
+      db.url,
+      async (c) =>
+        (await c.query(`SELECT * FROM audit_checkpoints WHERE seq = 2`)).rows as AuditRow[],
+    );
+    const [newest] = (await rows('TRUE')).slice(-1);
+    await asSuperuserWithoutTriggers(db.url, [
+      `DELETE FROM audit_checkpoints WHERE seq = 2`,
+      `DELETE FROM audit_events WHERE seq = ${String(newest.seq)}`,
+    ]);
+    const anchored = `/v1/audit/verify?checkpointSeq=2&checkpointHash=${recorded.hash}`;
+    try {
+      // Checkpoint 1 did not commit the removed event: only the recorded checkpoint shows the cut.
+      expect((await verify()).valid).toBe(true);
+      const res = await http.get(anchored).set(bearer(auditor));
+      expect(res.body).toMatchObject({
+        valid: false,
+        checkpointAnchor: { seq: '2', matches: false },
+      });
+      expect(res.body.checkpointAnchor.detail).toContain('checkpoint 2 is no longer in the log');
+    } finally {
+      await restoreRows(db.url, [newest]);
+      await withClient(db.url, (c) =>
+        c.query(
+          `INSERT INTO audit_checkpoints (seq, created_at, root, heads, prev_hash, hash, signature)
+           VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
+          [
+            checkpointRow.seq,
+            checkpointRow.created_at,
+            checkpointRow.root,
+            JSON.stringify(checkpointRow.heads),
+            checkpointRow.prev_hash,
+            checkpointRow.hash,
+            checkpointRow.signature,
+          ],
+        ),
+      );
+    }
+    const res = await http.get(anchored).set(bearer(auditor));
+    expect(res.body).toMatchObject({ valid: true, checkpointAnchor: { matches: true } });
+  });
+
+  it('should reject a checkpoint seq without its hash when verifying', async () => {
+    const res = await http.get('/v1/audit/verify?checkpointSeq=1').set(bearer(auditor));
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('checkpointHash');
   });
 });
