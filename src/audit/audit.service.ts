@@ -83,6 +83,10 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
   /** Appends events in the caller's transaction; the shard it locks is held until commit. */
   async append(manager: EntityManager, events: AuditEventInput[]): Promise<void> {
     if (events.length === 0) return;
+    // Outside a transaction the shard lock would end with its own statement and two appends
+    // could fork the shard's chain.
+    if (!manager.queryRunner?.isTransactionActive)
+      throw new Error('audit.append must run in the caller’s transaction (UnitOfWork.run)');
     const shards = this.config.get('AUDIT_SHARDS');
     const locked = await this.repository.lockShard(
       manager,

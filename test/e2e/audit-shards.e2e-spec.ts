@@ -404,4 +404,18 @@ describe('sharded audit log', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0].path).toBe('checkpointHash');
   });
+
+  it('should refuse to append when the caller passes a manager outside a transaction', async () => {
+    const before = (await rows('TRUE')).length;
+    const event = {
+      actor: 'x',
+      action: 'tenant.updated',
+      entityType: 'tenant' as const,
+      change: {},
+    };
+    await expect(
+      app.get(AuditService).append(app.get(DataSource).manager, [event]),
+    ).rejects.toThrow(/caller’s transaction/);
+    expect(await rows('TRUE')).toHaveLength(before);
+  });
 });
