@@ -4,6 +4,7 @@ import { ComplianceAndRetention1764300600000 } from './1764300600000-ComplianceA
 import { BootstrapApiKeyFlag1764301000000 } from './1764301000000-BootstrapApiKeyFlag.js';
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
 import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
+import { ShardedAuditLog1796200100000 } from './1796200100000-ShardedAuditLog.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   BootstrapApiKeyFlag1764301000000,
   EscalationOutbox1796114010474,
   StaffSessions1796200000000,
+  ShardedAuditLog1796200100000,
 ];

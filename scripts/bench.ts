@@ -14,6 +14,7 @@ import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { createHttpApp } from '../src/app.factory.js';
+import { runAuditBench } from './audit-bench.js';
 import { QUEUES } from '../src/common/queues/queue-names.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
@@ -578,6 +579,8 @@ async function http(
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--audit'))
+    return runAuditBench(process.argv.slice(2).filter((a) => a !== '--audit'));
   const { values } = parseArgs({
     options: {
       tenants: { type: 'string', default: '10000' },

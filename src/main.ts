@@ -8,7 +8,7 @@ import { warnOnRedisEvictionPolicy } from './database/redis-policy.js';
 async function bootstrap(config: AppConfig): Promise<void> {
   const started = performance.now();
   const logger = createLogger(config);
-  await warnOnRedisEvictionPolicy(config.get('REDIS_URL'), logger);
+  await warnOnRedisEvictionPolicy(config.redis, logger);
   const role = config.get('HERALD_ROLE');
   if (role === 'worker' && !config.get('WORKER_HTTP')) {
     await migrateIfConfigured(config, logger);

@@ -10,7 +10,7 @@ import { isoTimestamp, line } from '../common/validation.js';
 import { AuditQuery } from './audit.repository.js';
 import { AuditService, VerifyResult } from './audit.service.js';
 import { auditEventPageSchema, auditVerifySchema } from './dto/audit-response.dto.js';
-import type { StoredEvent } from './domain/audit-chain.js';
+import type { LoggedEvent as StoredEvent } from './domain/audit-shards.js';
 import { Clock } from '../common/clock/clock.js';
 
 // audit_events.seq is a Postgres bigint: a larger number is no event, and a 500 if it reached SQL.
@@ -32,17 +32,22 @@ const eventsQuery = z.strictObject({
   to: isoTimestamp().optional(),
 });
 
+const HASH = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+
 const verifyQuery = z
   .strictObject({
     anchorSeq: SEQ.optional(),
-    anchorHash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
-      .optional(),
+    anchorHash: HASH.optional(),
+    checkpointSeq: SEQ.optional(),
+    checkpointHash: HASH.optional(),
   })
   .refine((q) => (q.anchorSeq === undefined) === (q.anchorHash === undefined), {
     path: ['anchorHash'],
     message: 'anchorSeq and anchorHash go together',
+  })
+  .refine((q) => (q.checkpointSeq === undefined) === (q.checkpointHash === undefined), {
+    path: ['checkpointHash'],
+    message: 'checkpointSeq and checkpointHash go together',
   });
 
 const CSV_COLUMNS = [
@@ -57,6 +62,8 @@ const CSV_COLUMNS = [
   'change',
   'prevHash',
   'hash',
+  'shard',
+  'prevSeq',
 ] as const;
 
 const CSV_PAGE = 5000;
@@ -69,6 +76,8 @@ export interface VerifyView {
   verifiedAt: string;
   firstBroken?: NonNullable<VerifyResult['firstBroken']>;
   anchor?: VerifyResult['anchor'];
+  checkpointAnchor?: VerifyResult['checkpointAnchor'];
+  checkpoint?: VerifyResult['checkpoint'];
 }
 
 @ApiTags('audit')
@@ -148,12 +157,16 @@ export class AuditController {
   @ApiZodResponse(200, auditVerifySchema, { description: 'Whether the chain is intact' })
   @ApiOperation({
     summary:
-      'Recomputes the whole hash chain: {valid, events, headHash, firstBroken?} names the first edited or missing event',
+      "Recomputes every shard's hash chain and checks the latest checkpoint: {valid, events, headHash, firstBroken?, checkpoint?} names the first edited, missing or cut-off event",
   })
   async verify(@Query() raw: unknown): Promise<VerifyView> {
     const q = parseQuery(verifyQuery, raw);
     const result = await this.audit.verify({
       anchor: q.anchorSeq && q.anchorHash ? { seq: q.anchorSeq, hash: q.anchorHash } : undefined,
+      checkpointAnchor:
+        q.checkpointSeq && q.checkpointHash
+          ? { seq: q.checkpointSeq, hash: q.checkpointHash }
+          : undefined,
     });
     return {
       valid: result.valid,
@@ -163,6 +176,8 @@ export class AuditController {
       verifiedAt: this.clock.now().toISOString(),
       ...(result.firstBroken ? { firstBroken: result.firstBroken } : {}),
       ...(result.anchor ? { anchor: result.anchor } : {}),
+      ...(result.checkpointAnchor ? { checkpointAnchor: result.checkpointAnchor } : {}),
+      ...(result.checkpoint ? { checkpoint: result.checkpoint } : {}),
     };
   }
 }

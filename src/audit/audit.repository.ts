@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { StoredEvent } from './domain/audit-chain.js';
+import type { LoggedEvent, ShardHead, StoredCheckpoint } from './domain/audit-shards.js';
 
-// One lock id for the whole chain: appends are serialized, reads are not.
-const AUDIT_CHAIN_LOCK = 7_245_001;
+// Only one process writes a checkpoint at a time (writers of events never take it).
+const AUDIT_CHECKPOINT_LOCK = 7_245_003;
 
 export interface AuditQuery {
   entityType?: string;
@@ -17,30 +17,77 @@ export interface AuditQuery {
   limit: number;
 }
 
-const SELECT_COLUMNS = `seq::text AS "seq", id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt",
-  actor, action, entity_type AS "entityType", entity_id AS "entityId", incident_id AS "incidentId", change,
-  prev_hash AS "prevHash", hash`;
+/** A shard row locked for the rest of the transaction, with its newest event (null if none). */
+export interface LockedShard {
+  shard: number;
+  headSeq: string | null;
+  headHash: string | null;
+  /** The global seqs taken for the events to append, ascending. */
+  seqs: string[];
+}
+
+// The shard row `where` picks, locked, with $1 new seqs (the CTE runs once: one row, one set).
+const lockedWithSeqs = (where: string) => `
+  WITH picked AS (SELECT s.* FROM audit_shards s ${where})
+  SELECT p.shard, p.head_seq::text AS "headSeq", p.head_hash AS "headHash",
+    ARRAY(SELECT n.v::text FROM (SELECT nextval('audit_events_seq') AS v FROM generate_series(1, $1::int)) n ORDER BY n.v) AS seqs
+  FROM picked p`;
+
+const SELECT_COLUMNS = `a.seq::text AS "seq", a.id, to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt",
+  a.actor, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", a.incident_id AS "incidentId", a.change,
+  a.prev_hash AS "prevHash", a.hash, a.shard, a.prev_seq::text AS "prevSeq"`;
+
+const CHECKPOINT_COLUMNS = `c.seq::text AS "seq", to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+  c.root, c.heads, c.prev_hash AS "prevHash", c.hash, c.signature`;
 
 @Injectable()
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Takes the chain lock for the rest of the transaction and returns the head. */
-  async lockHead(manager: EntityManager): Promise<{ seq: bigint; hash: string } | null> {
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-    const rows: Array<{ seq: string; hash: string }> = await manager.query(
-      // Qualified: a bare "seq" in ORDER BY would sort the text alias, putting 9 after 10.
-      'SELECT a.seq::text AS seq, a.hash FROM audit_events a ORDER BY a.seq DESC LIMIT 1',
+  /**
+   * Locks one writable shard (1..shards) for the rest of the transaction: the preferred one if
+   * free, else the first free one from a random start (SKIP LOCKED: writers never queue behind
+   * each other while a shard is free), else waits for a random one. Takes `n` global seqs in the
+   * same round trip, under the shard's lock, so a shard's seqs only grow.
+   */
+  async lockShard(
+    manager: EntityManager,
+    shards: number,
+    preferred: number,
+    n: number,
+  ): Promise<LockedShard> {
+    const start = Math.floor(Math.random() * shards);
+    for (let pass = 0; pass < 2; pass++) {
+      const free: LockedShard[] = await manager.query(
+        lockedWithSeqs(
+          `WHERE s.shard BETWEEN 1 AND $2 ORDER BY (s.shard = $3) DESC, (s.shard + $4) % $2
+           LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        ),
+        [n, shards, preferred, start],
+      );
+      if (free.length) return free[0];
+      // None free: every shard is busy, or the rows do not exist yet (first append, or more shards).
+      await manager.query(
+        `INSERT INTO audit_shards (shard) SELECT g FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,
+        [shards],
+      );
+    }
+    const waited: LockedShard[] = await manager.query(
+      lockedWithSeqs('WHERE s.shard = $2 FOR UPDATE'),
+      [n, start + 1],
     );
-    return rows.length ? { seq: BigInt(rows[0].seq), hash: rows[0].hash } : null;
+    return waited[0];
   }
 
-  async insert(manager: EntityManager, events: StoredEvent[]): Promise<void> {
+  /** Inserts a shard's new events and moves the shard's head to the last of them. */
+  async insert(manager: EntityManager, events: LoggedEvent[], head: ShardHead): Promise<void> {
     for (let i = 0; i < events.length; i += 1000) {
       const chunk = events.slice(i, i + 1000);
       await manager.query(
-        `INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::text[], $11::text[])`,
+        `WITH advanced AS (
+           UPDATE audit_shards SET head_seq = $15, head_hash = $16 WHERE shard = $14 AND $17::boolean)
+         INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash, shard, prev_seq)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::text[], $11::text[], $12::int[], $13::bigint[])`,
         [
           chunk.map((e) => e.seq),
           chunk.map((e) => e.id),
@@ -53,44 +100,129 @@ export class AuditRepository {
           chunk.map((e) => JSON.stringify(e.change)),
           chunk.map((e) => e.prevHash),
           chunk.map((e) => e.hash),
+          chunk.map((e) => e.shard),
+          chunk.map((e) => e.prevSeq),
+          head.shard,
+          head.seq,
+          head.hash,
+          i + 1000 >= events.length,
         ],
       );
     }
   }
 
-  async page(afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
-    return this.dataSource.query(
+  /** Runs `work` in one read-only REPEATABLE READ snapshot: every page sees the same log. */
+  snapshot<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      await manager.query('SET TRANSACTION READ ONLY');
+      return work(manager);
+    });
+  }
+
+  async page(manager: EntityManager, afterSeq: bigint, limit: number): Promise<LoggedEvent[]> {
+    return manager.query(
       `SELECT ${SELECT_COLUMNS} FROM audit_events a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2`,
       [afterSeq.toString(), limit],
     );
   }
 
-  async hashAt(seq: bigint): Promise<string | null> {
-    const rows: Array<{ hash: string }> = await this.dataSource.query(
+  async eventsAt(manager: EntityManager, seqs: string[]): Promise<Map<string, LoggedEvent>> {
+    const rows: LoggedEvent[] = await manager.query(
+      `SELECT ${SELECT_COLUMNS} FROM audit_events a WHERE a.seq = ANY($1::bigint[])`,
+      [seqs],
+    );
+    return new Map(rows.map((r) => [r.seq, r]));
+  }
+
+  async hashAt(manager: EntityManager, seq: bigint): Promise<string | null> {
+    const rows: Array<{ hash: string }> = await manager.query(
       'SELECT hash FROM audit_events WHERE seq = $1',
       [seq.toString()],
     );
     return rows[0]?.hash ?? null;
   }
 
-  async find(query: AuditQuery): Promise<StoredEvent[]> {
+  async checkpointPage(
+    manager: EntityManager,
+    afterSeq: bigint,
+    limit: number,
+  ): Promise<StoredCheckpoint[]> {
+    return manager.query(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`,
+      [afterSeq.toString(), limit],
+    );
+  }
+
+  async checkpointAt(manager: EntityManager, seq: bigint): Promise<StoredCheckpoint | null> {
+    const rows: StoredCheckpoint[] = await manager.query(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints c WHERE c.seq = $1`,
+      [seq.toString()],
+    );
+    return rows[0] ?? null;
+  }
+
+  async countAfter(manager: EntityManager, seq: bigint): Promise<number> {
+    const rows: Array<{ n: number }> = await manager.query(
+      'SELECT count(*)::int AS n FROM audit_events WHERE seq > $1',
+      [seq.toString()],
+    );
+    return rows[0].n;
+  }
+
+  /** Takes the checkpoint lock for the transaction if free; false when another process holds it. */
+  async tryCheckpointLock(manager: EntityManager): Promise<boolean> {
+    const rows: Array<{ ok: boolean }> = await manager.query(
+      'SELECT pg_try_advisory_xact_lock($1) AS ok',
+      [AUDIT_CHECKPOINT_LOCK],
+    );
+    return rows[0].ok;
+  }
+
+  async latestCheckpoint(manager: EntityManager): Promise<StoredCheckpoint | null> {
+    const rows: StoredCheckpoint[] = await manager.query(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints c ORDER BY c.seq DESC LIMIT 1`,
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Every shard's newest committed event, shard 0 (the format-1 log) included. */
+  async shardHeads(manager: EntityManager): Promise<ShardHead[]> {
+    return manager.query(
+      `SELECT s.shard, s.head_seq::text AS "seq", s.head_hash AS "hash" FROM audit_shards s
+       WHERE s.head_seq IS NOT NULL ORDER BY s.shard`,
+    );
+  }
+
+  async insertCheckpoint(manager: EntityManager, c: StoredCheckpoint): Promise<void> {
+    await manager.query(
+      `INSERT INTO audit_checkpoints (seq, created_at, root, heads, prev_hash, hash, signature)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
+      [c.seq, c.createdAt, c.root, JSON.stringify(c.heads), c.prevHash, c.hash, c.signature],
+    );
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async find(query: AuditQuery): Promise<LoggedEvent[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (query.entityType) add('entity_type = ?', query.entityType);
-    if (query.entityId) add('entity_id = ?', query.entityId);
-    if (query.actor) add('actor = ?', query.actor);
-    if (query.incidentId) add('incident_id = ?', query.incidentId);
-    if (query.action) add('action = ?', query.action);
-    if (query.from) add('occurred_at >= ?', query.from);
-    if (query.to) add('occurred_at < ?', query.to);
-    if (query.afterSeq) add('seq > ?', query.afterSeq);
+    if (query.entityType) add('a.entity_type = ?', query.entityType);
+    if (query.entityId) add('a.entity_id = ?', query.entityId);
+    if (query.actor) add('a.actor = ?', query.actor);
+    if (query.incidentId) add('a.incident_id = ?', query.incidentId);
+    if (query.action) add('a.action = ?', query.action);
+    if (query.from) add('a.occurred_at >= ?', query.from);
+    if (query.to) add('a.occurred_at < ?', query.to);
+    if (query.afterSeq) add('a.seq > ?', query.afterSeq);
     params.push(query.limit);
     return this.dataSource.query(
-      `SELECT ${SELECT_COLUMNS} FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY audit_events.seq LIMIT $${params.length}`,
+      `SELECT ${SELECT_COLUMNS} FROM audit_events a ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.seq LIMIT $${params.length}`,
       params,
     );
   }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseRedisNodes, redisTarget, RedisTarget } from '../database/redis-connection.js';
 import { APP_ROOT } from './paths.js';
 
 export const HERALD_ROLES = ['all', 'api', 'worker'] as const;
@@ -61,7 +62,43 @@ const envSchema = z
     DATABASE_URL: url(['postgres:', 'postgresql:']).default(
       'postgres://postgres@127.0.0.1:5432/herald',
     ),
-    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    REDIS_URL: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .superRefine((value, ctx) => {
+        if (/^rediss?\+cluster:\/\//.test(value)) {
+          try {
+            redisTarget(value);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: `cluster URL ${(err as Error).message}` });
+          }
+          return;
+        }
+        const single = url(['redis:', 'rediss:']).safeParse(value);
+        if (!single.success)
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'must be a URL with scheme redis: or rediss:, or redis+cluster://host:port,host:port',
+          });
+      }),
+    // Seed nodes of a Redis Cluster (host:port,host:port); REDIS_URL then gives only credentials and TLS.
+    REDIS_CLUSTER_NODES: optionalString.pipe(
+      z
+        .string()
+        .refine(
+          (v) => {
+            try {
+              parseRedisNodes(v);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { message: 'must be host:port,host:port' },
+        )
+        .optional(),
+    ),
     QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
@@ -109,6 +146,12 @@ const envSchema = z
     DEADLINE_WARN_FRACTION: z.coerce.number().gt(0).lt(1).default(0.25),
     RETENTION_DAYS: optionalString.pipe(
       z.coerce.number<string | undefined>().int().min(1).optional(),
+    ),
+    // The audit log's writable shards: concurrent appends each lock a free one.
+    AUDIT_SHARDS: intFrom(32, 1, 1024),
+    AUDIT_CHECKPOINT_INTERVAL_MS: intFrom(60_000, 100, 86_400_000),
+    AUDIT_CHECKPOINT_KEY: optionalString.pipe(
+      z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
     ),
     RATE_LIMIT_PER_MINUTE: intFrom(600, 1, 1_000_000),
     AUTH_FAILURES_PER_MINUTE: intFrom(20, 1, 100_000),
@@ -211,6 +254,11 @@ export class AppConfig {
   get publicUrl(): string {
     const base = this.values.PUBLIC_URL ?? `http://localhost:${this.values.PORT}`;
     return base.replace(/\/+$/, '');
+  }
+
+  /** One Redis node or a cluster, from REDIS_URL and REDIS_CLUSTER_NODES. */
+  get redis(): RedisTarget {
+    return redisTarget(this.values.REDIS_URL, this.values.REDIS_CLUSTER_NODES);
   }
   get runsApi(): boolean {
     return this.values.HERALD_ROLE !== 'worker';

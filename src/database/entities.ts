@@ -1,5 +1,7 @@
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity.js';
+import { AuditCheckpointEntity } from '../audit/entities/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/entities/audit-event.entity.js';
+import { AuditShardEntity } from '../audit/entities/audit-shard.entity.js';
 import { StaffSessionEntity } from '../console/entities/staff-session.entity.js';
 import { DeadlineAlertEntity } from '../compliance/entities/deadline-alert.entity.js';
 import { EscalationMailEntity } from '../compliance/entities/escalation-mail.entity.js';
@@ -21,6 +23,8 @@ export const ENTITIES = [
   IncidentEntity,
   IncidentTenantEntity,
   AuditEventEntity,
+  AuditShardEntity,
+  AuditCheckpointEntity,
   RuleSetEntity,
   NoticeEntity,
   NoticeRevisionEntity,

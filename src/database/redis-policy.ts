@@ -1,21 +1,31 @@
 import type { LoggerService } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import { createRedisClient, RedisTarget } from './redis-connection.js';
 
-/** BullMQ loses jobs when Redis evicts keys: warn unless maxmemory-policy is noeviction. */
+/**
+ * BullMQ loses jobs when Redis evicts keys: warn unless maxmemory-policy is noeviction (on a
+ * cluster, on every master). Returns the first policy that is not noeviction, or noeviction.
+ */
 export async function warnOnRedisEvictionPolicy(
-  url: string,
+  target: RedisTarget,
   logger: LoggerService,
 ): Promise<string | null> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = createRedisClient(target, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await client.connect();
-    const reply = (await client.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1] ?? null;
-    if (policy !== 'noeviction') {
-      logger.warn({
-        msg: `Redis maxmemory-policy is ${policy}, not noeviction: queued jobs may be evicted and lost`,
-        policy,
-      });
+    const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+    let policy: string | null = null;
+    for (const node of nodes) {
+      const reply = (await node.config('GET', 'maxmemory-policy')) as string[];
+      policy = reply[1] ?? null;
+      if (policy !== 'noeviction') {
+        logger.warn({
+          msg: `Redis maxmemory-policy is ${policy}, not noeviction: queued jobs may be evicted and lost`,
+          policy,
+          node: `${node.options.host}:${node.options.port}`,
+        });
+        return policy;
+      }
     }
     return policy;
   } catch (err) {

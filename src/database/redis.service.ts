@@ -1,15 +1,16 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
+import { createRedisClient, RedisClient } from './redis-connection.js';
 
 /** One shared Redis connection for everything but BullMQ (rate limits, readiness, metrics). */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
-  readonly client: Redis;
+  /** One node or a cluster (REDIS_URL, REDIS_CLUSTER_NODES); every command here names one key. */
+  readonly client: RedisClient;
 
   constructor(config: AppConfig) {
-    this.client = new Redis(config.get('REDIS_URL'), {
+    this.client = createRedisClient(config.redis, {
       lazyConnect: false,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,

@@ -1,59 +1,19 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Client } from 'pg';
 import request from 'supertest';
 import { createHttpApp } from '../../src/app.factory.js';
 import type { StoredEvent } from '../../src/audit/domain/audit-chain.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { tenantBody } from '../factories/tenant.factory.js';
+import {
+  asSuperuserWithoutTriggers,
+  AuditRow,
+  restoreRows,
+  withClient,
+} from '../support/audit-tamper.js';
 import { csvRecords } from '../support/csv-parse.js';
 import { bearer, startTestApp, TestApp, testEnv } from '../support/test-app.js';
 
 type AuditEventView = StoredEvent;
-
-/** A second pg connection, as a database superuser would open one by hand. */
-async function withClient<T>(databaseUrl: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Runs SQL with triggers disabled (session_replication_role = replica), as a superuser could. */
-function asSuperuserWithoutTriggers(
-  databaseUrl: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<void> {
-  return withClient(databaseUrl, async (c) => {
-    await c.query('SET session_replication_role = replica');
-    await c.query(sql, params);
-  });
-}
-
-/** Puts a deleted event back exactly as it was stored (an INSERT, which the trigger allows). */
-function restoreRow(databaseUrl: string, row: Record<string, unknown>): Promise<void> {
-  return asSuperuserWithoutTriggers(
-    databaseUrl,
-    `INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`,
-    [
-      row.seq,
-      row.id,
-      row.occurred_at,
-      row.actor,
-      row.action,
-      row.entity_type,
-      row.entity_id,
-      row.incident_id,
-      JSON.stringify(row.change),
-      row.prev_hash,
-      row.hash,
-    ],
-  );
-}
 
 describe('audit trail', () => {
   let t: TestApp;
@@ -76,10 +36,7 @@ describe('audit trail', () => {
     withClient(
       t.databaseUrl,
       async (c) =>
-        (await c.query('SELECT * FROM audit_events WHERE seq = $1', [seq])).rows[0] as Record<
-          string,
-          unknown
-        >,
+        (await c.query('SELECT * FROM audit_events WHERE seq = $1', [seq])).rows[0] as AuditRow,
     );
 
   beforeAll(async () => {
@@ -179,7 +136,7 @@ describe('audit trail', () => {
       expect(result.firstBroken).toMatchObject({ kind: 'gap', expectedSeq: '4', seq: '5' });
       expect(result.firstBroken?.detail).toContain('event 4 is missing');
     } finally {
-      await restoreRow(t.databaseUrl, original);
+      await restoreRows(t.databaseUrl, [original]);
     }
     expect((await verify()).valid).toBe(true);
   });
@@ -197,7 +154,7 @@ describe('audit trail', () => {
       expect(result.anchor).toMatchObject({ matches: false });
       expect(result.anchor?.detail).toContain('no longer in the log');
     } finally {
-      await restoreRow(t.databaseUrl, head);
+      await restoreRows(t.databaseUrl, [head]);
     }
     expect(
       (await verify(`?anchorSeq=${anchored.headSeq}&anchorHash=${anchored.headHash}`)).anchor,

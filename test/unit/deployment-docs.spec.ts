@@ -6,14 +6,21 @@ import { CONFIG_VARIABLES, loadConfig } from '../../src/config/app-config.js';
 interface ComposeService {
   image?: string;
   build?: string;
+  profiles?: string[];
+  deploy?: { replicas?: number };
+  configs?: Array<{ source: string; target: string }>;
   ports?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, unknown>;
   command?: string[];
 }
 
-const compose = parse(readFileSync(resolve(__dirname, '../../docker-compose.yml'), 'utf8')) as {
+// merge: the file shares the scale profile's environment with YAML merge keys (<<), as Compose does.
+const compose = parse(readFileSync(resolve(__dirname, '../../docker-compose.yml'), 'utf8'), {
+  merge: true,
+}) as {
   services: Record<string, ComposeService>;
+  configs?: Record<string, { content?: string }>;
 };
 const herald = compose.services.herald;
 const env = herald.environment ?? {};
@@ -25,12 +32,8 @@ function hostPort(service: ComposeService, containerPort: number): number | unde
 
 describe('docker-compose.yml', () => {
   it('should define Postgres, Redis, Mailpit and Herald when parsed', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([
-      'herald',
-      'mailpit',
-      'postgres',
-      'redis',
-    ]);
+    const always = Object.entries(compose.services).filter(([, s]) => !s.profiles);
+    expect(always.map(([name]) => name).sort()).toEqual(['herald', 'mailpit', 'postgres', 'redis']);
     expect(herald.build).toBe('.');
     expect(Object.keys(herald.depends_on ?? {}).sort()).toEqual(['mailpit', 'postgres', 'redis']);
   });
@@ -61,6 +64,36 @@ describe('docker-compose.yml', () => {
     expect(hostPort(compose.services.mailpit, 8025)).toBe(8025);
 
     expect(hostPort(herald, Number(env.PORT))).toBe(3000);
+  });
+
+  it('should run two API and three worker processes behind one port in the scale profile', () => {
+    const scale = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('scale'));
+    expect(scale.map(([name]) => name).sort()).toEqual(['herald-api', 'herald-worker', 'proxy']);
+    const { 'herald-api': api, 'herald-worker': worker, proxy } = compose.services;
+    expect(api.deploy?.replicas).toBe(2);
+    expect(worker.deploy?.replicas).toBe(3);
+    for (const [service, role] of [
+      [api, 'api'],
+      [worker, 'worker'],
+    ] as const) {
+      const vars = service.environment ?? {};
+      for (const name of Object.keys(vars)) expect(CONFIG_VARIABLES).toContain(name);
+      const config = loadConfig(vars);
+      expect(config.get('HERALD_ROLE')).toBe(role);
+      expect(service.build).toBe('.');
+      expect(service.ports).toBeUndefined(); // only the proxy publishes a port
+      // The same database, Redis and queues as the all-in-one service.
+      for (const name of ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'ADMIN_API_KEY'])
+        expect(vars[name]).toBe(env[name]);
+    }
+    expect(loadConfig(api.environment).get('TRUST_PROXY')).toBe(true);
+    expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual(['herald-api', 'herald-worker']);
+    expect(proxy.ports).toHaveLength(1);
+    const published = Number((proxy.ports ?? [])[0].split(':')[1]);
+    const conf = compose.configs?.[proxy.configs?.[0]?.source ?? '']?.content ?? '';
+    expect(conf).toContain(`listen ${published};`);
+    expect(conf).toContain(`server herald-api:${api.environment?.PORT};`);
+    expect(conf).toContain('proxy_pass http://herald_api;');
   });
 
   it('should publish the port the Dockerfile exposes', () => {

@@ -21,7 +21,12 @@ export interface ChainedEventFields {
  * UTF-8. docs/auditor-guide.md spells it out for auditors; old logs depend on it not changing.
  */
 export function canonicalEventJson(event: ChainedEventFields): string {
-  const body = canonicalize({
+  return canonicalize(hashedFields(event)) ?? '';
+}
+
+/** Exactly the nine members format 1 hashes (the sharded format adds two). */
+export function hashedFields(event: ChainedEventFields): ChainedEventFields {
+  return {
     seq: event.seq,
     id: event.id,
     occurredAt: event.occurredAt,
@@ -31,17 +36,17 @@ export function canonicalEventJson(event: ChainedEventFields): string {
     entityId: event.entityId,
     incidentId: event.incidentId,
     change: event.change,
-  });
-  return body ?? '';
+  };
+}
+
+/** sha256 (hex) over the previous hash (hex), a line feed, and the canonical JSON. */
+export function chainHash(prevHash: string, canonicalJson: string): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson).digest('hex');
 }
 
 /** sha256 (hex) over the previous hash (hex), a line feed, and the event's canonical JSON. */
 export function hashEvent(prevHash: string, event: ChainedEventFields): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(canonicalEventJson(event))
-    .digest('hex');
+  return chainHash(prevHash, canonicalEventJson(event));
 }
 
 export type ChainBreak =

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 
-/** Append-only, hash-chained; the database refuses UPDATE and DELETE (see the migration's trigger). */
+/** Append-only, hash-chained per shard; the database refuses UPDATE and DELETE (see the migration's trigger). */
 @Entity('audit_events')
 @Unique('UQ_audit_events_id', ['id'])
 @Index('idx_audit_events_entity', ['entityType', 'entityId'])
@@ -40,4 +40,12 @@ export class AuditEventEntity {
 
   @Column({ type: 'text' })
   hash!: string;
+
+  /** Null for events of the format-1 global chain (before sharding). */
+  @Column({ type: 'int', nullable: true })
+  shard!: number | null;
+
+  /** The seq of the previous event of the same shard; null for a shard's first event and format 1. */
+  @Column({ name: 'prev_seq', type: 'bigint', nullable: true })
+  prevSeq!: string | null;
 }

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import {
   DEFAULT_JOB_OPTIONS,
@@ -9,6 +9,7 @@ import {
   QUEUES,
   QueueName,
 } from './queue-names.js';
+import { closeQueueConnection } from './queue-connection.js';
 
 export interface TypedJob<J extends JobName> {
   name: J;
@@ -20,7 +21,7 @@ export interface TypedJob<J extends JobName> {
 
 /** The only way to enqueue: a job name decides its queue and its payload type. */
 @Injectable()
-export class JobQueueService {
+export class JobQueueService implements OnApplicationShutdown {
   private readonly queues: Record<QueueName, Queue>;
 
   constructor(
@@ -31,6 +32,11 @@ export class JobQueueService {
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
   ) {
     this.queues = { incidents, notices, fanout, delivery, maintenance };
+  }
+
+  /** The queues share one connection; on a cluster it is a client of ours to close (after they closed). */
+  async onApplicationShutdown(): Promise<void> {
+    await closeQueueConnection(this.queues.incidents.opts.connection);
   }
 
   queue(name: QueueName): Queue {

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { AppConfig } from '../../config/app-config.js';
+import { closeQueueConnection, queueConnection, queuePrefix } from './queue-connection.js';
 import type { QueueName } from './queue-names.js';
 
 /**
@@ -33,8 +34,8 @@ export abstract class QueueWorker implements OnApplicationBootstrap, BeforeAppli
     const lockMs = this.config.get('WORKER_LOCK_MS');
     this.workers = this.queues().map(({ name, concurrency }) => {
       const worker = new Worker(name, (job: Job) => this.process(job), {
-        connection: { url: this.config.get('REDIS_URL'), maxRetriesPerRequest: null },
-        prefix: this.config.get('QUEUE_PREFIX'),
+        connection: queueConnection(this.config),
+        prefix: queuePrefix(this.config),
         concurrency,
         lockDuration: lockMs,
         stalledInterval: lockMs,
@@ -60,7 +61,12 @@ export abstract class QueueWorker implements OnApplicationBootstrap, BeforeAppli
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.workers.length) return;
     this.beforeDrain();
-    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(
+      this.workers.map(async (w) => {
+        await w.close();
+        await closeQueueConnection(w.opts.connection);
+      }),
+    );
     this.workers = [];
     await this.afterDrain();
   }

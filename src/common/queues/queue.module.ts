@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { JobQueueService } from './job-queue.service.js';
+import { queueConnection, queuePrefix } from './queue-connection.js';
 import { QUEUES } from './queue-names.js';
 
 @Global()
@@ -10,9 +11,9 @@ import { QUEUES } from './queue-names.js';
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        connection: { url: config.get('REDIS_URL'), maxRetriesPerRequest: null },
+        connection: queueConnection(config),
         // Two Herald installations with different prefixes never see each other's jobs.
-        prefix: config.get('QUEUE_PREFIX'),
+        prefix: queuePrefix(config),
       }),
     }),
     BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name }))),
