@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recomputes the whole hash chain: {valid, events, headHash, firstBroken?} names the first edited or missing event */
+        /** Recomputes every shard's hash chain and checks the latest checkpoint: {valid, events, headHash, firstBroken?, checkpoint?} names the first edited, missing or cut-off event */
         get: operations["Audit_verify"];
         put?: never;
         post?: never;
@@ -661,8 +661,12 @@ export interface components {
             change: {
                 [key: string]: unknown;
             };
+            /** @description The shard whose chain the event is in (null: the format-1 global chain) */
+            shard: number | null;
+            /** @description The previous event of the same shard (null: the shard's first) */
+            prevSeq: string | null;
             prevHash: string;
-            /** @description sha256(prevHash, newline, RFC 8785 JSON of the event) */
+            /** @description sha256(prevHash, newline, RFC 8785 JSON of the event) (docs/auditor-guide.md) */
             hash: string;
         };
         AuditEventPage: {
@@ -680,11 +684,13 @@ export interface components {
             /** @description The first edited, reordered or missing event, when not valid */
             firstBroken?: {
                 /** @enum {string} */
-                kind: "gap" | "prev-hash" | "hash";
+                kind: "gap" | "prev-hash" | "hash" | "truncated" | "checkpoint";
                 seq: string;
                 /** Format: uuid */
                 id?: string;
                 expectedSeq?: string;
+                shard?: number;
+                checkpointSeq?: string;
                 detail: string;
             };
             /** @description When anchorSeq and anchorHash were given */
@@ -692,6 +698,26 @@ export interface components {
                 seq: string;
                 hash: string;
                 matches: boolean;
+                detail: string;
+            };
+            /** @description When checkpointSeq and checkpointHash were given */
+            checkpointAnchor?: {
+                seq: string;
+                hash: string;
+                matches: boolean;
+                detail: string;
+            };
+            /** @description The latest checkpoint: every shard's newest event in a Merkle root */
+            checkpoint?: {
+                seq: string;
+                hash: string;
+                root: string;
+                /** Format: date-time */
+                createdAt: string;
+                valid: boolean;
+                /** @enum {string} */
+                signature: "signed" | "unsigned" | "unchecked";
+                eventsAfter: number;
                 detail: string;
             };
         };
@@ -1578,6 +1604,8 @@ export interface operations {
                 anchorSeq?: string;
                 /** @description The hash recorded with anchorSeq */
                 anchorHash?: string;
+                checkpointSeq?: string;
+                checkpointHash?: string;
             };
             header?: never;
             path?: never;
