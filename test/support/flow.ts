@@ -110,3 +110,25 @@ export async function deliveries(
   } while (cursor);
   return out;
 }
+
+/** Every audit event of an incident with this action, through the API (all pages). */
+export async function auditEvents(
+  t: TestApp,
+  keys: FlowKeys,
+  incidentId: string,
+  action: string,
+): Promise<Array<{ entityId: string; action: string; change: Record<string, unknown> }>> {
+  const out: Array<{ entityId: string; action: string; change: Record<string, unknown> }> = [];
+  let cursor: string | null = null;
+  do {
+    const r = await t.http
+      .get('/v1/audit/events')
+      .query({ incidentId, action, limit: 1000, ...(cursor ? { cursor } : {}) })
+      .set(bearer(keys.auditor));
+    if (r.status !== 200)
+      throw new Error(`GET /v1/audit/events answered ${r.status}: ${JSON.stringify(r.body)}`);
+    out.push(...(r.body.items as typeof out));
+    cursor = r.body.nextCursor as string | null;
+  } while (cursor);
+  return out;
+}

@@ -7,7 +7,8 @@ Module._resolveFilename = function (request, ...rest) {
   try {
     return original.call(this, request, ...rest);
   } catch (err) {
-    if (request.startsWith('.') && request.endsWith('.js')) return original.call(this, request.slice(0, -3), ...rest);
+    if (request.startsWith('.') && request.endsWith('.js'))
+      return original.call(this, request.slice(0, -3), ...rest);
     throw err;
   }
 };

@@ -27,10 +27,9 @@ export class JobQueueService {
     @InjectQueue(QUEUES.incidents) incidents: Queue,
     @InjectQueue(QUEUES.notices) notices: Queue,
     @InjectQueue(QUEUES.fanout) fanout: Queue,
-    @InjectQueue(QUEUES.delivery) delivery: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
   ) {
-    this.queues = { incidents, notices, fanout, delivery, maintenance };
+    this.queues = { incidents, notices, fanout, maintenance };
   }
 
   queue(name: QueueName): Queue {
