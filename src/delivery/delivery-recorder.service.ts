@@ -26,6 +26,11 @@ interface Pending {
 
 const MAX_GROUP = 500;
 const RETRY_FLUSH_MS = 250;
+// How long the first outcome of a group waits for others: one commit for a few milliseconds of
+// sends instead of one per email (measured: 1 commit and 4.5 statements per email without it).
+const GATHER_MS = 3;
+// A notice's completion check runs at most this often while its outcomes keep coming.
+const COMPLETION_EVERY_MS = 250;
 
 /**
  * Write-behind recording of send outcomes. Each outcome is written within milliseconds of the
@@ -71,6 +76,7 @@ export class DeliveryRecorder {
 
   private async flushAll(): Promise<void> {
     try {
+      await new Promise((r) => setTimeout(r, GATHER_MS));
       while (this.buffer.length) {
         const group = this.buffer.splice(0, MAX_GROUP);
         await this.flushWithRetry(group);
@@ -90,7 +96,9 @@ export class DeliveryRecorder {
           p.done();
           this.toComplete.set(p.outcome.delivery.noticeId, p.outcome.delivery.incidentId);
         }
-        this.completing ??= this.completeNotices();
+        this.completing ??= new Promise((r) => setTimeout(r, COMPLETION_EVERY_MS)).then(() =>
+          this.completeNotices(),
+        );
         return;
       } catch (err) {
         if (attempt >= 20) {

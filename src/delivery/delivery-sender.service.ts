@@ -24,11 +24,11 @@ import { MailSendError, type Mailer } from './mail/mailer.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 
 /**
- * Messages per pooled connection claimed and not yet recorded: one on the wire, one rendered and
- * waiting for a connection or its outcome being committed. SMTP_POOL_SIZE times this bounds the
- * messages a crash can make go out twice.
+ * Messages per pooled connection claimed and not yet recorded: one on the wire, the others
+ * rendered and waiting for a connection, or sent and waiting for their outcome's commit.
+ * SMTP_POOL_SIZE times this bounds the messages a crash can make go out twice.
  */
-export const MESSAGES_IN_FLIGHT_PER_CONNECTION = 2;
+export const MESSAGES_IN_FLIGHT_PER_CONNECTION = 4;
 const IDLE_MIN_MS = 20;
 const IDLE_MAX_MS = 500;
 
@@ -121,7 +121,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     while (this.running) {
       // Claim a few at a time (fewer round trips), never more emails than there are slots.
       const room = this.capacity - this.active;
-      if (room < Math.ceil(this.capacity / 2)) {
+      if (room < Math.ceil(this.capacity / 4)) {
         await this.idle(IDLE_MAX_MS);
         continue;
       }

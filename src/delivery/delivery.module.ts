@@ -17,6 +17,7 @@ import { FeedService } from './feed.service.js';
 import { FanOutProcessor } from './jobs/fan-out.processor.js';
 import { MAILER, mailerProvider } from './mail/mailer.provider.js';
 import { NoticeContextCache } from './notice-context-cache.js';
+import { SenderProcesses } from './sender-processes.js';
 
 @Module({
   imports: [AuditModule, IncidentsModule, NoticesModule, RegulationsModule, TenantsModule],
@@ -31,6 +32,7 @@ import { NoticeContextCache } from './notice-context-cache.js';
     FanOutService,
     FanOutProcessor,
     NoticeContextCache,
+    SenderProcesses,
     FeedService,
     mailerProvider,
   ],

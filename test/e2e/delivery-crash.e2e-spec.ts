@@ -41,10 +41,9 @@ describe('delivery across worker crashes', () => {
     RECONCILE_INTERVAL_MS: '2000',
     DELIVERY_RETRY_BASE_MS: '100',
     FANOUT_PAGE_SIZE: '100',
-    FANOUT_MAX_WAITING_JOBS: '2',
-    DELIVERY_BATCH_SIZE: '20',
-    DELIVERY_CONCURRENCY: '4',
     SMTP_POOL_SIZE: String(SMTP_POOL_SIZE),
+    // One sending process per worker, so that a SIGKILL takes all its sends with it.
+    DELIVERY_PROCESSES: '1',
   });
 
   beforeAll(async () => {
