@@ -1,3 +1,4 @@
+import { DeliveryRecorder } from '../../src/delivery/delivery-recorder.service.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
   approve,
@@ -62,5 +63,34 @@ describe('delivery through a relay slower than the lease', () => {
     expect(records.every((d) => d.status === 'sent' && d.attempts === 1)).toBe(true);
     const sent = await auditEvents(t, keys, incidentId, 'delivery.sent');
     expect(sent.map((e) => e.entityId).sort()).toEqual(records.map((d) => d.id).sort());
+
+    // A late second outcome for a delivery already recorded (a worker whose lease had lapsed)
+    // changes no row, so it writes no event either.
+    const [email] = records.filter((d) => d.channel === 'email');
+    await t.app.get(DeliveryRecorder).record({
+      kind: 'sent',
+      delivery: {
+        id: email.id,
+        noticeId,
+        incidentId,
+        tenantId: email.tenantId,
+        channel: 'email',
+        recipient: email.recipient,
+        attempts: 2,
+        queuedAt: new Date(),
+        noticeDueAt: new Date(),
+        locale: null,
+        tenant: null,
+      },
+      sent: {
+        id: email.id,
+        sentAt: new Date(),
+        messageId: '<late@herald.local>',
+        contentSha256: 'f'.repeat(64),
+      },
+    });
+    expect(await auditEvents(t, keys, incidentId, 'delivery.sent')).toHaveLength(sent.length);
+    const [again] = (await deliveries(t, keys, incidentId)).filter((d) => d.id === email.id);
+    expect(again).toMatchObject({ messageId: email.messageId, sentAt: email.sentAt });
   }, 180_000);
 });
