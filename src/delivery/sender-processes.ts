@@ -16,7 +16,7 @@ const MAIN = resolve(APP_ROOT, 'dist/src/main.js');
  * Both cores by default: where workers run, this process forks DELIVERY_PROCESSES - 1 more
  * worker processes (the built dist/src/main.js, HERALD_ROLE=worker, no HTTP). Senders share the
  * queued deliveries through Postgres claims, so nothing else is coordinated. A forked process
- * leaves when its parent does (the IPC channel closes), draining its sends first; a child that
+ * leaves when its parent does (its parent pid changes), draining its sends first; a child that
  * dies is started again.
  */
 @Injectable()
@@ -28,9 +28,23 @@ export class SenderProcesses implements OnApplicationBootstrap, BeforeApplicatio
   constructor(private readonly config: AppConfig) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.get('HERALD_FORKED_BY') !== undefined) {
-      // The parent is gone (even by SIGKILL): shut down as on SIGTERM.
-      process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+    const parent = this.config.get('HERALD_FORKED_BY');
+    if (parent !== undefined) {
+      // The parent is gone (even by SIGKILL): shut down as on SIGTERM. The IPC channel's
+      // 'disconnect' is not always seen, so the parent pid is watched as well (it changes once
+      // the process is re-parented).
+      let leaving = false;
+      const leave = () => {
+        clearInterval(watch);
+        if (leaving) return;
+        leaving = true;
+        process.kill(process.pid, 'SIGTERM');
+      };
+      const watch = setInterval(() => {
+        if (String(process.ppid) !== parent) leave();
+      }, 500);
+      watch.unref();
+      process.once('disconnect', leave);
       return;
     }
     if (!this.config.runsWorkers) return;

@@ -13,6 +13,7 @@ import {
 } from '../support/flow.js';
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { eventually, startTestApp, TestApp } from '../support/test-app.js';
+import { readFileSync } from 'node:fs';
 import { spawnHerald, WorkerProcess } from '../support/worker-process.js';
 
 const TENANTS = 1000;
@@ -85,6 +86,27 @@ describe('delivery across worker crashes', () => {
     return { incidentId, expected: tenants.map((x) => x.contacts![0].email).sort() };
   }
 
+  function childrenOf(pid: number): number[] {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      return [];
+    }
+  }
+
+  // A process that exited but was not reaped (a zombie: its parent is gone) counts as gone.
+  function alive(pid: number): boolean {
+    try {
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+
   function received(service: string): string[] {
     return sink.messages
       .flatMap((m) => m.envelope.rcptTo)
@@ -136,6 +158,33 @@ describe('delivery across worker crashes', () => {
     worker.proc.kill('SIGKILL');
     await worker.exited;
   }, 300_000);
+
+  it('should fork a second sending process by default that leaves when its parent is killed', async () => {
+    const env: Record<string, string> = workerEnv();
+    delete env.DELIVERY_PROCESSES;
+    const parent = spawnHerald(env);
+    workers.push(parent);
+    const { incidentId, expected } = await fanOutTo('forked');
+    const [child] = await eventually(async () => {
+      const pids = childrenOf(parent.proc.pid!);
+      return pids.length ? pids : undefined;
+    }, 30_000);
+    await eventually(async () => (received('forked').length >= 150 ? true : undefined), 60_000, 5);
+    parent.proc.kill('SIGKILL');
+    await parent.exited;
+    // The forked process sees its parent go (the IPC channel closes), drains and exits.
+    await eventually(async () => (alive(child) ? undefined : true), 30_000);
+
+    const next = spawnHerald(workerEnv());
+    workers.push(next);
+    await waitForStatus(t, keys, incidentId, 'delivered', 120_000);
+    const all = received('forked');
+    expect([...new Set(all)].sort()).toEqual(expected);
+    // Two processes sent; only the killed one can have left messages unrecorded.
+    expect(all.length - expected.length).toBeLessThanOrEqual(IN_FLIGHT);
+    next.proc.kill('SIGTERM');
+    expect(await next.exited).toBe('SIGTERM');
+  }, 240_000);
 
   it('should finish the sends in flight and exit cleanly on SIGTERM, with no duplicate', async () => {
     const first = spawnHerald(workerEnv());
