@@ -2,6 +2,7 @@ import { Foundation1764300000000 } from './1764300000000-Foundation.js';
 import { NoticesAndDeliveries1764300100000 } from './1764300100000-NoticesAndDeliveries.js';
 import { ComplianceAndRetention1764300600000 } from './1764300600000-ComplianceAndRetention.js';
 import { BootstrapApiKeyFlag1764301000000 } from './1764301000000-BootstrapApiKeyFlag.js';
+import { DeadlineOrderedDelivery1764301300000 } from './1764301300000-DeadlineOrderedDelivery.js';
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
 import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
 import { ShardedAuditLog1796200100000 } from './1796200100000-ShardedAuditLog.js';
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   NoticesAndDeliveries1764300100000,
   ComplianceAndRetention1764300600000,
   BootstrapApiKeyFlag1764301000000,
+  DeadlineOrderedDelivery1764301300000,
   EscalationOutbox1796114010474,
   StaffSessions1796200000000,
   ShardedAuditLog1796200100000,

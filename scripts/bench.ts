@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -30,9 +30,15 @@ import { sampleNoticeRenderInput } from '../src/notices/domain/notice-render-fix
 // process, so its RSS and CPU are its own and not the SMTP server's; `--workers K` adds K
 // HERALD_ROLE=worker processes. Each ceiling component also runs alone in a child process,
 // against the same SMTP server, Redis and Postgres. The last line is `RESULT {json}`.
+// The relay (`--relay`): Postfix's C `smtp-sink` by default (it takes almost no CPU, so what is
+// measured is the client), fetched with `apt-get download postfix` into var/postfix when missing
+// and bound to 127.0.0.1 only; its same-run baselines are Postfix's `smtp-source` at the size of a
+// rendered notice and pooled nodemailer by hand. `--relay node` uses the in-process smtp-server
+// sink instead, which also counts the bytes (the correctness checks hold with either: each relay
+// counts the messages it accepted).
 
 const STATEMENTS_NOTE =
-  'statements: pg Client.query calls in the Herald processes (pg_stat_statements is not preloaded here)';
+  "statements: pg Client.query calls in the Herald processes the harness started, not in the sender processes they fork (pg_stat_statements is not preloaded here); commits are the whole database's";
 
 // As in the Dockerfile's NODE_OPTIONS: below 1 GiB V8 grows the heap by a smaller factor between
 // full collections, so a process that turns over ~100 MB/s of rendered mail stays near its live size.
@@ -413,9 +419,169 @@ async function runCeiling(component: string, n: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Postfix's smtp-sink and smtp-source, unpacked from the Debian package (no daemon installed).
+
+const POSTFIX_DIR = resolve(import.meta.dirname, '../../var/postfix');
+
+function postfixBinaries(): { sink: string; source: string; env: NodeJS.ProcessEnv } {
+  const sbin = join(POSTFIX_DIR, 'usr/sbin');
+  if (!existsSync(join(sbin, 'smtp-sink'))) {
+    mkdirSync(POSTFIX_DIR, { recursive: true });
+    log(`fetching Postfix's smtp-sink and smtp-source into ${POSTFIX_DIR}`);
+    execFileSync('apt-get', ['download', 'postfix'], { cwd: POSTFIX_DIR, stdio: 'inherit' });
+    const deb = readdirSync(POSTFIX_DIR).find((f) => /^postfix_.*\.deb$/.test(f));
+    if (!deb) throw new Error('apt-get download postfix left no postfix_*.deb');
+    execFileSync('dpkg', ['-x', deb, '.'], { cwd: POSTFIX_DIR, stdio: 'inherit' });
+  }
+  return {
+    sink: join(sbin, 'smtp-sink'),
+    source: join(sbin, 'smtp-source'),
+    env: { ...process.env, LD_LIBRARY_PATH: join(POSTFIX_DIR, 'usr/lib/postfix') },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+// smtp-sink refuses to run as root without a user to drop to.
+const asUser = () => (process.getuid?.() === 0 ? ['-u', 'nobody'] : []);
+
+/** Postfix's smtp-sink on 127.0.0.1; `-c` makes it print its running counters, read for `mesg=`. */
+class PostfixSink implements Relay {
+  readonly bytes = null;
+  private counted = 0;
+  private offset = 0;
+  private proc: ChildProcess | undefined;
+  port = 0;
+
+  get messages(): number {
+    return this.counted - this.offset;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const bin = postfixBinaries();
+    this.port = await freePort();
+    const proc = spawn(bin.sink, [...asUser(), '-c', `127.0.0.1:${this.port}`, '1000'], {
+      env: bin.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tail = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString('latin1')).slice(-200);
+      const all = [...tail.matchAll(/mesg=(\d+)/g)];
+      if (all.length) this.counted = Number(all[all.length - 1][1]);
+    });
+    proc.stderr.on('data', (chunk: Buffer) => log(`smtp-sink: ${chunk.toString().trim()}`));
+    this.proc = proc;
+    // Listening once a connection is accepted.
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise<boolean>((r) => {
+        const socket = connect(this.port, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          r(true);
+        });
+        socket.once('error', () => r(false));
+      });
+      if (ok) return;
+      await sleep(50);
+    }
+    throw new Error('smtp-sink did not start listening');
+  }
+
+  reset(): void {
+    this.offset = this.counted;
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    proc.kill();
+    await new Promise((r) => proc.once('exit', r));
+  }
+}
+
+/** smtp-source: `n` messages of `bytes` payload over `sessions` connections, each kept open (-d). */
+async function runSmtpSource(
+  port: number,
+  n: number,
+  bytes: number,
+  sessions: number,
+): Promise<CeilingResult> {
+  const bin = postfixBinaries();
+  const started = performance.now();
+  const proc = spawn(
+    bin.source,
+    [
+      '-d',
+      '-s',
+      String(sessions),
+      '-l',
+      String(bytes),
+      '-m',
+      String(n),
+      '-f',
+      'security-notices@localhost',
+      '-t',
+      'sec@t1.example',
+      `127.0.0.1:${port}`,
+    ],
+    { env: bin.env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((r) => proc.once('exit', r));
+  if (code !== 0) throw new Error(`smtp-source exited with ${code}: ${err.slice(-500)}`);
+  const ms = performance.now() - started;
+  return {
+    component: 'smtp-source',
+    n,
+    ms: Math.round(ms),
+    perSecond: Math.round((n / ms) * 1000),
+    detail: { sessions, payloadBytes: bytes, reuseConnection: true },
+  };
+}
+
+/** The size of one rendered notice as Herald's mailer builds it, for smtp-source's payload. */
+async function renderedMessageBytes(templatesDir: string): Promise<number> {
+  const email = NoticeRenderer.load(templatesDir).renderEmail(benchRenderInput(1));
+  const raw = await new MailComposer({
+    from: 'Herald <security-notices@localhost>',
+    to: 'sec@t1.example',
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    messageId: '<size@herald.local>',
+  })
+    .compile()
+    .build();
+  return raw.length;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Harness
 
-class CountingSmtp {
+interface Relay {
+  readonly url: string;
+  readonly port: number;
+  readonly messages: number;
+  /** Bytes received, where the relay counts them. */
+  readonly bytes: number | null;
+  start(): Promise<void>;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+class CountingSmtp implements Relay {
   messages = 0;
   bytes = 0;
   private server: SMTPServer | undefined;
@@ -559,6 +725,22 @@ function vm(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/** A process's children and theirs (Herald forks its extra sender processes itself). */
+function descendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  let direct: number[] = [];
+  try {
+    direct = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+  return direct.flatMap((child) => [child, ...descendants(child)]);
+}
+
 async function http(
   port: number,
   method: string,
@@ -596,6 +778,9 @@ async function main(): Promise<void> {
       'node-flag': { type: 'string', multiple: true, default: [HERALD_NODE_FLAGS] },
       'keep-db': { type: 'boolean', default: false },
       'stall-seconds': { type: 'string', default: '300' },
+      // postfix: Postfix's smtp-sink (the default); node: the in-process smtp-server sink.
+      relay: { type: 'string', default: 'postfix' },
+      'source-sessions': { type: 'string', default: '20' },
     },
   });
   const tenants = Number(values.tenants);
@@ -613,8 +798,12 @@ async function main(): Promise<void> {
   const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
   const logDir = join(tmpdir(), `herald-bench-${prefix}`);
   mkdirSync(logDir, { recursive: true });
-  const smtp = new CountingSmtp();
+  if (values.relay !== 'postfix' && values.relay !== 'node')
+    throw new Error(`--relay must be postfix or node, got ${values.relay}`);
+  const smtp: Relay = values.relay === 'node' ? new CountingSmtp() : new PostfixSink();
   await smtp.start();
+  const messageBytes = await renderedMessageBytes(base.get('TEMPLATES_DIR'));
+  log(`relay: ${values.relay} on ${smtp.url}; a rendered notice is ${messageBytes} bytes`);
   const childEnv: Record<string, string | undefined> = {
     DATABASE_URL: url,
     QUEUE_PREFIX: prefix,
@@ -653,25 +842,52 @@ async function main(): Promise<void> {
     const passes: Array<Record<string, CeilingResult & { load: number[] }>> = [];
     const measureCeiling = async (pass: string) => {
       const results: Record<string, CeilingResult & { load: number[] }> = {};
-      for (const component of ['render', 'pg', 'bullmq', 'smtp']) {
+      const poolSize = base.get('SMTP_POOL_SIZE');
+      const components: Array<{ name: string; component: string; env?: Record<string, string> }> = [
+        { name: 'render', component: 'render' },
+        { name: 'pg', component: 'pg' },
+        { name: 'bullmq', component: 'bullmq' },
+        // Pooled nodemailer by hand, at Herald's pool size and at 20 connections.
+        { name: 'smtp', component: 'smtp' },
+        { name: 'smtp20', component: 'smtp', env: { SMTP_POOL_SIZE: '20' } },
+        ...(values.relay === 'postfix' ? [{ name: 'smtp-source', component: 'smtp-source' }] : []),
+      ];
+      for (const { name: component, component: kind, env } of components) {
         smtp.reset();
-        const child = spawnChild(
-          ['--ceiling', component, '--n', String(ceilingN)],
-          { ...childEnv, QUEUE_PREFIX: `${prefix}c` },
-          join(logDir, `ceiling-${component}.log`),
-        );
-        const result = (await child.next('ceiling')) as Extract<ChildMessage, { type: 'ceiling' }>;
-        child.proc.kill();
-        await child.exited;
-        if (component === 'smtp')
-          result.result.detail = {
-            ...result.result.detail,
+        let result: CeilingResult;
+        if (kind === 'smtp-source') {
+          result = await runSmtpSource(
+            smtp.port,
+            ceilingN,
+            messageBytes,
+            Number(values['source-sessions']),
+          );
+        } else {
+          const child = spawnChild(
+            ['--ceiling', kind, '--n', String(ceilingN)],
+            { ...childEnv, QUEUE_PREFIX: `${prefix}c`, ...env },
+            join(logDir, `ceiling-${component}.log`),
+          );
+          result = ((await child.next('ceiling')) as Extract<ChildMessage, { type: 'ceiling' }>)
+            .result;
+          child.proc.kill();
+          await child.exited;
+        }
+        if (kind === 'smtp' || kind === 'smtp-source')
+          result.detail = {
+            ...result.detail,
+            poolSize: env?.SMTP_POOL_SIZE
+              ? Number(env.SMTP_POOL_SIZE)
+              : kind === 'smtp'
+                ? poolSize
+                : undefined,
             messages: smtp.messages,
-            bytesPerMessage: Math.round(smtp.bytes / Math.max(1, smtp.messages)),
+            bytesPerMessage:
+              smtp.bytes === null ? null : Math.round(smtp.bytes / Math.max(1, smtp.messages)),
           };
-        results[component] = { ...result.result, load: load() };
+        results[component] = { ...result, load: load() };
         log(
-          `ceiling (${pass}) ${component}: ${result.result.perSecond}/s (${ceilingN} in ${result.result.ms} ms; load ${load().join(' ')})`,
+          `ceiling (${pass}) ${component}: ${result.perSecond}/s (${ceilingN} in ${result.ms} ms; load ${load().join(' ')})`,
         );
       }
       passes.push(results);
@@ -680,7 +896,9 @@ async function main(): Promise<void> {
     if (!values['skip-ceiling']) await measureCeiling('before');
     if (values['ceiling-only']) {
       const only = passes[0] ?? {};
-      const slowest = Object.values(only).reduce((a, b) => (b.perSecond < a.perSecond ? b : a));
+      const slowest = Object.values(only)
+        .filter((c) => c.component !== 'smtp-source')
+        .reduce((a, b) => (b.perSecond < a.perSecond ? b : a));
       process.stdout.write(
         `RESULT ${JSON.stringify({ ceilingOnly: true, n: ceilingN, component: slowest.component, perSecond: slowest.perSecond, components: only, load: load() })}\n`,
       );
@@ -741,14 +959,18 @@ async function main(): Promise<void> {
     const redisBase = await memoryOf();
     let redisPeak = redisBase;
     let rssPeak = 0;
+    // Peak RSS (VmHWM) of every Herald process, the forked sender processes included.
+    const hwm = new Map<number, number>();
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         redisPeak = Math.max(redisPeak, await memoryOf());
+        const pids = children.flatMap((c) => [c.proc.pid ?? 0, ...descendants(c.proc.pid)]);
         rssPeak = Math.max(
           rssPeak,
-          children.reduce((s, c) => s + vm(c.proc.pid, 'VmRSS'), 0),
+          pids.reduce((s, pid) => s + vm(pid, 'VmRSS'), 0),
         );
+        for (const pid of pids) hwm.set(pid, Math.max(hwm.get(pid) ?? 0, vm(pid, 'VmHWM')));
         await sleep(100);
       }
     })();
@@ -913,11 +1135,15 @@ async function main(): Promise<void> {
     }
     const emails = timing.emails;
     const throughput = Math.round((emails / timing.last_ms) * 1000);
-    const ceilingPerSecond = Object.values(ceiling).length
-      ? Math.min(...Object.values(ceiling).map((c) => c.perSecond))
-      : null;
-    const ceilingComponent =
-      Object.values(ceiling).find((c) => c.perSecond === ceilingPerSecond)?.component ?? null;
+    // The ceiling is Herald's own components at its settings; smtp-source and the 20-connection
+    // pool are baselines of what the relay path carries, reported beside it.
+    const own = Object.entries(ceiling)
+      .filter(([k]) => k !== 'smtp-source' && k !== 'smtp20')
+      .map(([, c]) => c);
+    const ceilingPerSecond = own.length ? Math.min(...own.map((c) => c.perSecond)) : null;
+    const ceilingComponent = own.find((c) => c.perSecond === ceilingPerSecond)?.component ?? null;
+    const ratio = (name: string) =>
+      ceiling[name] ? Math.round((throughput / ceiling[name].perSecond) * 100) / 100 : null;
     const checks = {
       emailsAsExpected: emails === expectedEmails,
       allSent:
@@ -937,15 +1163,29 @@ async function main(): Promise<void> {
       emailsPerSecond: throughput,
       approvalToSentP50Ms: Math.round(timing.p50),
       approvalToSentP99Ms: Math.round(timing.p99),
-      heraldProcesses: children.length,
-      heraldPeakRssMb: mb(maxRss.reduce((a, b) => a + b, 0)),
-      heraldPeakRssEachMb: maxRss.map(mb),
+      heraldProcesses: hwm.size,
+      heraldPeakRssMb: mb([...hwm.values()].reduce((a, b) => a + b, 0)),
+      heraldPeakRssEachMb: [...hwm.values()].map(mb),
+      heraldChildMaxRssMb: maxRss.map(mb),
       heraldSampledPeakRssMb: mb(rssPeak),
       redisPeakUsedMemoryMb: mb(redisPeak),
       redisBaseUsedMemoryMb: mb(redisBase),
       statementsPerEmail: Math.round(((queries1 - queries0) / emails) * 100) / 100,
       xactCommitsPerEmail: Math.round(((xact1 - xact0 - harnessInWindow) / emails) * 100) / 100,
-      smtpBytesPerEmail: Math.round(received.bytes / Math.max(1, received.messages)),
+      smtpBytesPerEmail:
+        received.bytes === null
+          ? null
+          : Math.round(received.bytes / Math.max(1, received.messages)),
+      relay: values.relay,
+      renderedMessageBytes: messageBytes,
+      baselines: {
+        smtpSourcePerSecond: ceiling['smtp-source']?.perSecond ?? null,
+        nodemailerPerSecond: ceiling.smtp?.perSecond ?? null,
+        nodemailer20PerSecond: ceiling.smtp20?.perSecond ?? null,
+        ratioToSmtpSource: ratio('smtp-source'),
+        ratioToNodemailer: ratio('smtp'),
+        ratioToNodemailer20: ratio('smtp20'),
+      },
       ceiling:
         ceilingPerSecond === null
           ? null
@@ -960,15 +1200,10 @@ async function main(): Promise<void> {
       checks,
       nodeFlags: values['node-flag'],
       settings: Object.fromEntries(
-        (
-          [
-            'DELIVERY_BATCH_SIZE',
-            'DELIVERY_CONCURRENCY',
-            'SMTP_POOL_SIZE',
-            'FANOUT_PAGE_SIZE',
-            'FANOUT_MAX_WAITING_JOBS',
-          ] as const
-        ).map((k) => [k, base.get(k)]),
+        (['SMTP_POOL_SIZE', 'DELIVERY_LEASE_MS', 'FANOUT_PAGE_SIZE'] as const).map((k) => [
+          k,
+          base.get(k),
+        ]),
       ),
       load: loads,
       notes: STATEMENTS_NOTE,

@@ -128,14 +128,16 @@ const envSchema = z
     DEFAULT_CONTRACTUAL_NOTICE_HOURS: intFrom(72, 1, 8760),
     DELIVERY_RETRY_BASE_MS: intFrom(30_000, 1, 86_400_000),
     DELIVERY_MAX_ATTEMPTS: intFrom(8, 1, 100),
-    DELIVERY_CONCURRENCY: intFrom(20, 1, 1000),
-    DELIVERY_BATCH_SIZE: intFrom(50, 1, 1000),
     DELIVERY_LEASE_MS: intFrom(120_000, 500, 3_600_000),
     FANOUT_PAGE_SIZE: intFrom(1000, 10, 10_000),
-    FANOUT_MAX_WAITING_JOBS: intFrom(200, 1, 100_000),
     WORKER_LOCK_MS: intFrom(30_000, 500, 600_000),
     RECONCILE_INTERVAL_MS: intFrom(30_000, 100, 3_600_000),
     SMTP_POOL_SIZE: intFrom(5, 1, 100),
+    // Processes that send where workers run: this one and DELIVERY_PROCESSES - 1 forked worker
+    // processes (one core each; they share the work through Postgres claims).
+    DELIVERY_PROCESSES: intFrom(2, 1, 16),
+    // Set by Herald on the worker processes it forks (the parent's pid): they leave with it.
+    HERALD_FORKED_BY: optionalString,
     SMTP_TIMEOUT_MS: intFrom(30_000, 100, 600_000),
     RULES_PATH: optionalString,
     TEMPLATES_DIR: z.string().default(resolve(APP_ROOT, 'templates')),

@@ -3,6 +3,7 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
+import { Clock } from '../common/clock/clock.js';
 import { streamCsv, wantsCsv } from '../common/csv.js';
 import { ApiAuth, ApiCsvResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi.js';
 import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
@@ -87,10 +88,39 @@ export const CSV_COLUMNS: Array<keyof DeliveryView> = [
 
 const cursorShape = z.object({ q: isoTimestamp(), i: z.uuid() });
 
+const backlogQuery = z.strictObject({ incidentId: z.uuid().optional() });
+
+export interface IncidentBacklogView {
+  incidentId: string;
+  /** Affected tenants no delivery has reached yet whose notice deadline is at most an hour away (overdue included). */
+  unsentTenantsDueWithinHour: number;
+}
+
 @ApiTags('deliveries')
 @Controller('v1/deliveries')
 export class DeliveriesController {
-  constructor(private readonly repository: DeliveryRepository) {}
+  constructor(
+    private readonly repository: DeliveryRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get('backlog')
+  @Roles('auditor')
+  @ApiAuth(['auditor'])
+  @ApiOperation({
+    summary:
+      'Per incident still delivering: tenants not yet reached whose notice deadline is within the next hour',
+  })
+  async backlog(@Query() raw: unknown): Promise<{ items: IncidentBacklogView[] }> {
+    const q = parseQuery(backlogQuery, raw);
+    const rows = await this.repository.backlog(this.clock.now(), q.incidentId);
+    return {
+      items: rows.map((r) => ({
+        incidentId: r.incidentId,
+        unsentTenantsDueWithinHour: r.unsentTenantsDueWithinHour,
+      })),
+    };
+  }
 
   @Get()
   @Roles('auditor')

@@ -5,17 +5,37 @@ import { NoticesModule } from '../notices/notices.module.js';
 import { RegulationsModule } from '../regulations/regulations.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { DeliveriesController } from './deliveries.controller.js';
+import { DeliveryCompletion } from './delivery-completion.service.js';
+import { DeliveryMetrics } from './delivery-metrics.js';
+import { DeliveryReconciler } from './delivery-reconciler.service.js';
+import { DeliveryRecorder } from './delivery-recorder.service.js';
+import { DeliverySender } from './delivery-sender.service.js';
 import { DeliveryRepository } from './delivery.repository.js';
-import { DeliveryService } from './delivery.service.js';
+import { FanOutService } from './fan-out.service.js';
 import { FeedController } from './feed.controller.js';
 import { FeedService } from './feed.service.js';
-import { DeliveryWorker } from './jobs/delivery.worker.js';
+import { FanOutProcessor } from './jobs/fan-out.processor.js';
 import { MAILER, mailerProvider } from './mail/mailer.provider.js';
+import { NoticeContextCache } from './notice-context-cache.js';
+import { SenderProcesses } from './sender-processes.js';
 
 @Module({
   imports: [AuditModule, IncidentsModule, NoticesModule, RegulationsModule, TenantsModule],
   controllers: [DeliveriesController, FeedController],
-  providers: [DeliveryService, DeliveryRepository, FeedService, mailerProvider, DeliveryWorker],
-  exports: [DeliveryService, DeliveryRepository, MAILER],
+  providers: [
+    DeliveryRepository,
+    DeliveryCompletion,
+    DeliveryRecorder,
+    DeliverySender,
+    DeliveryReconciler,
+    DeliveryMetrics,
+    FanOutService,
+    FanOutProcessor,
+    NoticeContextCache,
+    SenderProcesses,
+    FeedService,
+    mailerProvider,
+  ],
+  exports: [DeliveryReconciler, DeliveryRepository, MAILER],
 })
 export class DeliveryModule {}

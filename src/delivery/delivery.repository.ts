@@ -4,6 +4,9 @@ import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
 import type { DeliveryChannel, DeliveryStatus } from './domain/delivery-status.js';
 import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
 
+const HOUR_MS = 3_600_000;
+
+/** A delivery claimed for sending, with what rendering it needs (null: the tenant is gone). */
 export interface ClaimedDelivery {
   id: string;
   noticeId: string;
@@ -15,16 +18,26 @@ export interface ClaimedDelivery {
   queuedAt: Date;
   noticeDueAt: Date;
   locale: string | null;
+  tenant: TenantRenderRow | null;
 }
 
 export interface TenantRenderRow {
-  id: string;
   name: string;
   locale: string;
   timeZone: string;
-  noticeDueAt: Date;
   obligations: Array<{ regulationId: string; dueAt: string | null }>;
   rulesVersion: string;
+}
+
+/** Where a fan-out stands: the last (notice_due_at, tenant_id) it created deliveries for. */
+export interface FanoutKey {
+  dueAt: string;
+  tenantId: string;
+}
+
+export interface IncidentBacklogRow {
+  incidentId: string;
+  unsentTenantsDueWithinHour: number;
 }
 
 export interface SentOutcome {
@@ -37,6 +50,8 @@ export interface RetryOutcome {
   id: string;
   error: string;
   nextAttemptAt: Date;
+  /** The attempt that failed: a later claim of the same delivery is not overwritten. */
+  attempts: number;
 }
 export interface FailedOutcome {
   id: string;
@@ -93,6 +108,11 @@ const DELIVERY_COLUMNS = `id, notice_id AS "noticeId", incident_id AS "incidentI
   last_error AS "lastError", message_id AS "messageId", content_sha256 AS "contentSha256", notice_due_at AS "noticeDueAt",
   met_deadline AS "metDeadline", to_char(queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "queuedAtKey"`;
 
+// Timestamps written or compared here come from the caller's Clock as parameters: a shifted
+// process clock (faketime, a test's ManualClock) shifts the whole of delivery with it.
+const CLAIM_COLUMNS = `u.id, u.notice_id AS "noticeId", u.incident_id AS "incidentId", u.tenant_id AS "tenantId", u.channel,
+  u.recipient, u.attempts, u.queued_at AS "queuedAt", u.notice_due_at AS "noticeDueAt", u.locale`;
+
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -105,33 +125,28 @@ export class DeliveryRepository {
     noticeId: string,
     incidentId: string,
     scopeGeneration: number,
+    now: Date,
   ): Promise<NoticeFanoutEntity> {
     // A new scope generation starts over from the first tenant (existing deliveries are kept).
     await this.dataSource.query(
-      `INSERT INTO notice_fanouts (notice_id, incident_id, scope_generation) VALUES ($1, $2, $3)
-       ON CONFLICT (notice_id) DO UPDATE SET scope_generation = EXCLUDED.scope_generation, cursor = '', pages = 0, completed_at = NULL, started_at = now(), progressed_at = now()
+      `INSERT INTO notice_fanouts (notice_id, incident_id, scope_generation, started_at, progressed_at) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (notice_id) DO UPDATE SET scope_generation = EXCLUDED.scope_generation, cursor = '', pages = 0, completed_at = NULL, started_at = $4, progressed_at = $4
        WHERE notice_fanouts.scope_generation < EXCLUDED.scope_generation`,
-      [noticeId, incidentId, scopeGeneration],
+      [noticeId, incidentId, scopeGeneration, now],
     );
     return this.dataSource.manager.findOneByOrFail(NoticeFanoutEntity, { noticeId });
   }
 
   async saveFanoutProgress(
+    manager: EntityManager,
     noticeId: string,
-    cursor: string,
-    added: number,
-    completed: boolean,
+    progress: { cursor: string; added: number; completed: boolean; now: Date },
   ): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE notice_fanouts SET cursor = $2, pages = pages + 1, deliveries = deliveries + $3, progressed_at = now(), completed_at = CASE WHEN $4 THEN now() ELSE NULL END WHERE notice_id = $1`,
-      [noticeId, cursor, added, completed],
-    );
-  }
-
-  async touchFanout(noticeId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE notice_fanouts SET progressed_at = now() WHERE notice_id = $1`,
-      [noticeId],
+    await manager.query(
+      `UPDATE notice_fanouts SET cursor = $2, pages = pages + 1, deliveries = deliveries + $3, progressed_at = $5,
+         completed_at = CASE WHEN $4 THEN $5::timestamptz ELSE NULL END
+       WHERE notice_id = $1`,
+      [noticeId, progress.cursor, progress.added, progress.completed, progress.now],
     );
   }
 
@@ -146,109 +161,160 @@ export class DeliveryRepository {
     return rows[0]?.done ?? false;
   }
 
-  /** The next page of affected tenant ids after `after`, in id order. */
-  async tenantPage(incidentId: string, after: string, limit: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT tenant_id AS id FROM incident_tenants WHERE incident_id = $1 AND tenant_id > $2 ORDER BY tenant_id LIMIT $3`,
-      [incidentId, after, limit],
+  /**
+   * Creates the delivery records of the next `limit` affected tenants after `after`, earliest
+   * notice deadline first (then tenant id), in one statement: one email per distinct address
+   * among the tenant's notice contacts (primary, security, privacy), one dashboard post per
+   * tenant. Existing records are kept (the unique constraint makes this safe to repeat).
+   * Pages on idx_incident_tenants_due_tenant: the row comparison is an index condition.
+   */
+  async insertDeliveriesPage(
+    manager: EntityManager,
+    page: {
+      noticeId: string;
+      incidentId: string;
+      after: FanoutKey | null;
+      limit: number;
+      now: Date;
+    },
+  ): Promise<{ tenants: number; created: number; last: FanoutKey | null }> {
+    const rows: Array<{
+      tenants: number;
+      created: number;
+      lastDueAt: string | null;
+      lastTenantId: string | null;
+    }> = await manager.query(
+      `WITH page AS (
+           SELECT it.tenant_id, it.notice_due_at FROM incident_tenants it
+           WHERE it.incident_id = $2 AND ($3::timestamptz IS NULL OR (it.notice_due_at, it.tenant_id) > ($3::timestamptz, $4::text))
+           ORDER BY it.notice_due_at, it.tenant_id LIMIT $5
+         ), created AS (
+           INSERT INTO deliveries (notice_id, incident_id, tenant_id, channel, recipient, status, attempts, queued_at, notice_due_at, locale)
+           SELECT $1, $2, p.tenant_id, r.channel, r.recipient, 'queued', 0, $6, p.notice_due_at, r.locale
+           FROM page p
+           JOIN tenants t ON t.id = p.tenant_id
+           CROSS JOIN LATERAL (
+             SELECT 'email'::text AS channel, e.email AS recipient, e.locale
+             FROM (SELECT DISTINCT ON (lower(c->>'email')) lower(c->>'email') AS email, c->>'locale' AS locale, ord
+                   FROM jsonb_array_elements(t.contacts) WITH ORDINALITY AS x(c, ord)
+                   WHERE c->>'role' = ANY($7::text[])
+                   ORDER BY lower(c->>'email'), ord) e
+             UNION ALL
+             SELECT 'dashboard', 'dashboard', NULL
+           ) r
+           ON CONFLICT ON CONSTRAINT uq_deliveries_recipient DO NOTHING
+           RETURNING 1
+         ), last AS (
+           SELECT notice_due_at, tenant_id FROM page ORDER BY notice_due_at DESC, tenant_id DESC LIMIT 1
+         )
+         SELECT (SELECT count(*) FROM page)::int AS tenants, (SELECT count(*) FROM created)::int AS created,
+           (SELECT to_char(notice_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM last) AS "lastDueAt",
+           (SELECT tenant_id FROM last) AS "lastTenantId"`,
+      [
+        page.noticeId,
+        page.incidentId,
+        page.after?.dueAt ?? null,
+        page.after?.tenantId ?? '',
+        page.limit,
+        page.now,
+        [...NOTICE_ROLES],
+      ],
     );
-    return rows.map((r) => r.id);
+    const row = rows[0];
+    return {
+      tenants: row.tenants,
+      created: row.created,
+      last:
+        row.lastDueAt !== null && row.lastTenantId !== null
+          ? { dueAt: row.lastDueAt, tenantId: row.lastTenantId }
+          : null,
+    };
   }
 
   /**
-   * Creates the page's delivery records in one statement: one email per distinct address among
-   * the tenant's notice contacts (primary, security, privacy), one dashboard post per tenant.
-   * Existing records are kept (the unique constraint makes this safe to repeat).
+   * Claims the `limit` queued deliveries with the earliest notice deadline (then tenant id),
+   * across every notice and incident, that no one holds and whose retry is due; counts the
+   * attempt and leases them until `now + leaseMs`. SKIP LOCKED: concurrent claimers take the
+   * next ones instead of waiting. Returns them in deadline order with their render facts.
    */
-  async insertDeliveriesForPage(
-    manager: EntityManager,
-    noticeId: string,
-    incidentId: string,
-    firstTenant: string,
-    lastTenant: string,
-  ): Promise<number> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO deliveries (notice_id, incident_id, tenant_id, channel, recipient, status, attempts, queued_at, notice_due_at, locale)
-       SELECT $1, $2, it.tenant_id, r.channel, r.recipient, 'queued', 0, now(), it.notice_due_at, r.locale
-       FROM incident_tenants it
-       JOIN tenants t ON t.id = it.tenant_id
-       CROSS JOIN LATERAL (
-         SELECT 'email'::text AS channel, e.email AS recipient, e.locale
-         FROM (SELECT DISTINCT ON (lower(c->>'email')) lower(c->>'email') AS email, c->>'locale' AS locale, ord
-               FROM jsonb_array_elements(t.contacts) WITH ORDINALITY AS x(c, ord)
-               WHERE c->>'role' = ANY($5::text[])
-               ORDER BY lower(c->>'email'), ord) e
-         UNION ALL
-         SELECT 'dashboard', 'dashboard', NULL
-       ) r
-       WHERE it.incident_id = $2 AND it.tenant_id >= $3 AND it.tenant_id <= $4
-       ON CONFLICT ON CONSTRAINT uq_deliveries_recipient DO NOTHING
-       RETURNING 1`,
-      [noticeId, incidentId, firstTenant, lastTenant, [...NOTICE_ROLES]],
+  async claimNext(limit: number, leaseMs: number, now: Date): Promise<ClaimedDelivery[]> {
+    const rows: Array<
+      Omit<ClaimedDelivery, 'tenant'> & { name: string | null } & Partial<TenantRenderRow>
+    > = await this.dataSource.query(
+      `WITH next AS (
+           SELECT id FROM deliveries
+           WHERE status = 'queued' AND (lease_expires_at IS NULL OR lease_expires_at < $1)
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+           ORDER BY notice_due_at, tenant_id, id
+           LIMIT $3 FOR UPDATE SKIP LOCKED
+         ), u AS (
+           UPDATE deliveries d SET attempts = d.attempts + 1, lease_expires_at = $2, next_attempt_at = NULL
+           FROM next WHERE d.id = next.id
+           RETURNING d.*
+         )
+         SELECT ${CLAIM_COLUMNS}, t.name, t.locale AS "tenantLocale", t.time_zone AS "timeZone", it.obligations, it.rules_version AS "rulesVersion"
+         FROM u
+         LEFT JOIN incident_tenants it ON it.incident_id = u.incident_id AND it.tenant_id = u.tenant_id
+         LEFT JOIN tenants t ON t.id = u.tenant_id
+         ORDER BY u.notice_due_at, u.tenant_id, u.id`,
+      [now, new Date(now.getTime() + leaseMs), limit],
     );
-    return rows.length;
+    return rows.map((r) => {
+      const raw = r as typeof r & { tenantLocale: string };
+      return {
+        id: r.id,
+        noticeId: r.noticeId,
+        incidentId: r.incidentId,
+        tenantId: r.tenantId,
+        channel: r.channel,
+        recipient: r.recipient,
+        attempts: r.attempts,
+        queuedAt: r.queuedAt,
+        noticeDueAt: r.noticeDueAt,
+        locale: r.locale,
+        tenant:
+          r.name !== null && r.obligations && r.rulesVersion && r.timeZone
+            ? {
+                name: r.name,
+                locale: raw.tenantLocale,
+                timeZone: r.timeZone,
+                obligations: r.obligations,
+                rulesVersion: r.rulesVersion,
+              }
+            : null,
+      };
+    });
   }
 
-  /** Queued, unclaimed deliveries of a page (what a fan-out must enqueue). */
-  async pendingInRange(
-    noticeId: string,
-    firstTenant: string,
-    lastTenant: string,
-  ): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM deliveries WHERE notice_id = $1 AND tenant_id >= $2 AND tenant_id <= $3 AND status = 'queued'
-         AND (lease_expires_at IS NULL OR lease_expires_at < now())
-       ORDER BY tenant_id, channel, recipient`,
-      [noticeId, firstTenant, lastTenant],
+  /** Extends the lease of deliveries still queued; returns the ids it extended. */
+  async renewLeases(ids: string[], leaseMs: number, now: Date): Promise<string[]> {
+    if (!ids.length) return [];
+    const [rows]: [Array<{ id: string }>, number] = await this.dataSource.query(
+      `UPDATE deliveries SET lease_expires_at = $2 WHERE id = ANY($1::uuid[]) AND status = 'queued' RETURNING id`,
+      [ids, new Date(now.getTime() + leaseMs)],
     );
     return rows.map((r) => r.id);
   }
 
-  /** Claims queued deliveries for this worker until the lease runs out; counts the attempt. */
-  async claim(ids: string[], leaseMs: number): Promise<ClaimedDelivery[]> {
-    // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows]: [ClaimedDelivery[], number] = await this.dataSource.query(
-      `UPDATE deliveries SET attempts = attempts + 1, lease_expires_at = now() + ($2::integer * interval '1 millisecond'), next_attempt_at = NULL
-       WHERE id = ANY($1::uuid[]) AND status = 'queued' AND (lease_expires_at IS NULL OR lease_expires_at < now())
-         AND (next_attempt_at IS NULL OR next_attempt_at <= now() + interval '1 second')
-       RETURNING id, notice_id AS "noticeId", incident_id AS "incidentId", tenant_id AS "tenantId", channel, recipient, attempts,
-         queued_at AS "queuedAt", notice_due_at AS "noticeDueAt", locale`,
-      [ids, leaseMs],
-    );
-    return rows;
-  }
-
-  /** Of `ids`, those still queued (claimed elsewhere, or waiting for a retry). */
-  async stillQueued(
-    ids: string[],
-  ): Promise<Array<{ id: string; leaseExpiresAt: Date | null; nextAttemptAt: Date | null }>> {
-    return this.dataSource.query(
-      `SELECT id, lease_expires_at AS "leaseExpiresAt", next_attempt_at AS "nextAttemptAt" FROM deliveries WHERE id = ANY($1::uuid[]) AND status = 'queued'`,
+  /** Gives back claimed deliveries that were never handed to the relay (shutdown): the attempt did not happen. */
+  async releaseLeases(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.dataSource.query(
+      `UPDATE deliveries SET lease_expires_at = NULL, attempts = greatest(attempts - 1, 0)
+       WHERE id = ANY($1::uuid[]) AND status = 'queued' AND lease_expires_at IS NOT NULL`,
       [ids],
     );
   }
 
-  /** `tenantIds` distinct (the caller's batch). */
-  async tenantsForRender(incidentId: string, tenantIds: string[]): Promise<TenantRenderRow[]> {
-    // One unique-key lookup per id, driven by unnest. `it.tenant_id = ANY($2)` made the planner
-    // guess ~55 rows per id for an incident of 1,000,000 tenants and start a parallel worker for
-    // every batch: 20 ms instead of 0.5 ms (EXPLAIN ANALYZE on the 1,000,000-tenant bench).
-    return this.dataSource.query(
-      `SELECT t.id, t.name, t.locale, t.time_zone AS "timeZone", it.notice_due_at AS "noticeDueAt", it.obligations, it.rules_version AS "rulesVersion"
-       FROM unnest($2::text[]) AS x(tenant_id)
-       JOIN incident_tenants it ON it.incident_id = $1 AND it.tenant_id = x.tenant_id
-       JOIN tenants t ON t.id = it.tenant_id`,
-      [incidentId, tenantIds],
-    );
-  }
-
-  async markSent(manager: EntityManager, outcomes: SentOutcome[]): Promise<void> {
-    if (!outcomes.length) return;
-    await manager.query(
+  /** Marks queued deliveries sent; returns the ids it changed (a delivery already recorded is left alone). */
+  async markSent(manager: EntityManager, outcomes: SentOutcome[]): Promise<Set<string>> {
+    if (!outcomes.length) return new Set();
+    const [rows]: [Array<{ id: string }>, number] = await manager.query(
       `UPDATE deliveries d SET status = 'sent', sent_at = o.sent_at, message_id = o.message_id, content_sha256 = o.sha,
          met_deadline = o.sent_at <= d.notice_due_at, lease_expires_at = NULL, next_attempt_at = NULL, last_error = NULL
        FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[]) AS o(id, sent_at, message_id, sha)
-       WHERE d.id = o.id AND d.status = 'queued'`,
+       WHERE d.id = o.id AND d.status = 'queued'
+       RETURNING d.id`,
       [
         outcomes.map((o) => o.id),
         outcomes.map((o) => o.sentAt),
@@ -256,30 +322,38 @@ export class DeliveryRepository {
         outcomes.map((o) => o.contentSha256),
       ],
     );
+    return new Set(rows.map((r) => r.id));
   }
 
-  async markRetry(manager: EntityManager, outcomes: RetryOutcome[]): Promise<void> {
-    if (!outcomes.length) return;
-    await manager.query(
+  /** Schedules the next attempt of queued deliveries; returns the ids it changed. */
+  async markRetry(manager: EntityManager, outcomes: RetryOutcome[]): Promise<Set<string>> {
+    if (!outcomes.length) return new Set();
+    const [rows]: [Array<{ id: string }>, number] = await manager.query(
       `UPDATE deliveries d SET last_error = o.error, next_attempt_at = o.next_at, lease_expires_at = NULL
-       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS o(id, error, next_at)
-       WHERE d.id = o.id AND d.status = 'queued'`,
+       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::integer[]) AS o(id, error, next_at, attempts)
+       WHERE d.id = o.id AND d.status = 'queued' AND d.attempts = o.attempts
+       RETURNING d.id`,
       [
         outcomes.map((o) => o.id),
         outcomes.map((o) => o.error),
         outcomes.map((o) => o.nextAttemptAt),
+        outcomes.map((o) => o.attempts),
       ],
     );
+    return new Set(rows.map((r) => r.id));
   }
 
-  async markFailed(manager: EntityManager, outcomes: FailedOutcome[]): Promise<void> {
-    if (!outcomes.length) return;
-    await manager.query(
+  /** Marks queued deliveries failed for good; returns the ids it changed. */
+  async markFailed(manager: EntityManager, outcomes: FailedOutcome[]): Promise<Set<string>> {
+    if (!outcomes.length) return new Set();
+    const [rows]: [Array<{ id: string }>, number] = await manager.query(
       `UPDATE deliveries d SET status = 'failed', failed_at = o.failed_at, last_error = o.error, lease_expires_at = NULL, next_attempt_at = NULL
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS o(id, error, failed_at)
-       WHERE d.id = o.id AND d.status = 'queued'`,
+       WHERE d.id = o.id AND d.status = 'queued'
+       RETURNING d.id`,
       [outcomes.map((o) => o.id), outcomes.map((o) => o.error), outcomes.map((o) => o.failedAt)],
     );
+    return new Set(rows.map((r) => r.id));
   }
 
   async insertFeedPosts(manager: EntityManager, posts: FeedPostRow[]): Promise<void> {
@@ -311,32 +385,55 @@ export class DeliveryRepository {
     return rows.length > 0;
   }
 
+  /** Whether the incident has an approved notice or a queued delivery left (it is not delivered yet). */
+  async incidentHasOpenWork(manager: EntityManager, incidentId: string): Promise<boolean> {
+    const open: unknown[] = await manager.query(
+      `SELECT 1 FROM notices WHERE incident_id = $1 AND status = 'approved'
+       UNION ALL SELECT 1 FROM deliveries WHERE incident_id = $1 AND status = 'queued' LIMIT 1`,
+      [incidentId],
+    );
+    return open.length > 0;
+  }
+
+  /** When the earliest queued delivery that waits for a retry becomes due, if any. */
+  async nextRetryAt(now: Date): Promise<Date | null> {
+    const rows: Array<{ at: Date | null }> = await this.dataSource.query(
+      `SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'queued' AND next_attempt_at > $1`,
+      [now],
+    );
+    return rows[0]?.at ?? null;
+  }
+
   /**
-   * Retries whose job was lost (a crash between recording the failure and enqueueing the retry):
-   * queued, unclaimed, and due for a retry long ago. Deliveries waiting their first turn in a
-   * long queue have no next_attempt_at and are not orphans.
+   * Per incident not yet delivered (awaiting review or delivering): how many affected tenants no delivery of the incident has
+   * reached yet while their notice deadline is at most an hour after `now` (overdue included).
+   * Reads only the near-deadline tenants (idx_incident_tenants_due), whatever the incident's size.
    */
-  async orphanedRetries(
-    graceMs: number,
-    limit: number,
-  ): Promise<Array<{ id: string; attempts: number }>> {
+  async backlog(now: Date, incidentId?: string): Promise<IncidentBacklogRow[]> {
     return this.dataSource.query(
-      `SELECT id, attempts FROM deliveries
-       WHERE status = 'queued' AND next_attempt_at < now() - ($1::integer * interval '1 millisecond')
-         AND (lease_expires_at IS NULL OR lease_expires_at < now())
-       ORDER BY next_attempt_at LIMIT $2`,
-      [graceMs, limit],
+      `SELECT i.id AS "incidentId",
+         (SELECT count(*) FROM incident_tenants it WHERE it.incident_id = i.id AND it.notice_due_at <= $1
+            AND NOT EXISTS (SELECT 1 FROM deliveries d
+                            WHERE d.incident_id = i.id AND d.tenant_id = it.tenant_id AND d.status = 'sent'))::int
+           AS "unsentTenantsDueWithinHour"
+       FROM incidents i
+       WHERE i.status <> 'delivered' AND ($2::uuid IS NULL OR i.id = $2)
+       ORDER BY i.id`,
+      [new Date(now.getTime() + HOUR_MS), incidentId ?? null],
     );
   }
 
-  /** Approved notices whose fan-out never started, or stopped moving. */
-  async stalledFanouts(graceMs: number): Promise<Array<{ noticeId: string; pages: number }>> {
+  /** Approved notices whose fan-out never started, or stopped moving, `graceMs` before `now`. */
+  async stalledFanouts(
+    graceMs: number,
+    now: Date,
+  ): Promise<Array<{ noticeId: string; pages: number }>> {
     return this.dataSource.query(
       `SELECT n.id AS "noticeId", coalesce(f.pages, -1) AS pages FROM notices n
        LEFT JOIN notice_fanouts f ON f.notice_id = n.id
-       WHERE n.status IN ('approved', 'sent') AND n.approved_at < now() - ($1::integer * interval '1 millisecond')
-         AND (f.notice_id IS NULL OR (f.completed_at IS NULL AND f.progressed_at < now() - ($1::integer * interval '1 millisecond')))`,
-      [graceMs],
+       WHERE n.status IN ('approved', 'sent') AND n.approved_at < $1
+         AND (f.notice_id IS NULL OR (f.completed_at IS NULL AND f.progressed_at < $1))`,
+      [new Date(now.getTime() - graceMs)],
     );
   }
 

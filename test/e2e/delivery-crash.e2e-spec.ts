@@ -1,7 +1,9 @@
+import { MESSAGES_IN_FLIGHT_PER_CONNECTION } from '../../src/delivery/delivery-sender.service.js';
 import { TEST_REDIS_URL } from '../support/test-app.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
   approve,
+  auditEvents,
   deliveries,
   flowKeys,
   FlowKeys,
@@ -11,9 +13,13 @@ import {
 } from '../support/flow.js';
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { eventually, startTestApp, TestApp } from '../support/test-app.js';
+import { readFileSync } from 'node:fs';
 import { spawnHerald, WorkerProcess } from '../support/worker-process.js';
 
 const TENANTS = 1000;
+const SMTP_POOL_SIZE = 5;
+// What one SIGKILL can make go out twice: the messages sent and not yet recorded.
+const IN_FLIGHT = SMTP_POOL_SIZE * MESSAGES_IN_FLIGHT_PER_CONNECTION;
 
 // The API runs here; the workers are real separate processes, killed and restarted.
 describe('delivery across worker crashes', () => {
@@ -36,9 +42,9 @@ describe('delivery across worker crashes', () => {
     RECONCILE_INTERVAL_MS: '2000',
     DELIVERY_RETRY_BASE_MS: '100',
     FANOUT_PAGE_SIZE: '100',
-    FANOUT_MAX_WAITING_JOBS: '2',
-    DELIVERY_BATCH_SIZE: '20',
-    DELIVERY_CONCURRENCY: '4',
+    SMTP_POOL_SIZE: String(SMTP_POOL_SIZE),
+    // One sending process per worker, so that a SIGKILL takes all its sends with it.
+    DELIVERY_PROCESSES: '1',
   });
 
   beforeAll(async () => {
@@ -80,43 +86,104 @@ describe('delivery across worker crashes', () => {
     return { incidentId, expected: tenants.map((x) => x.contacts![0].email).sort() };
   }
 
+  function childrenOf(pid: number): number[] {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      return [];
+    }
+  }
+
+  // A process that exited but was not reaped (a zombie: its parent is gone) counts as gone.
+  function alive(pid: number): boolean {
+    try {
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+
   function received(service: string): string[] {
     return sink.messages
       .flatMap((m) => m.envelope.rcptTo)
       .filter((r) => r.endsWith(`@${service}.example`));
   }
 
-  it('should reach every contact with duplicates only for in-flight messages when a worker is killed mid fan-out', async () => {
-    const first = spawnHerald(workerEnv());
-    workers.push(first);
+  it('should reach every contact with duplicates only for in-flight messages when workers are killed at several points', async () => {
+    let worker = spawnHerald(workerEnv());
+    workers.push(worker);
     const { incidentId, expected } = await fanOutTo('crash');
-    await eventually(async () => (received('crash').length >= 150 ? true : undefined), 60_000, 5);
-    first.proc.kill('SIGKILL');
-    await first.exited;
-    const atKill = received('crash').length;
-    const recordsAtKill = await deliveries(t, keys, incidentId);
-    const recordedSent = recordsAtKill.filter(
-      (d) => d.channel === 'email' && d.status === 'sent',
-    ).length;
-
-    const second = spawnHerald(workerEnv());
-    workers.push(second);
+    const kills: Array<{ at: number; unrecorded: number }> = [];
+    for (const point of [150, 450, 750]) {
+      await eventually(
+        async () => (received('crash').length >= point ? true : undefined),
+        60_000,
+        5,
+      );
+      worker.proc.kill('SIGKILL');
+      await worker.exited;
+      const at = received('crash').length;
+      const records = await deliveries(t, keys, incidentId);
+      const recordedSent = records.filter((d) => d.channel === 'email' && d.status === 'sent');
+      // Received by the relay but not recorded: what the next worker will send again.
+      const unrecorded = new Set(received('crash')).size - recordedSent.length;
+      kills.push({ at, unrecorded });
+      worker = spawnHerald(workerEnv());
+      workers.push(worker);
+    }
     await waitForStatus(t, keys, incidentId, 'delivered', 120_000);
 
     const all = received('crash');
     const unique = [...new Set(all)].sort();
     const duplicates = all.length - unique.length;
     console.log(
-      `SIGKILL after ${atKill} of ${TENANTS} messages (${recordedSent} recorded as sent): ${all.length} received, ${duplicates} duplicates`,
+      `SIGKILL after ${kills.map((k) => `${k.at} (${k.unrecorded} not recorded)`).join(', ')} of ${TENANTS} messages: ` +
+        `${all.length} received, ${duplicates} duplicates; bound ${kills.length} × ${SMTP_POOL_SIZE} connections × ${MESSAGES_IN_FLIGHT_PER_CONNECTION} in flight = ${kills.length * IN_FLIGHT}`,
     );
     expect(unique).toEqual(expected);
-    // Only messages the relay accepted but the dead worker had not yet recorded can repeat.
-    expect(duplicates).toBeLessThanOrEqual(atKill - recordedSent);
+    for (const k of kills) expect(k.unrecorded).toBeLessThanOrEqual(IN_FLIGHT);
+    // Only messages the relay accepted but a dead worker had not yet recorded can repeat.
+    expect(duplicates).toBeLessThanOrEqual(kills.reduce((n, k) => n + k.unrecorded, 0));
+    expect(duplicates).toBeLessThanOrEqual(kills.length * IN_FLIGHT);
     const records = await deliveries(t, keys, incidentId);
     expect(records.filter((d) => d.status !== 'sent')).toEqual([]);
     expect(records).toHaveLength(TENANTS * 2);
-    second.proc.kill('SIGKILL');
-    await second.exited;
+    const sentEvents = await auditEvents(t, keys, incidentId, 'delivery.sent');
+    expect(sentEvents).toHaveLength(TENANTS * 2);
+    expect(new Set(sentEvents.map((e) => e.entityId)).size).toBe(TENANTS * 2);
+    worker.proc.kill('SIGKILL');
+    await worker.exited;
+  }, 300_000);
+
+  it('should fork a second sending process by default that leaves when its parent is killed', async () => {
+    const env: Record<string, string> = workerEnv();
+    delete env.DELIVERY_PROCESSES;
+    const parent = spawnHerald(env);
+    workers.push(parent);
+    const { incidentId, expected } = await fanOutTo('forked');
+    const [child] = await eventually(async () => {
+      const pids = childrenOf(parent.proc.pid!);
+      return pids.length ? pids : undefined;
+    }, 30_000);
+    await eventually(async () => (received('forked').length >= 150 ? true : undefined), 60_000, 5);
+    parent.proc.kill('SIGKILL');
+    await parent.exited;
+    // The forked process sees its parent go (the IPC channel closes), drains and exits.
+    await eventually(async () => (alive(child) ? undefined : true), 30_000);
+
+    const next = spawnHerald(workerEnv());
+    workers.push(next);
+    await waitForStatus(t, keys, incidentId, 'delivered', 120_000);
+    const all = received('forked');
+    expect([...new Set(all)].sort()).toEqual(expected);
+    // Two processes sent; only the killed one can have left messages unrecorded.
+    expect(all.length - expected.length).toBeLessThanOrEqual(IN_FLIGHT);
+    next.proc.kill('SIGTERM');
+    expect(await next.exited).toBe('SIGTERM');
   }, 240_000);
 
   it('should finish the sends in flight and exit cleanly on SIGTERM, with no duplicate', async () => {

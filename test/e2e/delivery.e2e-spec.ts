@@ -1,4 +1,5 @@
 import { simpleParser } from 'mailparser';
+import { Clock } from '../../src/common/clock/clock.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
   approve,
@@ -12,6 +13,22 @@ import {
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
+// Business time an hour after the incidents' awareAt (2026-11-27T08:00Z, the factory's and the
+// locale test's), moving with the process clock so that retries and leases still come due: the
+// 72-hour contracts are always ahead, whatever today's date.
+class ShiftedClock extends Clock {
+  private readonly offsetMs: number;
+
+  constructor(start: string) {
+    super();
+    this.offsetMs = new Date(start).getTime() - Date.now();
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}
+
 describe('delivery over SMTP', () => {
   let t: TestApp;
   let sink: SmtpSink;
@@ -19,12 +36,15 @@ describe('delivery over SMTP', () => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    t = await startTestApp({
-      SMTP_URL: sink.url,
-      DELIVERY_RETRY_BASE_MS: '40',
-      DELIVERY_MAX_ATTEMPTS: '6',
-      SMTP_TIMEOUT_MS: '2000',
-    });
+    t = await startTestApp(
+      {
+        SMTP_URL: sink.url,
+        DELIVERY_RETRY_BASE_MS: '40',
+        DELIVERY_MAX_ATTEMPTS: '6',
+        SMTP_TIMEOUT_MS: '2000',
+      },
+      { clock: new ShiftedClock('2026-11-27T09:00:00Z') },
+    );
     keys = await flowKeys(t);
   });
   afterAll(async () => {
@@ -182,5 +202,7 @@ describe('delivery over SMTP', () => {
     expect(preview.body.locale).toBe('ja');
     // awareAt + 72 h = 2026-11-30 08:00 UTC = 17:00 in Tokyo.
     expect(preview.body.text).toContain('17:00');
+    const [email] = (await deliveries(t, keys, incidentId)).filter((d) => d.channel === 'email');
+    expect(email).toMatchObject({ status: 'sent', metDeadline: true });
   });
 });

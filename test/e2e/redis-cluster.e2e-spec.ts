@@ -31,8 +31,6 @@ describeWithRedis('Herald on a Redis Cluster', () => {
       REDIS_URL: cluster.url,
       SMTP_URL: sink.url,
       // Slow enough that the failover lands in the middle of the fan-out.
-      DELIVERY_BATCH_SIZE: '10',
-      DELIVERY_CONCURRENCY: '2',
       SMTP_POOL_SIZE: '1',
       RATE_LIMIT_PER_MINUTE: '100000',
     });

@@ -956,6 +956,8 @@ describe('security: hostile input', () => {
       ['/v1/deliveries?from=last-week', 'from'],
       ['/v1/deliveries?tenantId[]=a', 'tenantId[]'],
       [`/v1/deliveries?cursor=${b64({ q: 'not a time', i: UUID_NOBODY })}`, 'cursor'],
+      ['/v1/deliveries/backlog?incidentId=1%20OR%201=1', 'incidentId'],
+      ['/v1/deliveries/backlog?status=queued', 'status'],
       ['/v1/notices/{draft}/preview', 'tenantId'],
       ['/v1/notices/{draft}/preview?tenantId=..%2Fetc', 'tenantId'],
       ['/v1/notices/{draft}/preview?tenantId=in-a&channel=sms', 'channel'],

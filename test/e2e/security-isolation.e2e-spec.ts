@@ -261,6 +261,7 @@ describe('security: tenant isolation and roles', () => {
 
     { method: 'get', path: '/v1/deliveries', allow: ['auditor'], ok: 200 },
     { method: 'get', path: '/v1/deliveries', allow: ['auditor'], ok: 200, accept: 'text/csv' },
+    { method: 'get', path: '/v1/deliveries/backlog', allow: ['auditor'], ok: 200 },
 
     // Audit and compliance (API.md "Deliveries and records"): auditor.
     { method: 'get', path: '/v1/audit/events', allow: ['auditor'], ok: 200 },

@@ -1,7 +1,7 @@
 import { incidentBody } from '../factories/incident.factory.js';
 import { TenantInput } from '../factories/tenant.factory.js';
 import { apiClient, Schemas } from './api-client.js';
-import { eventually, TestApp } from './test-app.js';
+import { bearer, eventually, TestApp } from './test-app.js';
 
 export interface FlowKeys {
   reporter: string;
@@ -121,6 +121,28 @@ export async function deliveries(
       throw new Error(`GET /v1/deliveries answered ${response.status}: ${JSON.stringify(error)}`);
     out.push(...data.items);
     cursor = data.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** Every audit event of an incident with this action, through the API (all pages). */
+export async function auditEvents(
+  t: TestApp,
+  keys: FlowKeys,
+  incidentId: string,
+  action: string,
+): Promise<Array<{ entityId: string; action: string; change: Record<string, unknown> }>> {
+  const out: Array<{ entityId: string; action: string; change: Record<string, unknown> }> = [];
+  let cursor: string | null = null;
+  do {
+    const r = await t.http
+      .get('/v1/audit/events')
+      .query({ incidentId, action, limit: 1000, ...(cursor ? { cursor } : {}) })
+      .set(bearer(keys.auditor));
+    if (r.status !== 200)
+      throw new Error(`GET /v1/audit/events answered ${r.status}: ${JSON.stringify(r.body)}`);
+    out.push(...(r.body.items as typeof out));
+    cursor = r.body.nextCursor as string | null;
   } while (cursor);
   return out;
 }

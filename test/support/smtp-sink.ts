@@ -36,6 +36,8 @@ export interface SmtpSink {
   /** Forgets messages and attempt counts (the behaviour stays). */
   reset(): void;
   setBehaviour(behaviour?: SinkBehaviour): void;
+  /** A slow relay: waits this long after each message's data before answering 250. */
+  setDataDelay(ms: number): void;
   /** Relay down: closes the listener and drops open connections. */
   stop(): Promise<void>;
   /** Relay up again on the same port. */
@@ -63,6 +65,7 @@ class InProcessSmtpSink implements SmtpSink {
   private received: SinkMessage[] = [];
   private readonly rcptAttempts = new Map<string, number>();
   private waiters: Array<() => void> = [];
+  private dataDelayMs = 0;
 
   constructor(port: number, behaviour: SinkBehaviour | undefined) {
     this.boundPort = port;
@@ -96,6 +99,10 @@ class InProcessSmtpSink implements SmtpSink {
 
   setBehaviour(behaviour?: SinkBehaviour): void {
     this.behaviour = behaviour ?? acceptAll;
+  }
+
+  setDataDelay(ms: number): void {
+    this.dataDelayMs = ms;
   }
 
   waitFor(count: number, timeoutMs = 5000): Promise<SinkMessage[]> {
@@ -144,8 +151,12 @@ class InProcessSmtpSink implements SmtpSink {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('error', (err: Error) => callback(err));
         stream.on('end', () => {
-          this.record(Buffer.concat(chunks), session);
-          callback(null, 'OK: queued by smtp sink');
+          const accept = () => {
+            this.record(Buffer.concat(chunks), session);
+            callback(null, 'OK: queued by smtp sink');
+          };
+          if (this.dataDelayMs > 0) setTimeout(accept, this.dataDelayMs);
+          else accept();
         });
       },
     });

@@ -43,6 +43,8 @@ export function testEnv(
     OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'herald-outbox-')),
     RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_FAILURES_PER_MINUTE: '100000',
+    // One process per test app: the suite runs many apps side by side.
+    DELIVERY_PROCESSES: '1',
     ...overrides,
   };
 }

@@ -28,10 +28,9 @@ export class JobQueueService implements OnApplicationShutdown {
     @InjectQueue(QUEUES.incidents) incidents: Queue,
     @InjectQueue(QUEUES.notices) notices: Queue,
     @InjectQueue(QUEUES.fanout) fanout: Queue,
-    @InjectQueue(QUEUES.delivery) delivery: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
   ) {
-    this.queues = { incidents, notices, fanout, delivery, maintenance };
+    this.queues = { incidents, notices, fanout, maintenance };
   }
 
   /** The queues share one connection; on a cluster it is a client of ours to close (after they closed). */

@@ -4,9 +4,8 @@ import type { JobsOptions } from 'bullmq';
 export const QUEUES = {
   incidents: 'incidents',
   notices: 'notices',
-  // Fan-outs wait for room on the delivery queue: they must never take the senders' slots.
+  // Fan-outs create delivery records; senders claim those from Postgres, not from a queue.
   fanout: 'fanout',
-  delivery: 'delivery',
   maintenance: 'maintenance',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -18,8 +17,6 @@ export interface JobPayloads {
   // notices out to the tenants a wider scope added.
   'incident-resolved': { incidentId: string; scopeGeneration: number };
   'fan-out': { noticeId: string };
-  'send-batch': { noticeId: string; deliveryIds: string[] };
-  'send-one': { deliveryId: string; attempt: number };
   // Maintenance (job schedulers): tenants near or past their notice deadline; RETENTION_DAYS purge.
   'deadline-watch': Record<string, never>;
   retention: Record<string, never>;
@@ -31,14 +28,12 @@ export const JOB_QUEUE: { [J in JobName]: QueueName } = {
   'resolve-incident': QUEUES.incidents,
   'incident-resolved': QUEUES.notices,
   'fan-out': QUEUES.fanout,
-  'send-batch': QUEUES.delivery,
-  'send-one': QUEUES.delivery,
   'deadline-watch': QUEUES.maintenance,
   retention: QUEUES.maintenance,
   reconcile: QUEUES.maintenance,
 };
 
-/** One retry and retention policy for pipeline jobs (deliveries have their own, per recipient). */
+/** One retry and retention policy for pipeline jobs (deliveries retry per recipient: src/delivery/domain/delivery-outcome.ts). */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },

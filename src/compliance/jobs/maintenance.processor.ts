@@ -4,7 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import { JobName, QUEUES, QueueName } from '../../common/queues/queue-names.js';
 import { QueueWorker } from '../../common/queues/queue-worker.js';
 import { AppConfig } from '../../config/app-config.js';
-import { DeliveryService } from '../../delivery/delivery.service.js';
+import { DeliveryReconciler } from '../../delivery/delivery-reconciler.service.js';
 import { DeadlineWatchService } from '../deadline-watch.service.js';
 import { RetentionService } from '../retention.service.js';
 
@@ -18,7 +18,7 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class MaintenanceProcessor extends QueueWorker {
   constructor(
-    private readonly delivery: DeliveryService,
+    private readonly delivery: DeliveryReconciler,
     private readonly deadlines: DeadlineWatchService,
     private readonly retention: RetentionService,
     config: AppConfig,
@@ -68,8 +68,6 @@ export class MaintenanceProcessor extends QueueWorker {
       case 'resolve-incident':
       case 'incident-resolved':
       case 'fan-out':
-      case 'send-batch':
-      case 'send-one':
         this.logger.warn({
           msg: 'job does not belong on the maintenance queue',
           name,

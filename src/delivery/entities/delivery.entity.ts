@@ -24,6 +24,7 @@ import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.
 @Index('idx_deliveries_pending', { synchronize: false })
 @Index('idx_deliveries_incident_tenant', ['incidentId', 'tenantId'])
 @Index('idx_deliveries_failed', { synchronize: false })
+@Index('idx_deliveries_claim', { synchronize: false })
 export class DeliveryEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

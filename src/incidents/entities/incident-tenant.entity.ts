@@ -18,6 +18,7 @@ export interface StoredObligation {
 /** One affected tenant of an incident, with its deadlines as resolved. */
 @Entity('incident_tenants')
 @Index('idx_incident_tenants_due', ['incidentId', 'noticeDueAt'])
+@Index('idx_incident_tenants_due_tenant', ['incidentId', 'noticeDueAt', 'tenantId'])
 export class IncidentTenantEntity {
   @PrimaryColumn({ name: 'incident_id', type: 'uuid' })
   incidentId!: string;

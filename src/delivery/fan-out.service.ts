@@ -1,0 +1,115 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
+import { AppConfig } from '../config/app-config.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { IncidentsService } from '../incidents/incidents.service.js';
+import { NoticesService } from '../notices/notices.service.js';
+import { DeliveryCompletion } from './delivery-completion.service.js';
+import { DeliverySender } from './delivery-sender.service.js';
+import { DeliveryRepository, FanoutKey } from './delivery.repository.js';
+
+/** The saved cursor: '' before the first page; `<due ISO with microseconds> <tenant id>` after. */
+export function parseFanoutCursor(cursor: string): FanoutKey | null {
+  const space = cursor.indexOf(' ');
+  // A cursor of the older tenant-id-only form starts over: the inserts are idempotent.
+  if (space < 0) return null;
+  return { dueAt: cursor.slice(0, space), tenantId: cursor.slice(space + 1) };
+}
+
+export function formatFanoutCursor(key: FanoutKey | null): string {
+  return key ? `${key.dueAt} ${key.tenantId}` : '';
+}
+
+/**
+ * Creates a notice's delivery records page by page, earliest notice deadline first (then tenant
+ * id), each page with its audit event and the saved cursor in one transaction, so a fan-out that
+ * dies resumes where it stopped. Senders pick the records up in the same order as they appear.
+ */
+@Injectable()
+export class FanOutService {
+  private readonly logger = new Logger(FanOutService.name);
+
+  constructor(
+    private readonly repository: DeliveryRepository,
+    private readonly notices: NoticesService,
+    private readonly incidents: IncidentsService,
+    private readonly audit: AuditService,
+    private readonly uow: UnitOfWork,
+    private readonly completion: DeliveryCompletion,
+    private readonly sender: DeliverySender,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  async fanOut(noticeId: string): Promise<{ pages: number; created: number }> {
+    const notice = await this.notices.get(noticeId);
+    if (notice.status !== 'approved' && notice.status !== 'sent') return { pages: 0, created: 0 };
+    const incident = await this.incidents.get(notice.incidentId);
+    const fanout = await this.repository.startFanout(
+      noticeId,
+      incident.id,
+      incident.scopeGeneration,
+      this.clock.now(),
+    );
+    const limit = this.config.get('FANOUT_PAGE_SIZE');
+    let pages = 0;
+    let created = 0;
+    let done = fanout.completedAt !== null;
+    let after = parseFanoutCursor(fanout.cursor);
+    const started = performance.now();
+    while (!done) {
+      const from = after;
+      const page = await this.uow.run(async (manager) => {
+        const now = this.clock.now();
+        const result = await this.repository.insertDeliveriesPage(manager, {
+          noticeId,
+          incidentId: incident.id,
+          after: from,
+          limit,
+          now,
+        });
+        if (result.created > 0) {
+          await this.audit.append(manager, [
+            {
+              actor: 'system',
+              action: 'delivery.queued',
+              entityType: 'notice',
+              entityId: noticeId,
+              incidentId: incident.id,
+              change: {
+                deliveries: result.created,
+                tenants: result.tenants,
+                after: formatFanoutCursor(from),
+                through: formatFanoutCursor(result.last),
+              },
+            },
+          ]);
+        }
+        await this.repository.saveFanoutProgress(manager, noticeId, {
+          cursor: formatFanoutCursor(result.last ?? from),
+          added: result.created,
+          completed: result.tenants < limit,
+          now,
+        });
+        return result;
+      });
+      this.sender.wake();
+      pages += 1;
+      created += page.created;
+      done = page.tenants < limit;
+      after = page.last ?? after;
+    }
+    this.logger.log({
+      msg: 'fan-out done',
+      noticeId,
+      incidentId: incident.id,
+      pages,
+      created,
+      ms: Math.round(performance.now() - started),
+    });
+    await this.completion.completeIfDone(noticeId, incident.id);
+    return { pages, created };
+  }
+}
