@@ -11,7 +11,7 @@ import { isoTimestamp } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { DeliveryFilter, DeliveryRepository, DeliveryRow } from './delivery.repository.js';
 import { DELIVERY_CHANNELS, DELIVERY_STATUSES } from './domain/delivery-status.js';
-import { deliveryPageSchema } from './dto/delivery-response.dto.js';
+import { deliveryBacklogSchema, deliveryPageSchema } from './dto/delivery-response.dto.js';
 
 const query = z.strictObject({
   limit: limitSchema,
@@ -110,6 +110,10 @@ export class DeliveriesController {
   @ApiOperation({
     summary:
       'Per incident still delivering: tenants not yet reached whose notice deadline is within the next hour',
+  })
+  @ApiZodQuery(backlogQuery)
+  @ApiZodResponse(200, deliveryBacklogSchema, {
+    description: 'One item per incident still delivering',
   })
   async backlog(@Query() raw: unknown): Promise<{ items: IncidentBacklogView[] }> {
     const q = parseQuery(backlogQuery, raw);

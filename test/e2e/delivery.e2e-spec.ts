@@ -1,5 +1,4 @@
 import { simpleParser } from 'mailparser';
-import { Clock } from '../../src/common/clock/clock.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
   approve,
@@ -13,20 +12,12 @@ import {
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 
-// Business time an hour after the incidents' awareAt (2026-11-27T08:00Z, the factory's and the
-// locale test's), moving with the process clock so that retries and leases still come due: the
-// 72-hour contracts are always ahead, whatever today's date.
-class ShiftedClock extends Clock {
-  private readonly offsetMs: number;
-
-  constructor(start: string) {
-    super();
-    this.offsetMs = new Date(start).getTime() - Date.now();
-  }
-
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
+// 08:00 UTC yesterday, whatever today's date: 72 hours on it is always ahead, at 17:00 in Tokyo.
+function yesterdayAt0800Utc(): string {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() - 1);
+  d.setUTCHours(8, 0, 0, 0);
+  return d.toISOString();
 }
 
 describe('delivery over SMTP', () => {
@@ -36,15 +27,12 @@ describe('delivery over SMTP', () => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    t = await startTestApp(
-      {
-        SMTP_URL: sink.url,
-        DELIVERY_RETRY_BASE_MS: '40',
-        DELIVERY_MAX_ATTEMPTS: '6',
-        SMTP_TIMEOUT_MS: '2000',
-      },
-      { clock: new ShiftedClock('2026-11-27T09:00:00Z') },
-    );
+    t = await startTestApp({
+      SMTP_URL: sink.url,
+      DELIVERY_RETRY_BASE_MS: '40',
+      DELIVERY_MAX_ATTEMPTS: '6',
+      SMTP_TIMEOUT_MS: '2000',
+    });
     keys = await flowKeys(t);
   });
   afterAll(async () => {
@@ -186,7 +174,7 @@ describe('delivery over SMTP', () => {
     ]);
     const { incidentId, noticeId } = await postIncident(t, keys, {
       scope: { services: ['s5'] },
-      awareAt: '2026-11-27T08:00:00Z',
+      awareAt: yesterdayAt0800Utc(),
       occurredAt: undefined,
     });
     const preview = await t.http
@@ -200,7 +188,7 @@ describe('delivery over SMTP', () => {
     expect(parsed.subject).toBe(preview.body.subject);
     expect(parsed.text?.trim()).toBe(String(preview.body.text).trim());
     expect(preview.body.locale).toBe('ja');
-    // awareAt + 72 h = 2026-11-30 08:00 UTC = 17:00 in Tokyo.
+    // awareAt + 72 h = 08:00 UTC = 17:00 in Tokyo.
     expect(preview.body.text).toContain('17:00');
     const [email] = (await deliveries(t, keys, incidentId)).filter((d) => d.channel === 'email');
     expect(email).toMatchObject({ status: 'sent', metDeadline: true });

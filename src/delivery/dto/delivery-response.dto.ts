@@ -27,3 +27,18 @@ export const deliverySchema = responseSchema(
 );
 
 export const deliveryPageSchema = pageSchema('DeliveryPage', deliverySchema);
+
+export const deliveryBacklogSchema = responseSchema(
+  'DeliveryBacklog',
+  z.object({
+    items: z.array(
+      z.object({
+        incidentId: z.uuid(),
+        unsentTenantsDueWithinHour: z.int().min(0).meta({
+          description:
+            'Affected tenants not yet sent any delivery whose notice deadline is within the next hour (or already past)',
+        }),
+      }),
+    ),
+  }),
+);
