@@ -55,6 +55,6 @@ describe('queue metrics', () => {
     const age = sample(text, 'herald_queue_oldest_ready_job_age_seconds', 'queue="notices"');
     expect(age).toBeGreaterThanOrEqual(120);
     expect(age).toBeLessThan(180);
-    expect(sample(text, 'herald_queue_oldest_ready_job_age_seconds', 'queue="delivery"')).toBe(0);
+    expect(sample(text, 'herald_queue_oldest_ready_job_age_seconds', 'queue="fanout"')).toBe(0);
   });
 });
