@@ -240,14 +240,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid configuration:\n  ${oidcMissing.map((n) => `${n}: is required with OIDC_ISSUER`).join('\n  ')}`,
     );
   }
-  return new AppConfig(parsed.data);
+  return new AppConfig(parsed.data, env);
 }
 
 /** Typed, validated configuration; injected by class. */
 export class AppConfig {
   readonly values: Readonly<AppConfigValues>;
-  constructor(values: AppConfigValues) {
+  /** The environment it was loaded from (a forked sender process is given the same one). */
+  readonly source: Readonly<Record<string, string | undefined>>;
+  constructor(values: AppConfigValues, source: NodeJS.ProcessEnv = {}) {
     this.values = Object.freeze({ ...values });
+    this.source = Object.freeze({ ...source });
   }
   get<K extends keyof AppConfigValues>(key: K): AppConfigValues[K] {
     return this.values[key];

@@ -60,8 +60,10 @@ export class SenderProcesses implements OnApplicationBootstrap, BeforeApplicatio
   private start(): void {
     const child = fork(MAIN, [], {
       env: {
-        // The parent's validated environment, as a worker of its own.
+        // The parent's environment and the configuration it was built from (a demo, a bench or a
+        // test builds it from its own values, not from process.env), as a worker of its own.
         ...process.env,
+        ...this.config.source,
         HERALD_ROLE: 'worker',
         WORKER_HTTP: 'false',
         RUN_MIGRATIONS: 'false',
