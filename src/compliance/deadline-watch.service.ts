@@ -113,9 +113,7 @@ export class DeadlineWatchService {
       const content = escalationMail(lines, this.config.get('PROVIDER_NAME'));
       const alerts = lines.reduce((n, l) => n + l.tenants, 0);
       const digest = createHash('sha256').update(JSON.stringify(lines)).digest('hex').slice(0, 16);
-      const domain =
-        /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.config.get('MAIL_FROM'))?.[1] ?? 'herald.local';
-      const messageId = `<deadline-watch.${now.getTime()}.${digest}@${domain}>`;
+      const messageId = `<deadline-watch.${now.getTime()}.${digest}@${this.config.messageIdDomain}>`;
       await this.repository.recordEscalation(manager, {
         ...content,
         messageId,

@@ -255,6 +255,12 @@ export class AppConfig {
   get<K extends keyof AppConfigValues>(key: K): AppConfigValues[K] {
     return this.values[key];
   }
+  /** The domain of the Message-IDs Herald writes: MAIL_FROM's, or herald.local when it has no dot. */
+  get messageIdDomain(): string {
+    const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.values.MAIL_FROM)?.[1];
+    return domain && domain.includes('.') ? domain : 'herald.local';
+  }
+
   /** PUBLIC_URL without a trailing slash; unset: http://localhost:PORT. */
   get publicUrl(): string {
     const base = this.values.PUBLIC_URL ?? `http://localhost:${this.values.PORT}`;

@@ -5,8 +5,6 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import canonicalize from 'canonicalize';
-import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock/clock.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.js';
@@ -22,6 +20,7 @@ import { AttemptResult, decideOutcome, RetryPolicy } from './domain/delivery-out
 import { MAILER } from './mail/mailer.provider.js';
 import { MailSendError, type Mailer } from './mail/mailer.js';
 import { NoticeContextCache } from './notice-context-cache.js';
+import { contentSha256 } from '../common/domain/content-hash.js';
 
 /**
  * Messages per pooled connection claimed and not yet recorded: one on the wire, the others
@@ -31,12 +30,6 @@ import { NoticeContextCache } from './notice-context-cache.js';
 export const MESSAGES_IN_FLIGHT_PER_CONNECTION = 4;
 const IDLE_MIN_MS = 20;
 const IDLE_MAX_MS = 500;
-
-function sha256(value: unknown): string {
-  return createHash('sha256')
-    .update(canonicalize(value) ?? '')
-    .digest('hex');
-}
 
 /**
  * Sends queued deliveries, earliest notice deadline first across every notice and incident:
@@ -79,8 +72,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     @Inject(MAILER) private readonly mailer: Mailer,
   ) {
     this.mailFrom = config.get('MAIL_FROM');
-    const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.mailFrom)?.[1];
-    this.messageIdDomain = domain && domain.includes('.') ? domain : 'herald.local';
+    this.messageIdDomain = config.messageIdDomain;
     this.capacity = Math.max(2, config.get('SMTP_POOL_SIZE') * MESSAGES_IN_FLIGHT_PER_CONNECTION);
     this.leaseMs = config.get('DELIVERY_LEASE_MS');
     this.policy = {
@@ -201,12 +193,12 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         const facts = await this.facts(d);
         if (d.channel === 'dashboard') {
           const rendered = this.rendering.post(ctx, facts);
-          const contentSha256 = sha256({
+          const sha = contentSha256({
             title: rendered.title,
             text: rendered.text,
             html: rendered.html,
           });
-          sent = { messageId: null, contentSha256 };
+          sent = { messageId: null, contentSha256: sha };
           post = {
             tenantId: d.tenantId,
             noticeId: d.noticeId,
@@ -216,7 +208,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
             contentHtml: rendered.html,
             contentText: rendered.text,
             locale: rendered.locale,
-            contentSha256,
+            contentSha256: sha,
             publishedAt: this.clock.now(),
           };
           result = { kind: 'sent' };
@@ -323,7 +315,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     });
     return {
       messageId: result.messageId,
-      contentSha256: sha256({ subject: email.subject, text: email.text, html: email.html }),
+      contentSha256: contentSha256({ subject: email.subject, text: email.text, html: email.html }),
     };
   }
 

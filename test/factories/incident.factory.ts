@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from '../support/clock.js';
 
 /**
  * A valid "notify affected tenants" body; override what the test is about. Aware an hour ago and
