@@ -18,7 +18,7 @@ import { runAuditBench } from './audit-bench.js';
 import { QUEUES } from '../src/common/queues/queue-names.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
-import { smtpPoolOptionsFromUrl } from '../src/delivery/mail/mailer.js';
+import { smtpPoolOptionsFromUrl } from '../src/mail/mailer.js';
 import { NoticeRenderer, NoticeRenderInput } from '../src/notices/domain/notice-renderer.js';
 import { sampleNoticeRenderInput } from '../src/notices/domain/notice-render-fixtures.js';
 

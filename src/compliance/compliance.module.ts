@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DeliveryModule } from '../delivery/delivery.module.js';
+import { MailModule } from '../mail/mail.module.js';
 import { RegulationsModule } from '../regulations/regulations.module.js';
 import { ComplianceController } from './compliance.controller.js';
 import { ComplianceRepository } from './compliance.repository.js';
@@ -13,7 +14,7 @@ import { RetentionService } from './retention.service.js';
 
 /** Compliance reports, the deadline watch and retention: reads incidents, notices and deliveries. */
 @Module({
-  imports: [AuditModule, DeliveryModule, RegulationsModule],
+  imports: [AuditModule, DeliveryModule, MailModule, RegulationsModule],
   controllers: [ComplianceController],
   providers: [
     ComplianceService,

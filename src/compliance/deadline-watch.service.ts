@@ -5,8 +5,8 @@ import { Clock } from '../common/clock/clock.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
-import { MAILER } from '../delivery/mail/mailer.provider.js';
-import type { Mailer } from '../delivery/mail/mailer.js';
+import { MAILER } from '../mail/mailer.provider.js';
+import type { Mailer } from '../mail/mailer.js';
 import { DeadlineWatchRepository } from './deadline-watch.repository.js';
 import { escalationMail } from './domain/escalation-mail.js';
 

@@ -17,8 +17,8 @@ import { RegulationsService } from '../regulations/regulations.service.js';
 import { DeliveryRecorder, RecordedOutcome } from './delivery-recorder.service.js';
 import { ClaimedDelivery, DeliveryRepository, FeedPostRow } from './delivery.repository.js';
 import { AttemptResult, decideOutcome, RetryPolicy } from './domain/delivery-outcome.js';
-import { MAILER } from './mail/mailer.provider.js';
-import { MailSendError, type Mailer } from './mail/mailer.js';
+import { MAILER } from '../mail/mailer.provider.js';
+import { MailSendError, type Mailer } from '../mail/mailer.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { contentSha256 } from '../common/domain/content-hash.js';
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { MailModule } from '../mail/mail.module.js';
 import { IncidentsModule } from '../incidents/incidents.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
 import { RegulationsModule } from '../regulations/regulations.module.js';
@@ -15,12 +16,11 @@ import { FanOutService } from './fan-out.service.js';
 import { FeedController } from './feed.controller.js';
 import { FeedService } from './feed.service.js';
 import { FanOutProcessor } from './jobs/fan-out.processor.js';
-import { MAILER, mailerProvider } from './mail/mailer.provider.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
 
 @Module({
-  imports: [AuditModule, IncidentsModule, NoticesModule, RegulationsModule, TenantsModule],
+  imports: [AuditModule, IncidentsModule, MailModule, NoticesModule, RegulationsModule, TenantsModule],
   controllers: [DeliveriesController, FeedController],
   providers: [
     DeliveryRepository,
@@ -34,8 +34,7 @@ import { SenderProcesses } from './sender-processes.js';
     NoticeContextCache,
     SenderProcesses,
     FeedService,
-    mailerProvider,
   ],
-  exports: [DeliveryReconciler, DeliveryRepository, MAILER],
+  exports: [DeliveryReconciler, DeliveryRepository],
 })
 export class DeliveryModule {}

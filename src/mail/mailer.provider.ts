@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 import { createMailer, type Mailer } from './mailer.js';
 
 export const MAILER = Symbol('MAILER');

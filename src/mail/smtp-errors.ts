@@ -1,4 +1,4 @@
-import { classifySendError, type SendErrorKind } from '../domain/retry-policy.js';
+import { classifySendError, type SendErrorKind } from './domain/send-error-classification.js';
 
 export interface MailSendErrorDetails {
   responseCode?: number;

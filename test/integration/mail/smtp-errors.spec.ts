@@ -1,6 +1,6 @@
 import { createTransport } from 'nodemailer';
-import { startSmtpSink } from '../../../test/support/smtp-sink.js';
-import { MailSendError, toMailSendError } from './smtp-errors.js';
+import { startSmtpSink } from '../../support/smtp-sink.js';
+import { MailSendError, toMailSendError } from '../../../src/mail/smtp-errors.js';
 
 describe('toMailSendError', () => {
   it('should carry kind, reply code, code and cause when wrapping an SMTP reply error', () => {

@@ -2,14 +2,14 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
 import {
   createMailer,
   MailSendError,
   smtpPoolOptionsFromUrl,
   type Mailer,
   type OutgoingMail,
-} from './mailer.js';
+} from '../../../src/mail/mailer.js';
 
 function outgoing(overrides: Partial<OutgoingMail> = {}): OutgoingMail {
   return {
