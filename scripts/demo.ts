@@ -288,9 +288,9 @@ async function main(): Promise<void> {
   try {
     heading('1. The directory: a dozen tenants across countries and languages');
     const reporter = await keyFor('incident-bot', ['reporter']);
-    const alice = await keyFor('alice (comms)', ['comms']);
-    const bob = await keyFor('bob (comms lead)', ['comms']);
-    const auditor = await keyFor('carol (auditor)', ['auditor']);
+    const alice = await keyFor('alice', ['comms']);
+    const bob = await keyFor('bob', ['comms']);
+    const auditor = await keyFor('carol', ['auditor']);
     const bulk = await call<{ created: number }>(adminKey, 'POST', '/v1/tenants/bulk', {
       tenants: DEMO_TENANTS,
     });

@@ -114,7 +114,7 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
     );
   }
   // ---- The review console: cookies, HTML forms and its own CSP (no 'unsafe-inline'). ----
-  if (config.runsApi) app.use('/console', ...consoleHttp());
+  if (config.runsApi) app.use('/console', ...consoleHttp(config.get('OIDC_ISSUER')));
   // ---- end of the console block ----
   const metrics = app.get(MetricsService);
   app.use((req: Request, res: Response, next: NextFunction) => {

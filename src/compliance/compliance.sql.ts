@@ -1,3 +1,5 @@
+import { tenantNotifiedSql } from '../delivery/tenant-notified.sql.js';
+
 // The definitions of src/compliance/domain/compliance-status.ts, as set-based SQL: one statement
 // over every affected tenant of the chosen incidents, never a query per tenant.
 
@@ -39,15 +41,5 @@ export const OUTCOME_COUNTS = `
   count(*) FILTER (WHERE met_deadline IS NULL)::int AS "notYetDue",
   count(*) FILTER (WHERE undeliverable)::int AS "undeliverable"`;
 
-/**
- * True when the tenant `it` has been told of its incident: a sent email, or, for a tenant
- * without any email delivery, a sent dashboard post (the same rule as firstSentAt). A scalar
- * subquery on purpose: evaluated only for the rows that pass the cheaper conditions, where an
- * anti-join would sort every sent delivery of every incident.
- */
-export const NOTIFIED_SQL = `coalesce((
-  SELECT true FROM deliveries d
-  WHERE d.incident_id = it.incident_id AND d.tenant_id = it.tenant_id AND d.status = 'sent'
-    AND (d.channel = 'email' OR NOT EXISTS (
-      SELECT 1 FROM deliveries e WHERE e.incident_id = it.incident_id AND e.tenant_id = it.tenant_id AND e.channel = 'email'))
-  LIMIT 1), false)`;
+/** True when the tenant `it` has been told of its incident (the delivery feature's rule). */
+export const NOTIFIED_SQL = tenantNotifiedSql('it.incident_id', 'it.tenant_id');

@@ -152,7 +152,13 @@ export class ConsoleAuthController {
   async signOut(@Staff() staff: StaffSessionEntity, @Res() res: Response): Promise<void> {
     await this.sessions.end(staff);
     res.clearCookie(SESSION_COOKIE, cookieOptions());
-    res.redirect(303, '/console/sign-in?reason=signed-out');
+    // A single-sign-on session also ends at the identity provider, which then sends the
+    // browser back to the sign-in page; otherwise the next "sign in" would pass straight through.
+    const idp =
+      staff.method === 'oidc'
+        ? await this.oidc.endSessionUrl(staff.idToken, this.oidc.postLogoutRedirectUri)
+        : null;
+    res.redirect(303, idp ?? '/console/sign-in?reason=signed-out');
   }
 
   private async begin(res: Response, identity: StaffIdentity): Promise<void> {

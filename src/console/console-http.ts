@@ -8,21 +8,30 @@ import express, {
 
 // No 'unsafe-inline' anywhere: scripts and styles come only from Herald's own /console/assets.
 // The notice preview (preview.html) sets its own, stricter policy: no script at all.
-const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "frame-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join('; ');
+// `form-action` also governs where a form's redirect may go: signing out of a single-sign-on
+// session posts the form, then redirects to the IdP's end-session endpoint, so its origin is allowed.
+function consoleCsp(identityProvider?: string): string {
+  const idp = identityProvider ? ` ${new URL(identityProvider).origin}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "frame-src 'self'",
+    "connect-src 'self'",
+    `form-action 'self'${idp}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
 
-/** What the console needs before its routes: cookies, HTML forms, its CSP, no caching of pages. */
-export function consoleHttp(): RequestHandler[] {
+/**
+ * What the console needs before its routes: cookies, HTML forms, its CSP, no caching of pages.
+ * @param identityProvider the OIDC issuer, when single sign-on is configured
+ */
+export function consoleHttp(identityProvider?: string): RequestHandler[] {
+  const CONSOLE_CSP = consoleCsp(identityProvider);
   return [
     cookieParser(),
     express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }),

@@ -6,6 +6,7 @@ import { Public } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { decodeCursor, encodeCursor, parseQuery } from '../common/pagination.js';
 import { isoTimestamp, line, parseUuid } from '../common/validation.js';
+import { DeliveryRepository } from '../delivery/delivery.repository.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { NoticesService } from '../notices/notices.service.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
@@ -40,6 +41,7 @@ export class ConsoleIncidentsController {
     private readonly views: ConsoleViews,
     private readonly incidents: IncidentsService,
     private readonly notices: NoticesService,
+    private readonly deliveries: DeliveryRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -47,19 +49,28 @@ export class ConsoleIncidentsController {
   @ConsoleRoles('comms', 'auditor')
   async board(@Staff() staff: StaffSessionEntity, @Res() res: Response): Promise<void> {
     const rows = (await this.incidents.list(BOARD_SIZE)).filter((i) => i.status !== 'delivered');
-    const views = await Promise.all(rows.map((i) => this.incidents.view(i.id)));
-    // Open incidents, the one whose first tenant falls due soonest on top (none fixed: last).
-    views.sort(
-      (a, b) =>
-        (a.earliestNoticeDueAt ? Date.parse(a.earliestNoticeDueAt) : Infinity) -
-          (b.earliestNoticeDueAt ? Date.parse(b.earliestNoticeDueAt) : Infinity) ||
-        a.createdAt.localeCompare(b.createdAt),
-    );
+    const [views, unmet] = await Promise.all([
+      Promise.all(rows.map((i) => this.incidents.view(i.id))),
+      this.deliveries.earliestUnsentDueAt(rows.map((i) => i.id)),
+    ]);
     const now = this.clock.nowMs();
-    const incidents = views.map((v) => ({
-      ...v,
-      overdue: v.earliestNoticeDueAt !== null && Date.parse(v.earliestNoticeDueAt) <= now,
-    }));
+    // Open incidents, the one whose earliest still-unmet deadline comes first on top: a tenant
+    // already told no longer holds its incident up. None unmet: last, oldest first.
+    const incidents = views
+      .map((v) => {
+        const dueAt = unmet.get(v.id) ?? null;
+        return {
+          ...v,
+          earliestUnmetDueAt: dueAt?.toISOString() ?? null,
+          overdue: dueAt !== null && dueAt.getTime() <= now,
+        };
+      })
+      .sort(
+        (a, b) =>
+          (a.earliestUnmetDueAt ? Date.parse(a.earliestUnmetDueAt) : Infinity) -
+            (b.earliestUnmetDueAt ? Date.parse(b.earliestUnmetDueAt) : Infinity) ||
+          a.createdAt.localeCompare(b.createdAt),
+      );
     res
       .type('text/html')
       .send(

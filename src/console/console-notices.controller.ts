@@ -31,9 +31,6 @@ import { fieldDiff } from './domain/field-diff.js';
 import type { StaffSessionEntity } from './entities/staff-session.entity.js';
 
 const PICKER_TENANTS = 200;
-const HOUR_MS = 3_600_000;
-// How many queued deliveries the progress bar looks at for "due within the hour".
-const URGENT_SCAN = 5000;
 
 const previewQuery = z.strictObject({
   tenantId: TENANT_ID,
@@ -268,20 +265,17 @@ export class ConsoleNoticesController {
     @Res() res: Response,
   ): Promise<void> {
     const notice = await this.notices.get(parseUuid(id));
-    const incident = await this.incidents.view(notice.incidentId);
-    const counts = { queued: 0, sent: 0, failed: 0, ...incident.deliveries };
-    const total = counts.queued + counts.sent + counts.failed;
+    const [byStatus, backlog] = await Promise.all([
+      this.deliveries.countsByStatus(notice.id),
+      this.deliveries.backlog(this.clock.now(), notice.incidentId),
+    ]);
+    const counts = { queued: 0, sent: 0, failed: 0, ...byStatus };
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
     const done = notice.status === 'sent';
-    const ended = counts.sent + counts.failed;
+    const ended = total - counts.queued;
     const percent = done ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((100 * ended) / total));
-    const soon = this.clock.nowMs() + HOUR_MS;
-    const queued = await this.deliveries.find(
-      { incidentId: notice.incidentId, status: 'queued' },
-      URGENT_SCAN,
-    );
-    const urgent = new Set(
-      queued.filter((d) => d.noticeDueAt.getTime() <= soon).map((d) => d.tenantId),
-    );
+    // The backlog is the incident's (GET /v1/deliveries/backlog): tenants no notice reached yet.
+    const urgent = backlog[0]?.unsentTenantsDueWithinHour ?? 0;
     // 286 tells htmx to stop polling: the fan-out has ended.
     res
       .status(done ? 286 : 200)
@@ -295,8 +289,7 @@ export class ConsoleNoticesController {
             total,
             percent,
             done,
-            urgent: urgent.size,
-            urgentCapped: queued.length === URGENT_SCAN,
+            urgent,
           },
           staff,
         ),

@@ -102,6 +102,7 @@ export class OidcService {
     const pending = JSON.parse(raw) as PendingSignIn;
     const configuration = await this.discover();
     let claims: oidc.IDToken | undefined;
+    let idToken: string | undefined;
     try {
       const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: pending.verifier,
@@ -110,6 +111,7 @@ export class OidcService {
         idTokenExpected: true,
       });
       claims = tokens.claims();
+      idToken = tokens.id_token;
     } catch (err) {
       this.logger.warn({ msg: 'OIDC code exchange refused', error: (err as Error).message });
       throw new DomainError('unauthorized', 'The identity provider did not confirm this sign-in');
@@ -132,6 +134,31 @@ export class OidcService {
       roles,
       method: 'oidc',
       apiKeyId: null,
+      idToken: idToken ?? null,
     };
+  }
+
+  /**
+   * Where to send the browser on sign-out so the identity provider ends its session too
+   * (OpenID Connect RP-Initiated Logout 1.0); null when the IdP offers no end-session endpoint,
+   * or cannot be reached (the console session has ended either way).
+   */
+  async endSessionUrl(idToken: string | null, afterSignOut: string): Promise<string | null> {
+    if (!this.enabled || !idToken) return null;
+    try {
+      const configuration = await this.discover();
+      if (!configuration.serverMetadata().end_session_endpoint) return null;
+      return oidc.buildEndSessionUrl(configuration, {
+        id_token_hint: idToken,
+        post_logout_redirect_uri: afterSignOut,
+      }).href;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The page the IdP returns to after sign-out (register it as a post-logout redirect URI). */
+  get postLogoutRedirectUri(): string {
+    return new URL('/console/sign-in?reason=signed-out', this.config.get('PUBLIC_URL')).toString();
   }
 }

@@ -37,7 +37,7 @@ export class StaffSessionsRepository {
   /** Ends the session; false when it had already ended. */
   async revoke(manager: EntityManager, id: string, now: Date): Promise<boolean> {
     const result: [unknown[], number] = await manager.query(
-      `UPDATE staff_sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      `UPDATE staff_sessions SET revoked_at = $2, id_token = NULL WHERE id = $1 AND revoked_at IS NULL`,
       [id, now],
     );
     return result[1] > 0;

@@ -16,6 +16,8 @@ export interface StaffIdentity {
   roles: string[];
   method: 'oidc' | 'api-key';
   apiKeyId: string | null;
+  /** Single sign-on: the ID token, to end the IdP's session too on sign-out. */
+  idToken?: string | null;
 }
 
 // Written only when a session was last seen this long ago: not one UPDATE per request.

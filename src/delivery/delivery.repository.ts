@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
 import type { DeliveryChannel, DeliveryStatus } from './domain/delivery-status.js';
 import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
+import { tenantNotifiedSql } from './tenant-notified.sql.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -405,22 +406,49 @@ export class DeliveryRepository {
   }
 
   /**
-   * Per incident not yet delivered (awaiting review or delivering): how many affected tenants no delivery of the incident has
-   * reached yet while their notice deadline is at most an hour after `now` (overdue included).
+   * Per incident not yet delivered (awaiting review or delivering): how many affected tenants have not been told yet
+   * (tenant-notified.sql.ts) while their notice deadline is at most an hour after `now` (overdue included).
    * Reads only the near-deadline tenants (idx_incident_tenants_due), whatever the incident's size.
    */
   async backlog(now: Date, incidentId?: string): Promise<IncidentBacklogRow[]> {
     return this.dataSource.query(
       `SELECT i.id AS "incidentId",
          (SELECT count(*) FROM incident_tenants it WHERE it.incident_id = i.id AND it.notice_due_at <= $1
-            AND NOT EXISTS (SELECT 1 FROM deliveries d
-                            WHERE d.incident_id = i.id AND d.tenant_id = it.tenant_id AND d.status = 'sent'))::int
+            AND NOT ${tenantNotifiedSql('i.id', 'it.tenant_id')})::int
            AS "unsentTenantsDueWithinHour"
        FROM incidents i
        WHERE i.status <> 'delivered' AND ($2::uuid IS NULL OR i.id = $2)
        ORDER BY i.id`,
       [new Date(now.getTime() + HOUR_MS), incidentId ?? null],
     );
+  }
+
+  /** How many of a notice's deliveries are in each status (statuses with none are absent). */
+  async countsByStatus(noticeId: string): Promise<Record<string, number>> {
+    const rows: Array<{ status: string; n: number }> = await this.dataSource.query(
+      `SELECT status, count(*)::int AS n FROM deliveries WHERE notice_id = $1 GROUP BY status`,
+      [noticeId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /**
+   * Per incident: the earliest notice deadline among its affected tenants that have not
+   * been told yet (tenant-notified.sql.ts; null when every tenant with a deadline has been told).
+   * Walks idx_incident_tenants_due in deadline order and stops at the first unreached tenant.
+   */
+  async earliestUnsentDueAt(incidentIds: readonly string[]): Promise<Map<string, Date | null>> {
+    if (incidentIds.length === 0) return new Map();
+    const rows: Array<{ incidentId: string; dueAt: Date | null }> = await this.dataSource.query(
+      `SELECT i.id AS "incidentId",
+         (SELECT it.notice_due_at FROM incident_tenants it
+           WHERE it.incident_id = i.id AND it.notice_due_at IS NOT NULL
+             AND NOT ${tenantNotifiedSql('i.id', 'it.tenant_id')}
+           ORDER BY it.notice_due_at LIMIT 1) AS "dueAt"
+       FROM unnest($1::uuid[]) AS i(id)`,
+      [incidentIds],
+    );
+    return new Map(rows.map((r) => [r.incidentId, r.dueAt]));
   }
 
   /** Approved notices whose fan-out never started, or stopped moving, `graceMs` before `now`. */

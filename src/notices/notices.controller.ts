@@ -116,7 +116,7 @@ export class NoticesController {
   async preview(@Param('id') id: string, @Query() query: unknown): Promise<RenderedPreview> {
     const q = parseQuery(previewQuery, query);
     const notice = await this.notices.get(parseUuid(id));
-    return this.rendering.preview(notice, q.tenantId, q.channel);
+    return this.rendering.preview(notice, q.tenantId, q.channel, q.locale);
   }
 
   @Patch('notices/:id')

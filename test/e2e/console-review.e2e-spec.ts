@@ -246,7 +246,14 @@ describe('review console in a browser', () => {
       (c) => c.name === '__Host-herald-session',
     );
     await alice.getByRole('button', { name: 'Sign out' }).click();
+    // Single sign-on: the IdP ends its session too (RP-initiated logout), then sends her back.
+    await alice.getByRole('button', { name: 'Yes, sign me out' }).click();
     await alice.getByText('You have signed out').waitFor();
+    expect(alice.url()).toBe(`${base}/console/sign-in?reason=signed-out`);
+    // Signing in again asks the IdP for her password: its session ended with the console's.
+    await alice.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+    await alice.locator('input[name="login"]').waitFor();
+    await alice.goto(`${base}/console/sign-in`);
     const replay = await newPage();
     await replay.context().addCookies([{ ...session!, sameSite: 'Lax' }]);
     await replay.goto(`${base}/console/incidents`);

@@ -75,6 +75,15 @@ describe('notices: drafts, revisions and four-eyes review', () => {
     expect(preview.body.html).not.toContain('<script>alert(1)</script>');
     expect(preview.body.html).toContain('&lt;script&gt;');
 
+    // `locale` previews the email a contact of another language receives; the tenant's by default.
+    expect(preview.body.locale).toBe('en');
+    const german = await t.http
+      .get(`/v1/notices/${noticeId}/preview?tenantId=n-1&channel=email&locale=de`)
+      .set(bearer(keys.comms));
+    expect(german.status).toBe(200);
+    expect(german.body.locale).toBe('de');
+    expect(german.body.subject).not.toBe(preview.body.subject);
+
     const approved = await t.http.post(`/v1/notices/${noticeId}/approve`).set(bearer(bob));
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({

@@ -32,6 +32,8 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
       client_id: 'herald-console',
       client_secret: 'herald-console-secret',
       redirect_uris: [redirectUri],
+      // The console's sign-in page, where the IdP returns the browser after RP-initiated logout.
+      post_logout_redirect_uris: [new URL('/console/sign-in?reason=signed-out', redirectUri).href],
       grant_types: ['authorization_code'],
       response_types: ['code'],
     },
@@ -39,7 +41,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   claims: { openid: ['sub'], profile: ['name', 'groups'], email: ['email'] },
   conformIdTokenClaims: false,
   findAccount: (_ctx, id) => (users[id] ? { accountId: id, claims: () => users[id] } : undefined),
-  features: { devInteractions: { enabled: true } },
+  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
   cookies: { keys: ['herald-test-idp-cookie-key'] },
 });
 provider.proxy = false;

@@ -32,6 +32,10 @@ export class StaffSessionEntity {
   @Column({ name: 'api_key_id', type: 'uuid', nullable: true })
   apiKeyId!: string | null;
 
+  // Single sign-on only: the ID token, the hint that ends the session at the IdP on sign-out.
+  @Column({ name: 'id_token', type: 'text', nullable: true })
+  idToken!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
