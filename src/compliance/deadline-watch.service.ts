@@ -57,7 +57,7 @@ export class DeadlineWatchService {
     const escalated = await this.decideEscalation(now);
     await this.sendPendingEscalations();
     const result = { ...detected, audited, undeliverable, escalated };
-    if (detected.newNear || detected.newMissed || escalated)
+    if (detected.newNear || detected.newMissed || detected.newUndeliverable || escalated)
       this.logger.warn({
         msg: 'deadline watch found tenants not yet told',
         ...result,

@@ -5,6 +5,8 @@ import { IncidentsModule } from '../incidents/incidents.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
 import { RegulationsModule } from '../regulations/regulations.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { BounceListener } from './bounces/bounce-listener.service.js';
+import { BounceService } from './bounces/bounce.service.js';
 import { DeliveriesController } from './deliveries.controller.js';
 import { DeliveryCompletion } from './delivery-completion.service.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
@@ -31,6 +33,8 @@ import { SenderProcesses } from './sender-processes.js';
   controllers: [DeliveriesController, FeedController],
   providers: [
     DeliveryRepository,
+    BounceService,
+    BounceListener,
     DeliveryCompletion,
     DeliveryRecorder,
     DeliverySender,
