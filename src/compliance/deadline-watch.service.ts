@@ -18,6 +18,7 @@ const ESCALATION_LEASE_MS = 15 * 60_000;
 export interface DeadlineWatchResult {
   newNear: number;
   newMissed: number;
+  newUndeliverable: number;
   audited: number;
   near: number;
   past: number;
