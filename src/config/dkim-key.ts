@@ -27,7 +27,9 @@ export function loadDkimKey(settings: {
       pem = readFileSync(value, 'utf8');
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'unreadable';
-      throw new Error(`DKIM_PRIVATE_KEY: is neither a PEM nor a readable file (${code}: ${value})`);
+      throw new Error(
+        `DKIM_PRIVATE_KEY: is neither a PEM nor a readable file (${code}; the value is not echoed: it may be a key)`,
+      );
     }
   }
   let key: KeyObject;
