@@ -6,6 +6,7 @@ import { dkimVerify } from 'mailauth';
 import { createTransport } from 'nodemailer';
 import { DeadlineWatchService } from '../../src/compliance/deadline-watch.service.js';
 import { BounceListener } from '../../src/delivery/bounces/bounce-listener.service.js';
+import { BounceService } from '../../src/delivery/bounces/bounce.service.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import { ManualClock } from '../support/clock.js';
 import {
@@ -142,7 +143,13 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
     writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     publicKeyDer = pair.publicKey.export({ type: 'spki', format: 'der' });
 
-    relay = await startSmtpSink();
+    // The relay refuses one mailbox outright: that delivery fails (never sent).
+    relay = await startSmtpSink({
+      behaviour: (rcpt) =>
+        rcpt === 'rejected@bnc-fail.example'
+          ? { code: 550, message: '5.1.1 no such user' }
+          : 'accept',
+    });
     t = await startTestApp(
       {
         SMTP_URL: relay.url,
@@ -174,14 +181,24 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
         id: 'bnc-dead',
         contacts: [{ name: 'Gone', email: 'gone@bnc-dead.example', role: 'primary' }],
       }),
+      tenantBody({
+        id: 'bnc-fail',
+        contacts: [{ name: 'Rejected', email: 'rejected@bnc-fail.example', role: 'primary' }],
+      }),
     ]);
     ({ incidentId, noticeId } = await postIncident(t, keys, {
-      scope: { tenantIds: ['bnc-two', 'bnc-dead'] },
+      scope: { tenantIds: ['bnc-two', 'bnc-dead', 'bnc-fail'] },
     }));
     await approve(t, keys, noticeId);
     await eventually(async () => {
       const all = await deliveries();
-      return all.length === 5 && all.every((d) => d.status === 'sent') ? all : undefined;
+      const failed = all.filter((d) => d.status === 'failed').map((d) => d.recipient);
+      return all.length === 7 &&
+        failed.length === 1 &&
+        failed[0] === 'rejected@bnc-fail.example' &&
+        all.every((d) => d.status === 'sent' || d.status === 'failed')
+        ? all
+        : undefined;
     });
     await relay.waitFor(3);
     // Completion (notice sent, incident delivered) is recorded after the last delivery.
@@ -260,18 +277,21 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
         command,
       });
     }
+    const failedPath = t.app.get(BounceService).returnPath(noticeId, 'bnc-fail');
     const bodies: Array<[string, string]> = [
       ['no such delivery', dsn(path, 'stranger@bnc-two.example', messageId)],
       // The contact of the other tenant: a real delivery, but not of this message.
       ['another message', dsn(path, 'gone@bnc-dead.example', messageId)],
       ['an unparsable body', 'Subject: hello\r\n\r\nAction: failed\r\nStatus: 5.1.1\r\n'],
+      // A real delivery of this message, but it failed (never sent): nothing to bounce.
+      ['a delivery not sent', dsn(failedPath, 'rejected@bnc-fail.example', messageId)],
       [
         'a report without recipients',
         dsn(path, '', messageId).replace(/Final-Recipient.*\r\n/, ''),
       ],
     ];
     for (const [what, raw] of bodies) {
-      const err = await refusal(path, raw);
+      const err = await refusal(what === 'a delivery not sent' ? failedPath : path, raw);
       expect({ what, code: err?.responseCode, command: err?.command }).toEqual({
         what,
         code: 550,
@@ -370,15 +390,19 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
 
     relay.reset();
     const result = await t.app.get(DeadlineWatchService).run(clock.now());
-    expect(result.newUndeliverable).toBe(1);
-    expect(result.undeliverable).toBe(1);
+    // bnc-dead (bounced) and bnc-fail (failed).
+    expect(result.newUndeliverable).toBe(2);
+    expect(result.undeliverable).toBe(2);
     expect(result.escalated?.to).toBe(ONCALL);
     const [mail] = await relay.waitFor(1);
     const parsed = await mail.parse();
-    expect(parsed.subject).toContain('1 undeliverable');
+    expect(parsed.subject).toContain('2 undeliverable');
     expect(parsed.text).toContain('undeliverable');
-    expect(await auditOf('deadline.undeliverable')).toEqual([
-      expect.objectContaining({ actor: 'system', entityId: 'bnc-dead' }),
+    expect(
+      (await auditOf('deadline.undeliverable')).map((e) => [e.actor, e.entityId]).sort(),
+    ).toEqual([
+      ['system', 'bnc-dead'],
+      ['system', 'bnc-fail'],
     ]);
     // bnc-two still has a contact that got it: not undeliverable, not escalated.
     expect((await compliance('bnc-two')).undeliverable).toBe(false);
