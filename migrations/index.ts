@@ -6,6 +6,7 @@ import { DeadlineOrderedDelivery1764301300000 } from './1764301300000-DeadlineOr
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
 import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
 import { ShardedAuditLog1796200100000 } from './1796200100000-ShardedAuditLog.js';
+import { DeliveryBounces1796320000000 } from './1796320000000-DeliveryBounces.js';
 import { StaffSessionIdToken1796350000000 } from './1796350000000-StaffSessionIdToken.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   EscalationOutbox1796114010474,
   StaffSessions1796200000000,
   ShardedAuditLog1796200100000,
+  DeliveryBounces1796320000000,
   StaffSessionIdToken1796350000000,
 ];

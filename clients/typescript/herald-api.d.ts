@@ -944,6 +944,7 @@ export interface components {
                 queued: number;
                 sent: number;
                 failed: number;
+                bounced: number;
             };
         };
         IncidentListItem: {
@@ -1096,7 +1097,7 @@ export interface components {
             /** @description The email address, or the tenant id for its feed */
             recipient: string;
             /** @enum {string} */
-            status: "queued" | "sent" | "failed";
+            status: "queued" | "sent" | "failed" | "bounced";
             attempts: number;
             /** Format: date-time */
             queuedAt: string;
@@ -1113,8 +1114,15 @@ export interface components {
             contentSha256: string | null;
             /** Format: date-time */
             noticeDueAt: string;
-            /** @description null until sent or failed */
+            /** @description null until sent or failed; false once bounced */
             metDeadline: boolean | null;
+            /**
+             * Format: date-time
+             * @description When a delivery status notification said it did not arrive
+             */
+            bouncedAt: string | null;
+            /** @description Why it did not arrive (failed: the last error; bounced: the diagnostic) */
+            error: string | null;
         };
         DeliveryPage: {
             items: components["schemas"]["Delivery"][];
@@ -1208,7 +1216,7 @@ export interface components {
             firstSentChannel: "email" | "dashboard" | null;
             /** @description true: told in time; false: late or missed; null: not yet due */
             metDeadline: boolean | null;
-            /** @description Every email of this tenant failed */
+            /** @description Every email of this tenant failed or bounced */
             undeliverable: boolean;
             /** @enum {string} */
             deadlineState: "notified" | "ok" | "near" | "missed";
@@ -1242,7 +1250,7 @@ export interface components {
                 channel: "email" | "dashboard";
                 recipient: string;
                 /** @enum {string} */
-                status: "queued" | "sent" | "failed";
+                status: "queued" | "sent" | "failed" | "bounced";
                 attempts: number;
                 /** Format: date-time */
                 queuedAt: string;
@@ -1250,6 +1258,8 @@ export interface components {
                 sentAt: string | null;
                 /** Format: date-time */
                 failedAt: string | null;
+                /** Format: date-time */
+                bouncedAt: string | null;
                 messageId: string | null;
                 contentSha256: string | null;
                 lastError: string | null;
@@ -5168,7 +5178,7 @@ export interface operations {
                 tenantId?: string;
                 noticeId?: string;
                 channel?: "email" | "dashboard";
-                status?: "queued" | "sent" | "failed";
+                status?: "queued" | "sent" | "failed" | "bounced";
                 /** @description queuedAt at or after (ISO-8601) */
                 from?: string;
                 /** @description queuedAt before (ISO-8601) */

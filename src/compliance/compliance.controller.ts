@@ -103,7 +103,7 @@ function tenantCsvRow(
     t.deliveries
       .map(
         (d) =>
-          `${d.channel} ${d.recipient} ${d.status} sent:${d.sentAt ?? '-'} id:${d.messageId ?? '-'} sha256:${d.contentSha256 ?? '-'}`,
+          `${d.channel} ${d.recipient} ${d.status} sent:${d.sentAt ?? '-'}${d.bouncedAt ? ` bounced:${d.bouncedAt}` : ''} id:${d.messageId ?? '-'} sha256:${d.contentSha256 ?? '-'}`,
       )
       .join('; '),
   ];

@@ -29,11 +29,12 @@ export interface ReportDeliveryRow {
   tenantId: string;
   channel: 'email' | 'dashboard';
   recipient: string;
-  status: 'queued' | 'sent' | 'failed';
+  status: 'queued' | 'sent' | 'failed' | 'bounced';
   attempts: number;
   queuedAt: Date;
   sentAt: Date | null;
   failedAt: Date | null;
+  bouncedAt: Date | null;
   messageId: string | null;
   contentSha256: string | null;
   lastError: string | null;
@@ -163,7 +164,7 @@ export class ComplianceRepository {
     if (tenantIds.length === 0) return Promise.resolve([]);
     return this.dataSource.query(
       `SELECT d.id, d.notice_id AS "noticeId", d.tenant_id AS "tenantId", d.channel, d.recipient, d.status, d.attempts,
-         d.queued_at AS "queuedAt", d.sent_at AS "sentAt", d.failed_at AS "failedAt", d.message_id AS "messageId",
+         d.queued_at AS "queuedAt", d.sent_at AS "sentAt", d.failed_at AS "failedAt", d.bounced_at AS "bouncedAt", d.message_id AS "messageId",
          d.content_sha256 AS "contentSha256", d.last_error AS "lastError"
        FROM deliveries d
        WHERE d.incident_id = $1 AND d.tenant_id = ANY($2::text[])

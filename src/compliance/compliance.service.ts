@@ -43,11 +43,12 @@ export interface ReportDeliveryView {
   noticeId: string;
   channel: 'email' | 'dashboard';
   recipient: string;
-  status: 'queued' | 'sent' | 'failed';
+  status: 'queued' | 'sent' | 'failed' | 'bounced';
   attempts: number;
   queuedAt: string;
   sentAt: string | null;
   failedAt: string | null;
+  bouncedAt: string | null;
   messageId: string | null;
   contentSha256: string | null;
   lastError: string | null;
@@ -317,6 +318,7 @@ function deliveryView(d: ReportDeliveryRow): ReportDeliveryView {
     queuedAt: d.queuedAt.toISOString(),
     sentAt: iso(d.sentAt),
     failedAt: iso(d.failedAt),
+    bouncedAt: iso(d.bouncedAt),
     messageId: d.messageId,
     contentSha256: d.contentSha256,
     lastError: d.lastError,

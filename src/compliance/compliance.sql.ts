@@ -18,7 +18,7 @@ export function tenantOutcomesSql(incidentFilter: (alias: string) => string, now
     LEFT JOIN (
       SELECT d.incident_id, d.tenant_id,
         count(*) FILTER (WHERE d.channel = 'email') AS emails,
-        count(*) FILTER (WHERE d.channel = 'email' AND d.status = 'failed') AS emails_failed,
+        count(*) FILTER (WHERE d.channel = 'email' AND d.status IN ('failed', 'bounced')) AS emails_failed,
         min(d.sent_at) FILTER (WHERE d.channel = 'email' AND d.status = 'sent') AS email_sent_at,
         min(d.sent_at) FILTER (WHERE d.channel = 'dashboard' AND d.status = 'sent') AS dashboard_sent_at
       FROM deliveries d

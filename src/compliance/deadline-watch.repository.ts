@@ -23,6 +23,7 @@ export interface DetectionCounts {
   /** Alerts this run recorded for the first time. */
   newNear: number;
   newMissed: number;
+  newUndeliverable: number;
 }
 
 export interface UnauditedAlert {
@@ -42,6 +43,15 @@ export interface EscalationRow {
   tenants: number;
   earliestDueAt: Date;
 }
+
+// Tenants of open incidents (phase not resolved) whose every email delivery failed or bounced;
+// the partial index idx_deliveries_failed finds the candidates.
+const UNDELIVERABLE_SQL = `SELECT x.incident_id, x.tenant_id
+  FROM (SELECT DISTINCT f.incident_id, f.tenant_id FROM deliveries f
+        JOIN incidents i ON i.id = f.incident_id AND i.phase <> 'resolved'
+        WHERE f.status IN ('failed', 'bounced') AND f.channel = 'email') x
+  WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.incident_id = x.incident_id AND d.tenant_id = x.tenant_id
+                    AND d.channel = 'email' AND d.status NOT IN ('failed', 'bounced'))`;
 
 // $1 now, $2 the warn fraction. A tenant is near or past its deadline when less than the fraction
 // of its window (awareAt to noticeDueAt) is left: due - now < f * (due - aware), which is
@@ -67,7 +77,7 @@ const DUE_SOON_OR_PAST = `
     JOIN incident_tenants it ON it.incident_id = i.id AND it.notice_due_at < ${DUE_BY}
     UNION ALL
     SELECT it.incident_id, it.tenant_id, it.notice_due_at, true
-    FROM (SELECT DISTINCT f.incident_id, f.tenant_id FROM deliveries f WHERE f.status = 'failed') f
+    FROM (SELECT DISTINCT f.incident_id, f.tenant_id FROM deliveries f WHERE f.status IN ('failed', 'bounced')) f
     JOIN incidents i ON i.id = f.incident_id AND i.status = 'delivered'
     JOIN incident_tenants it ON it.incident_id = f.incident_id AND it.tenant_id = f.tenant_id AND it.notice_due_at < ${DUE_BY}
   ),
@@ -76,6 +86,11 @@ const DUE_SOON_OR_PAST = `
       CASE WHEN it.notice_due_at < $1::timestamptz THEN 'missed' ELSE 'near' END AS state
     FROM due it
     WHERE NOT (it.any_sent AND ${NOTIFIED_SQL})
+  ),
+  undeliverable AS MATERIALIZED (
+    SELECT it.incident_id, it.tenant_id, it.notice_due_at, 'undeliverable' AS state
+    FROM (${UNDELIVERABLE_SQL}) x
+    JOIN incident_tenants it ON it.incident_id = x.incident_id AND it.tenant_id = x.tenant_id
   )`;
 
 @Injectable()
@@ -94,7 +109,8 @@ export class DeadlineWatchRepository {
         `WITH ${DUE_SOON_OR_PAST},
        inserted AS (
          INSERT INTO deadline_alerts (incident_id, tenant_id, state, notice_due_at, detected_at)
-         SELECT u.incident_id, u.tenant_id, u.state, u.notice_due_at, $1 FROM untold u
+         SELECT u.incident_id, u.tenant_id, u.state, u.notice_due_at, $1
+         FROM (SELECT * FROM untold UNION ALL SELECT * FROM undeliverable) u
          -- A probe per row, not an anti-join: planned from a small alerts table, an anti-join
          -- can turn into a nested loop over every alert for every tenant.
          WHERE NOT coalesce((SELECT true FROM deadline_alerts a WHERE a.incident_id = u.incident_id AND a.tenant_id = u.tenant_id AND a.state = u.state), false)
@@ -104,7 +120,8 @@ export class DeadlineWatchRepository {
        SELECT (SELECT count(*) FROM untold WHERE state = 'near')::int AS near,
               (SELECT count(*) FROM untold WHERE state = 'missed')::int AS past,
               (SELECT count(*) FROM inserted WHERE state = 'near')::int AS "newNear",
-              (SELECT count(*) FROM inserted WHERE state = 'missed')::int AS "newMissed"`,
+              (SELECT count(*) FROM inserted WHERE state = 'missed')::int AS "newMissed",
+              (SELECT count(*) FROM inserted WHERE state = 'undeliverable')::int AS "newUndeliverable"`,
         [now, warnFraction],
       );
       return row;
@@ -139,15 +156,10 @@ export class DeadlineWatchRepository {
     );
   }
 
-  /** Tenants of open incidents (phase not resolved) whose every email delivery failed. */
+  /** Tenants of open incidents (phase not resolved) whose every email delivery failed or bounced. */
   async undeliverableCount(): Promise<number> {
     const [row]: Array<{ n: number }> = await this.dataSource.query(
-      `SELECT count(*)::int AS n
-       FROM (SELECT DISTINCT f.incident_id, f.tenant_id FROM deliveries f
-             JOIN incidents i ON i.id = f.incident_id AND i.phase <> 'resolved'
-             WHERE f.status = 'failed' AND f.channel = 'email') x
-       WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.incident_id = x.incident_id AND d.tenant_id = x.tenant_id
-                         AND d.channel = 'email' AND d.status <> 'failed')`,
+      `SELECT count(*)::int AS n FROM (${UNDELIVERABLE_SQL}) x`,
     );
     return row.n;
   }

@@ -18,6 +18,7 @@ const ESCALATION_LEASE_MS = 15 * 60_000;
 export interface DeadlineWatchResult {
   newNear: number;
   newMissed: number;
+  newUndeliverable: number;
   audited: number;
   near: number;
   past: number;
@@ -57,7 +58,7 @@ export class DeadlineWatchService {
     const escalated = await this.decideEscalation(now);
     await this.sendPendingEscalations();
     const result = { ...detected, audited, undeliverable, escalated };
-    if (detected.newNear || detected.newMissed || escalated)
+    if (detected.newNear || detected.newMissed || detected.newUndeliverable || escalated)
       this.logger.warn({
         msg: 'deadline watch found tenants not yet told',
         ...result,

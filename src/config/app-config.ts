@@ -1,7 +1,9 @@
+import { hkdfSync } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseRedisNodes, redisTarget, RedisTarget } from '../database/redis-connection.js';
+import { loadDkimKey, type DkimKey } from './dkim-key.js';
 import { APP_ROOT } from './paths.js';
 
 export const HERALD_ROLES = ['all', 'api', 'worker'] as const;
@@ -210,6 +212,38 @@ const envSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    // VERP bounces (docs/bounces.md): the return-path domain, the signing key of its tokens
+    // (unset: derived from ADMIN_API_KEY or AUDIT_CHECKPOINT_KEY), the inbound listener.
+    BOUNCE_DOMAIN: optionalString.pipe(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+          'must be a domain name',
+        )
+        .optional(),
+    ),
+    BOUNCE_SIGNING_KEY: optionalString.pipe(
+      z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+    ),
+    BOUNCE_SMTP_PORT: optionalString.pipe(
+      z.coerce.number<string | undefined>().int().min(0).max(65535).optional(),
+    ),
+    BOUNCE_SMTP_HOST: z.string().default('127.0.0.1'),
+    BOUNCE_MAX_BYTES: intFrom(256 * 1024, 1024, 10 * 1024 * 1024),
+    DKIM_DOMAIN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'must be a domain name')
+        .optional(),
+    ),
+    DKIM_SELECTOR: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/, 'must be a DNS label (e.g. herald2026)')
+        .optional(),
+    ),
+    DKIM_PRIVATE_KEY: optionalString,
     CONSOLE_IDLE_MINUTES: intFrom(30, 1, 1440),
     CONSOLE_SESSION_HOURS: intFrom(12, 1, 168),
   })
@@ -240,8 +274,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `Invalid configuration:\n  ${oidcMissing.map((n) => `${n}: is required with OIDC_ISSUER`).join('\n  ')}`,
     );
   }
-  return new AppConfig(parsed.data, env);
+  const dkimSet = DKIM_SETTINGS.filter((name) => parsed.data[name] !== undefined);
+  if (dkimSet.length > 0 && dkimSet.length < DKIM_SETTINGS.length) {
+    const missing = DKIM_SETTINGS.filter((name) => !dkimSet.includes(name));
+    throw new ConfigError(
+      `Invalid configuration:\n  ${missing.map((n) => `${n}: is required with ${dkimSet.join(' and ')}`).join('\n  ')}`,
+    );
+  }
+  const config = new AppConfig(parsed.data, env);
+  try {
+    void config.dkim;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`);
+  }
+  if (config.values.BOUNCE_SMTP_PORT !== undefined && config.bounceSigningKey === null) {
+    throw new ConfigError(
+      'Invalid configuration:\n  BOUNCE_SIGNING_KEY: is required with BOUNCE_SMTP_PORT (or set ADMIN_API_KEY or AUDIT_CHECKPOINT_KEY to derive it from)',
+    );
+  }
+  return config;
 }
+
+const DKIM_SETTINGS = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const;
 
 /** Typed, validated configuration; injected by class. */
 export class AppConfig {
@@ -260,6 +314,37 @@ export class AppConfig {
     const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(this.values.MAIL_FROM)?.[1];
     return domain && domain.includes('.') ? domain : 'herald.local';
   }
+
+  /** BOUNCE_DOMAIN, or the Message-ID domain (MAIL_FROM's) when unset. */
+  get bounceDomain(): string {
+    return this.values.BOUNCE_DOMAIN ?? this.messageIdDomain;
+  }
+
+  /**
+   * The key that signs VERP tokens: BOUNCE_SIGNING_KEY, else one derived (HKDF-SHA256) from
+   * ADMIN_API_KEY or AUDIT_CHECKPOINT_KEY, so every process of a deployment has the same one;
+   * null when none of them is set.
+   */
+  get bounceSigningKey(): Buffer | null {
+    const { BOUNCE_SIGNING_KEY, ADMIN_API_KEY, AUDIT_CHECKPOINT_KEY } = this.values;
+    if (BOUNCE_SIGNING_KEY) return Buffer.from(BOUNCE_SIGNING_KEY, 'utf8');
+    const base = ADMIN_API_KEY ?? AUDIT_CHECKPOINT_KEY;
+    if (!base) return null;
+    return Buffer.from(hkdfSync('sha256', base, 'herald', 'herald-verp-token-v1', 32));
+  }
+
+  /** The DKIM key when DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY are set (read once). */
+  get dkim(): DkimKey | undefined {
+    const { DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY } = this.values;
+    if (!DKIM_DOMAIN || !DKIM_SELECTOR || !DKIM_PRIVATE_KEY) return undefined;
+    this.dkimKey ??= loadDkimKey({
+      domain: DKIM_DOMAIN,
+      selector: DKIM_SELECTOR,
+      privateKey: DKIM_PRIVATE_KEY,
+    });
+    return this.dkimKey;
+  }
+  private dkimKey: DkimKey | undefined;
 
   /** PUBLIC_URL without a trailing slash; unset: http://localhost:PORT. */
   get publicUrl(): string {

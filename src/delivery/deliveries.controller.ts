@@ -43,6 +43,9 @@ export interface DeliveryView {
   contentSha256: string | null;
   noticeDueAt: string;
   metDeadline: boolean | null;
+  bouncedAt: string | null;
+  /** Why it did not arrive: the failure, or the bounce's diagnostic; null otherwise. */
+  error: string | null;
 }
 
 export function toDeliveryView(d: DeliveryRow): DeliveryView {
@@ -64,6 +67,8 @@ export function toDeliveryView(d: DeliveryRow): DeliveryView {
     contentSha256: d.contentSha256,
     noticeDueAt: d.noticeDueAt.toISOString(),
     metDeadline: d.metDeadline,
+    bouncedAt: d.bouncedAt?.toISOString() ?? null,
+    error: d.status === 'failed' || d.status === 'bounced' ? d.lastError : null,
   };
 }
 
@@ -84,6 +89,8 @@ export const CSV_COLUMNS: Array<keyof DeliveryView> = [
   'noticeDueAt',
   'metDeadline',
   'lastError',
+  'bouncedAt',
+  'error',
 ];
 
 const cursorShape = z.object({ q: isoTimestamp(), i: z.uuid() });

@@ -20,6 +20,7 @@ import { AttemptResult, decideOutcome, RetryPolicy } from './domain/delivery-out
 import { MAILER } from '../mail/mailer.provider.js';
 import { MailSendError, type Mailer } from '../mail/mailer.js';
 import { NoticeContextCache } from './notice-context-cache.js';
+import { BounceService } from './bounces/bounce.service.js';
 import { contentSha256 } from '../common/domain/content-hash.js';
 
 /**
@@ -70,6 +71,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     private readonly clock: Clock,
     private readonly config: AppConfig,
     @Inject(MAILER) private readonly mailer: Mailer,
+    private readonly bounces: BounceService,
   ) {
     this.mailFrom = config.get('MAIL_FROM');
     this.messageIdDomain = config.messageIdDomain;
@@ -307,6 +309,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       html: email.html,
       messageId,
       date: d.queuedAt,
+      // VERP: names the message (notice, tenant), so a DSN finds it; Final-Recipient the contact.
+      returnPath: this.bounces.returnPath(d.noticeId, d.tenantId),
       headers: {
         'X-Herald-Delivery': d.id,
         'X-Herald-Notice': d.noticeId,

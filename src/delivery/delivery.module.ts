@@ -5,6 +5,8 @@ import { IncidentsModule } from '../incidents/incidents.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
 import { RegulationsModule } from '../regulations/regulations.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { BounceListener } from './bounces/bounce-listener.service.js';
+import { BounceService } from './bounces/bounce.service.js';
 import { DeliveriesController } from './deliveries.controller.js';
 import { DeliveryCompletion } from './delivery-completion.service.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
@@ -20,10 +22,19 @@ import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
 
 @Module({
-  imports: [AuditModule, IncidentsModule, MailModule, NoticesModule, RegulationsModule, TenantsModule],
+  imports: [
+    AuditModule,
+    IncidentsModule,
+    MailModule,
+    NoticesModule,
+    RegulationsModule,
+    TenantsModule,
+  ],
   controllers: [DeliveriesController, FeedController],
   providers: [
     DeliveryRepository,
+    BounceService,
+    BounceListener,
     DeliveryCompletion,
     DeliveryRecorder,
     DeliverySender,

@@ -59,6 +59,20 @@ export interface FailedOutcome {
   error: string;
   failedAt: Date;
 }
+export interface BouncedOutcome {
+  id: string;
+  error: string;
+  bouncedAt: Date;
+}
+export interface BounceCandidate {
+  id: string;
+  noticeId: string;
+  incidentId: string;
+  tenantId: string;
+  recipient: string;
+  status: DeliveryStatus;
+  bouncedAt: Date | null;
+}
 export interface FeedPostRow {
   tenantId: string;
   noticeId: string;
@@ -100,6 +114,7 @@ export interface DeliveryRow {
   contentSha256: string | null;
   noticeDueAt: Date;
   metDeadline: boolean | null;
+  bouncedAt: Date | null;
   /** queued_at with its microseconds, for keyset cursors (a JS Date keeps only milliseconds). */
   queuedAtKey: string;
 }
@@ -107,7 +122,7 @@ export interface DeliveryRow {
 const DELIVERY_COLUMNS = `id, notice_id AS "noticeId", incident_id AS "incidentId", tenant_id AS "tenantId", channel, recipient, status,
   attempts, queued_at AS "queuedAt", sent_at AS "sentAt", failed_at AS "failedAt", next_attempt_at AS "nextAttemptAt",
   last_error AS "lastError", message_id AS "messageId", content_sha256 AS "contentSha256", notice_due_at AS "noticeDueAt",
-  met_deadline AS "metDeadline", to_char(queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "queuedAtKey"`;
+  met_deadline AS "metDeadline", bounced_at AS "bouncedAt", to_char(queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "queuedAtKey"`;
 
 // Timestamps written or compared here come from the caller's Clock as parameters: a shifted
 // process clock (faketime, a test's ManualClock) shifts the whole of delivery with it.
@@ -497,6 +512,39 @@ export class DeliveryRepository {
     if (filter.from) add('queued_at', '>=', filter.from);
     if (filter.to) add('queued_at', '<', filter.to);
     return { where, params };
+  }
+
+  /**
+   * The email deliveries of these notices to this address (case-insensitive: a relay may change
+   * the case of Final-Recipient), locked for the caller's transaction.
+   */
+  emailsTo(
+    manager: EntityManager,
+    noticeIds: string[],
+    recipient: string,
+  ): Promise<BounceCandidate[]> {
+    return manager.query(
+      `SELECT id, notice_id AS "noticeId", incident_id AS "incidentId", tenant_id AS "tenantId", recipient, status,
+         bounced_at AS "bouncedAt"
+       FROM deliveries
+       WHERE notice_id = ANY($1::uuid[]) AND channel = 'email' AND lower(recipient) = lower($2)
+       ORDER BY id
+       FOR UPDATE`,
+      [noticeIds, recipient],
+    );
+  }
+
+  /** Marks sent deliveries bounced (no longer notice in time); returns the ids it changed. */
+  async markBounced(manager: EntityManager, outcomes: BouncedOutcome[]): Promise<Set<string>> {
+    if (!outcomes.length) return new Set();
+    const [rows]: [Array<{ id: string }>, number] = await manager.query(
+      `UPDATE deliveries d SET status = 'bounced', bounced_at = o.bounced_at, last_error = o.error, met_deadline = false
+       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS o(id, error, bounced_at)
+       WHERE d.id = o.id AND d.status = 'sent'
+       RETURNING d.id`,
+      [outcomes.map((o) => o.id), outcomes.map((o) => o.error), outcomes.map((o) => o.bouncedAt)],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   columns(): string {

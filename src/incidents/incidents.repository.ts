@@ -250,7 +250,7 @@ export class IncidentsRepository {
       `SELECT status, count(*)::text AS count FROM deliveries WHERE incident_id = $1 GROUP BY status`,
       [incidentId],
     );
-    const out: Record<string, number> = { queued: 0, sent: 0, failed: 0 };
+    const out: Record<string, number> = { queued: 0, sent: 0, failed: 0, bounced: 0 };
     for (const r of rows) out[r.status] = Number(r.count);
     return out;
   }

@@ -13,5 +13,6 @@ export const mailerProvider: Provider = {
       outboxDir: config.get('OUTBOX_DIR'),
       poolSize: config.get('SMTP_POOL_SIZE'),
       timeoutMs: config.get('SMTP_TIMEOUT_MS'),
+      dkim: config.dkim,
     }),
 };

@@ -48,7 +48,7 @@ export interface TenantRenderFacts {
 export class NoticeRenderingService {
   private readonly logger = new Logger(NoticeRenderingService.name);
   readonly renderer: NoticeRenderer;
-  private readonly provider: { name: string; contact: string };
+  private readonly provider: { name: string; contact: string; portalUrl: string };
 
   constructor(
     config: AppConfig,
@@ -57,7 +57,11 @@ export class NoticeRenderingService {
     private readonly tenants: TenantsService,
   ) {
     this.renderer = NoticeRenderer.load(config.get('TEMPLATES_DIR'));
-    this.provider = { name: config.get('PROVIDER_NAME'), contact: config.get('PROVIDER_CONTACT') };
+    this.provider = {
+      name: config.get('PROVIDER_NAME'),
+      contact: config.get('PROVIDER_CONTACT'),
+      portalUrl: `${config.publicUrl}/portal`,
+    };
   }
 
   input(ctx: NoticeRenderContext, facts: TenantRenderFacts, locale?: string): NoticeRenderInput {

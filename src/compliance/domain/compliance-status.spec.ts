@@ -77,6 +77,32 @@ describe('tenantOutcome', () => {
     expect(outcome.undeliverable).toBe(false);
   });
 
+  it('should not count a bounced email as notice when it was sent in time and bounced later', () => {
+    const outcome = tenantOutcome(
+      [email('bounced', '2026-11-29T07:00:00Z'), dashboard('sent', '2026-11-29T07:00:00Z')],
+      due,
+      at('2026-12-01T00:00:00Z'),
+    );
+    expect(outcome.firstSentAt).toBeNull();
+    expect(outcome.metDeadline).toBe(false);
+    expect(outcome.undeliverable).toBe(true);
+  });
+
+  it('should count the second contact when one email bounced and the other arrived', () => {
+    const outcome = tenantOutcome(
+      [email('bounced', '2026-11-29T06:00:00Z'), email('sent', '2026-11-29T07:00:00Z')],
+      due,
+      now,
+    );
+    expect(outcome.firstSentAt?.toISOString()).toBe('2026-11-29T07:00:00.000Z');
+    expect(outcome.metDeadline).toBe(true);
+    expect(outcome.undeliverable).toBe(false);
+  });
+
+  it('should be undeliverable when some emails failed and the others bounced', () => {
+    expect(tenantOutcome([email('failed'), email('bounced')], due, now).undeliverable).toBe(true);
+  });
+
   it('should not be undeliverable when one email failed and another is still queued', () => {
     const outcome = tenantOutcome([email('failed'), email('queued')], due, now);
     expect(outcome.undeliverable).toBe(false);

@@ -1,13 +1,14 @@
 // What "told in time" means, decided once. The compliance SQL (compliance.sql.ts) computes the
 // same definitions in aggregate; the integration specs check that both agree.
 
-export type DeadlineAlertState = 'near' | 'missed';
-export type DeadlineState = 'notified' | 'ok' | DeadlineAlertState;
+/** What the deadline watch reports once per tenant: near or past its deadline untold, or no email of it arrived. */
+export type DeadlineAlertState = 'near' | 'missed' | 'undeliverable';
+export type DeadlineState = 'notified' | 'ok' | 'near' | 'missed';
 
 /** The delivery facts of one tenant for one incident that decide whether it was told. */
 export interface TenantDeliveryFacts {
   channel: 'email' | 'dashboard';
-  status: 'queued' | 'sent' | 'failed';
+  status: 'queued' | 'sent' | 'failed' | 'bounced';
   sentAt: Date | null;
 }
 
@@ -17,7 +18,7 @@ export interface TenantOutcome {
   firstSentChannel: 'email' | 'dashboard' | null;
   /** true: told by the deadline; false: told late, or not told and the deadline passed; null: not told, not yet due. */
   metDeadline: boolean | null;
-  /** The tenant had email deliveries and every one of them failed. */
+  /** The tenant had email deliveries and every one of them failed or bounced. */
   undeliverable: boolean;
 }
 
@@ -39,7 +40,9 @@ export function tenantOutcome(
     firstSentAt,
     firstSentChannel: firstSentAt ? (emails.length > 0 ? 'email' : 'dashboard') : null,
     metDeadline: metDeadline(firstSentAt, noticeDueAt, now),
-    undeliverable: emails.length > 0 && emails.every((d) => d.status === 'failed'),
+    // A bounced email was accepted by the relay and never arrived: no notice to that contact.
+    undeliverable:
+      emails.length > 0 && emails.every((d) => d.status === 'failed' || d.status === 'bounced'),
   };
 }
 

@@ -31,9 +31,19 @@ function escapeHtml(value: string): string {
 export function escalationMail(lines: EscalationLine[], provider: string): EscalationMailContent {
   const missed = lines.filter((l) => l.state === 'missed').reduce((n, l) => n + l.tenants, 0);
   const near = lines.filter((l) => l.state === 'near').reduce((n, l) => n + l.tenants, 0);
+  const undeliverable = lines
+    .filter((l) => l.state === 'undeliverable')
+    .reduce((n, l) => n + l.tenants, 0);
   const byIncident = new Map<
     string,
-    { externalId: string; title: string; missed: number; near: number; earliestDueAt: Date }
+    {
+      externalId: string;
+      title: string;
+      missed: number;
+      near: number;
+      undeliverable: number;
+      earliestDueAt: Date;
+    }
   >();
   for (const l of lines) {
     const entry = byIncident.get(l.incidentId) ?? {
@@ -41,6 +51,7 @@ export function escalationMail(lines: EscalationLine[], provider: string): Escal
       title: l.title,
       missed: 0,
       near: 0,
+      undeliverable: 0,
       earliestDueAt: l.earliestDueAt,
     };
     entry[l.state] += l.tenants;
@@ -53,11 +64,19 @@ export function escalationMail(lines: EscalationLine[], provider: string): Escal
   const listed = incidents.slice(0, MAX_INCIDENTS_LISTED);
   const more = incidents.length - listed.length;
 
-  const subject = `[${provider}] Notice deadlines: ${missed} tenant(s) missed, ${near} near`;
-  const intro = `The deadline watch found tenants that have not been told of an incident: ${missed} past their notice deadline and ${near} with less than the warning share of their window left.`;
+  // Undeliverable is named only when there is any: the usual summary reads as it always did.
+  const undeliverableNote = undeliverable > 0 ? `, ${undeliverable} undeliverable` : '';
+  const subject = `[${provider}] Notice deadlines: ${missed} tenant(s) missed, ${near} near${undeliverableNote}`;
+  const intro =
+    `The deadline watch found tenants that have not been told of an incident: ${missed} past their notice deadline and ${near} with less than the warning share of their window left.` +
+    (undeliverable > 0
+      ? ` ${undeliverable} tenant(s) are undeliverable: every email to their contacts failed or bounced (their dashboard post stands); their contact details need fixing.`
+      : '');
+  const counts = (e: { missed: number; near: number; undeliverable: number }) =>
+    `${e.missed} missed, ${e.near} near${e.undeliverable > 0 ? `, ${e.undeliverable} undeliverable` : ''}`;
   const textLines = listed.map(
     ([id, e]) =>
-      `- ${e.externalId} "${e.title}": ${e.missed} missed, ${e.near} near; earliest deadline ${e.earliestDueAt.toISOString()}; report GET /v1/incidents/${id}/compliance`,
+      `- ${e.externalId} "${e.title}": ${counts(e)}; earliest deadline ${e.earliestDueAt.toISOString()}; report GET /v1/incidents/${id}/compliance`,
   );
   if (more > 0) textLines.push(`- and ${more} more incident(s)`);
   const text = [
@@ -70,7 +89,7 @@ export function escalationMail(lines: EscalationLine[], provider: string): Escal
   ].join('\n');
   const htmlItems = listed.map(
     ([id, e]) =>
-      `<li><strong>${escapeHtml(e.externalId)}</strong> &ldquo;${escapeHtml(e.title)}&rdquo;: ${e.missed} missed, ${e.near} near; earliest deadline ${e.earliestDueAt.toISOString()}; report <code>GET /v1/incidents/${id}/compliance</code></li>`,
+      `<li><strong>${escapeHtml(e.externalId)}</strong> &ldquo;${escapeHtml(e.title)}&rdquo;: ${counts(e)}; earliest deadline ${e.earliestDueAt.toISOString()}; report <code>GET /v1/incidents/${id}/compliance</code></li>`,
   );
   if (more > 0) htmlItems.push(`<li>and ${more} more incident(s)</li>`);
   const html = `<p>${escapeHtml(intro)}</p><ul>${htmlItems.join('')}</ul><p>Each tenant is reported once per state; the audit log holds a deadline.near or deadline.missed event for each.</p>`;

@@ -40,7 +40,9 @@ export const complianceTenantSchema = responseSchema(
       .boolean()
       .nullable()
       .meta({ description: 'true: told in time; false: late or missed; null: not yet due' }),
-    undeliverable: z.boolean().meta({ description: 'Every email of this tenant failed' }),
+    undeliverable: z
+      .boolean()
+      .meta({ description: 'Every email of this tenant failed or bounced' }),
     deadlineState: z.enum(['notified', 'ok', 'near', 'missed']),
     obligations: z.array(obligationSchema),
     rulesVersion: z.string(),
@@ -66,6 +68,7 @@ export const complianceTenantSchema = responseSchema(
         queuedAt: timestamp(),
         sentAt: timestamp().nullable(),
         failedAt: timestamp().nullable(),
+        bouncedAt: timestamp().nullable(),
         messageId: z.string().nullable(),
         contentSha256: sha256Hex().nullable(),
         lastError: z.string().nullable(),

@@ -13,7 +13,7 @@ import type { DeadlineAlertState } from '../domain/compliance-status.js';
 
 /** One deadline state the watch reported for a tenant of an incident (once per state). */
 @Entity('deadline_alerts')
-@Check('CHK_deadline_alerts_state', `state IN ('near', 'missed')`)
+@Check('CHK_deadline_alerts_state', `state IN ('near', 'missed', 'undeliverable')`)
 @Index('idx_deadline_alerts_unaudited', { synchronize: false })
 @Index('idx_deadline_alerts_unescalated', { synchronize: false })
 export class DeadlineAlertEntity {

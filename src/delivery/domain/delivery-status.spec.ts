@@ -4,9 +4,9 @@ import { checkDeliveryTransition, DELIVERY_STATUSES, metDeadline } from './deliv
 describe('delivery lifecycle', () => {
   itAllowsExactly(
     'delivery',
-    { actual: DELIVERY_STATUSES, expected: ['queued', 'sent', 'failed'] },
-    // queued -> queued: a retry after a temporary failure.
-    ['queued -> queued', 'queued -> sent', 'queued -> failed'],
+    { actual: DELIVERY_STATUSES, expected: ['queued', 'sent', 'failed', 'bounced'] },
+    // queued -> queued: a retry after a temporary failure; sent -> bounced: a DSN came back.
+    ['queued -> queued', 'queued -> sent', 'queued -> failed', 'sent -> bounced'],
     checkDeliveryTransition,
   );
 

@@ -7,14 +7,16 @@ import {
 export const DELIVERY_CHANNELS = ['email', 'dashboard'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
-export const DELIVERY_STATUSES = ['queued', 'sent', 'failed'] as const;
+export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'bounced'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-// queued -> queued is a retry after a temporary failure (attempts + 1).
+// queued -> queued is a retry after a temporary failure (attempts + 1). sent -> bounced: the
+// relay accepted the email and a delivery status notification later said it did not arrive.
 export const DELIVERY_TRANSITIONS: TransitionTable<DeliveryStatus> = {
   queued: ['queued', 'sent', 'failed'],
-  sent: [],
+  sent: ['bounced'],
   failed: [],
+  bounced: [],
 };
 
 export function checkDeliveryTransition(from: DeliveryStatus, to: DeliveryStatus): TransitionCheck {

@@ -21,7 +21,16 @@ export const deliverySchema = responseSchema(
     messageId: z.string().nullable().meta({ description: "The relay's Message-ID, once sent" }),
     contentSha256: sha256Hex().nullable().meta({ description: 'sha256 of the exact bytes sent' }),
     noticeDueAt: timestamp(),
-    metDeadline: z.boolean().nullable().meta({ description: 'null until sent or failed' }),
+    metDeadline: z
+      .boolean()
+      .nullable()
+      .meta({ description: 'null until sent or failed; false once bounced' }),
+    bouncedAt: timestamp()
+      .nullable()
+      .meta({ description: 'When a delivery status notification said it did not arrive' }),
+    error: z.string().nullable().meta({
+      description: 'Why it did not arrive (failed: the last error; bounced: the diagnostic)',
+    }),
   }),
   'One email to one contact, or one post on the tenant feed',
 );

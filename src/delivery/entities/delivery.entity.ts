@@ -15,7 +15,8 @@ import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.
 /** One message to one recipient: the record an auditor reads. Unique per notice, tenant, channel, recipient. */
 @Entity('deliveries')
 @Check('CHK_deliveries_channel', `channel IN ('email', 'dashboard')`)
-@Check('CHK_deliveries_status', `status IN ('queued', 'sent', 'failed')`)
+@Check('CHK_deliveries_status', `status IN ('queued', 'sent', 'failed', 'bounced')`)
+@Check('CHK_deliveries_bounced_at', `(status = 'bounced') = (bounced_at IS NOT NULL)`)
 @Unique('uq_deliveries_recipient', ['noticeId', 'tenantId', 'channel', 'recipient'])
 @Index('idx_deliveries_incident_status', ['incidentId', 'status'])
 @Index('idx_deliveries_notice_status', ['noticeId', 'status'])
@@ -62,6 +63,10 @@ export class DeliveryEntity {
 
   @Column({ name: 'failed_at', type: 'timestamptz', nullable: true })
   failedAt!: Date | null;
+
+  // When a delivery status notification said the accepted email did not arrive.
+  @Column({ name: 'bounced_at', type: 'timestamptz', nullable: true })
+  bouncedAt!: Date | null;
 
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
   nextAttemptAt!: Date | null;

@@ -90,7 +90,11 @@ export function sampleNoticeRenderInput(): NoticeRenderInput {
         citation: 'NIS2 Art. 23(4)(a)',
       },
     ],
-    provider: { name: 'Nimbus Cloud', contact: 'security@nimbus.example' },
+    provider: {
+      name: 'Nimbus Cloud',
+      contact: 'security@nimbus.example',
+      portalUrl: 'https://herald.nimbus.example/portal',
+    },
   };
 }
 

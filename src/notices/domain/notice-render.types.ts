@@ -70,7 +70,8 @@ export interface NoticeRenderInput {
   tenant: { id: string; name: string; locale: string; timeZone: string };
   noticeDueAt: string | null;
   obligations: RenderObligation[];
-  provider: { name: string; contact: string };
+  /** `portalUrl`: the tenant portal, where a notice ID can be looked up to check it is genuine. */
+  provider: { name: string; contact: string; portalUrl: string };
   /** A contact's own locale; overrides the tenant's. */
   locale?: string;
 }

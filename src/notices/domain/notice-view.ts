@@ -62,7 +62,8 @@ export interface NoticeView {
   kindLabel: string;
   provider: { name: string; contact: string; contactHref: string | null };
   tenant: { name: string };
-  notice: { id: string };
+  /** `verifyUrl`: where the tenant checks that a notice with this ID is genuine (the portal). */
+  notice: { id: string; verifyUrl: string };
   incident: {
     externalId: string;
     severity: LabelView;
@@ -256,7 +257,10 @@ export function buildNoticeView(
           : null,
     },
     tenant: { name: cleanLine(tenant.name) },
-    notice: { id: notice.id },
+    notice: {
+      id: notice.id,
+      verifyUrl: `${provider.portalUrl.replace(/\/+$/, '')}/verify?reference=${encodeURIComponent(notice.id)}`,
+    },
     incident: {
       externalId: cleanLine(incident.externalId),
       severity: {

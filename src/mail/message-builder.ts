@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import type { SendMailOptions } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
+import type { DkimKey } from '../config/dkim-key.js';
+import type { OutgoingMail } from './mailer.js';
+import { textPart } from './mime-body.js';
+import { MailSendError } from './smtp-errors.js';
+
+// Headers the mailer owns; a caller setting them is a bug, not something to merge silently.
+const OWNED_HEADERS = [
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'sender',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'auto-submitted',
+  'x-auto-response-suppress',
+  // The receiving MTA writes Return-Path from the envelope (OutgoingMail.returnPath); the
+  // signature is the transport's.
+  'return-path',
+  'dkim-signature',
+];
+
+// Headers a mandatory security notice must never carry (docs/mail-headers.md says why): it is
+// not a list, nobody can unsubscribe from a legal notice, and it must not be ranked as bulk.
+const FORBIDDEN_HEADERS = [
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'list-id',
+  'list-help',
+  'list-subscribe',
+  'list-post',
+  'list-owner',
+  'list-archive',
+  'precedence',
+];
+
+const RESERVED_HEADERS = new Set([...OWNED_HEADERS, ...FORBIDDEN_HEADERS]);
+
+/** The fields DKIM signs: nodemailer's defaults (RFC 6376 5.4.1) plus Auto-Submitted and Herald's own. */
+export const DKIM_SIGNED_HEADERS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
+  'Content-Transfer-Encoding:Content-ID:Content-Description:In-Reply-To:References:' +
+  'Auto-Submitted:X-Herald-Notice:X-Herald-Incident:X-Herald-Delivery:' +
+  // Signed although absent: a List-Unsubscribe added on the way breaks the signature.
+  'List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+
+/**
+ * The nodemailer message of an OutgoingMail: validated (one recipient, a Message-ID, a date),
+ * header values made literal, bodies encoded once, boundaries derived from the Message-ID so
+ * a retried send produces the same bytes.
+ */
+export function toMessageOptions(mail: OutgoingMail): SendMailOptions {
+  const messageId = normalizeMessageId(mail.messageId);
+  if (!(mail.date instanceof Date) || Number.isNaN(mail.date.getTime())) {
+    throw invalid('date is not a valid Date');
+  }
+  const headers: Record<string, string> = {};
+  for (const [rawName, rawValue] of Object.entries(mail.headers)) {
+    const name = headerName(rawName);
+    if (name === '') continue;
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      throw invalid(`header ${name} is set by the mailer`);
+    }
+    headers[name] = literalText(headerText(rawValue));
+  }
+  const to = headerText(mail.to);
+  // One delivery is one recipient: a second address would make a partial success look like
+  // a delivery, and a retry would send the accepted copies again.
+  const recipients = addressparser(to, { flatten: true });
+  if (recipients.length !== 1 || !isMailbox(recipients[0].address)) {
+    throw invalid('to must be exactly one mailbox');
+  }
+  if (mail.returnPath !== undefined && !isMailbox(mail.returnPath)) {
+    throw invalid('returnPath must be one bare address');
+  }
+  // RFC 3834 and Microsoft's equivalent: no out-of-office or read-receipt loops.
+  headers['Auto-Submitted'] = 'auto-generated';
+  headers['X-Auto-Response-Suppress'] = 'All';
+
+  const from = headerText(mail.from);
+  return {
+    from,
+    to,
+    subject: literalText(headerText(mail.subject)),
+    // Encoded here in one pass each (nodemailer's rule for the transfer encoding); nodemailer
+    // composes the headers and the multipart/alternative around them.
+    text: mail.text ? { raw: textPart('text/plain', mail.text) } : undefined,
+    html: mail.html ? { raw: textPart('text/html', mail.html) } : undefined,
+    messageId,
+    date: mail.date,
+    headers,
+    envelope: {
+      from: mail.returnPath ?? addressparser(from, { flatten: true })[0]?.address ?? '',
+      to: recipients.map((r) => r.address),
+    },
+    // Same Message-ID, same MIME boundaries: the bytes of a retried send do not change.
+    baseBoundary: createHash('sha256').update(messageId).digest('hex').slice(0, 24),
+    xMailer: false,
+  };
+}
+
+/** The SMTP envelope of a message built by toMessageOptions: the return path and the one recipient. */
+export function envelopeOf(message: SendMailOptions): { from: string; to: string[] } {
+  const envelope = message.envelope as { from: string; to: string[] };
+  return { from: envelope.from, to: envelope.to };
+}
+
+function invalid(what: string): MailSendError {
+  return new MailSendError('permanent', `invalid message: ${what}`, { code: 'EINVALID' });
+}
+
+function isMailbox(address: string): boolean {
+  return /^[^\s@<>]+@[^\s@<>]+$/.test(address);
+}
+
+// nodemailer already folds CR/LF to spaces; this runs first so nothing depends on that.
+function headerText(value: string): string {
+  return String(value)
+    .replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .trim();
+}
+
+// RFC 2047: nodemailer passes a well-formed encoded-word through as it is, so "=?UTF-8?B?…?="
+// in a title would reach the reader decoded, as text nobody reviewed. Such a value goes out
+// B-encoded as a whole, which a mail client shows as exactly the characters it holds.
+const ENCODED_WORD = /=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/;
+function literalText(value: string): string {
+  return ENCODED_WORD.test(value) ? encodeWord(value, 'B', 52) : value;
+}
+
+// RFC 5322 field-name: printable US-ASCII except colon.
+function headerName(name: string): string {
+  return name.replace(/[^!-9;-~]/g, '');
+}
+
+function normalizeMessageId(value: string): string {
+  const bare = headerText(value).replace(/^<|>$/g, '');
+  if (!/^[^<>\s@]+@[^<>\s@]+$/.test(bare) || bare.length > 250) {
+    throw invalid('messageId must look like <id@domain>');
+  }
+  return `<${bare}>`;
+}
+
+/** nodemailer's transport `dkim` option for the key, or nothing without one. */
+export function dkimOption(key: DkimKey | undefined): {
+  dkim?: DkimKey & { headerFieldNames: string };
+} {
+  return key ? { dkim: { ...key, headerFieldNames: DKIM_SIGNED_HEADERS } } : {};
+}
