@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseRedisNodes, redisTarget, RedisTarget } from '../database/redis-connection.js';
+import { parseRedisNodes, redisTarget, RedisTarget } from './redis-target.js';
 import { APP_ROOT } from './paths.js';
 
 export const HERALD_ROLES = ['all', 'api', 'worker'] as const;

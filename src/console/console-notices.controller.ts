@@ -16,7 +16,7 @@ import { Public } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { parseQuery } from '../common/pagination.js';
 import { parseOrThrow, parseUuid } from '../common/validation.js';
-import { DeliveryRepository } from '../delivery/delivery.repository.js';
+import { DeliveriesService } from '../delivery/deliveries.service.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { patchNoticeSchema, rejectNoticeSchema } from '../notices/dto/notice.dto.js';
 import type { NoticeEntity } from '../notices/entities/notice.entity.js';
@@ -73,7 +73,7 @@ export class ConsoleNoticesController {
     private readonly notices: NoticesService,
     private readonly rendering: NoticeRenderingService,
     private readonly incidents: IncidentsService,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveriesService,
     private readonly clock: Clock,
   ) {}
 

@@ -12,18 +12,32 @@ import { DeliveryReconciler } from './delivery-reconciler.service.js';
 import { DeliveryRecorder } from './delivery-recorder.service.js';
 import { DeliverySender } from './delivery-sender.service.js';
 import { DeliveryRepository } from './delivery.repository.js';
+import { DeliveriesService } from './deliveries.service.js';
 import { FanOutService } from './fan-out.service.js';
 import { FeedController } from './feed.controller.js';
 import { FeedService } from './feed.service.js';
 import { FanOutProcessor } from './jobs/fan-out.processor.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeliveryEntity } from './entities/delivery.entity.js';
+import { FeedPostEntity } from './entities/feed-post.entity.js';
+import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
 
 @Module({
-  imports: [AuditModule, IncidentsModule, MailModule, NoticesModule, RegulationsModule, TenantsModule],
+  imports: [
+    TypeOrmModule.forFeature([DeliveryEntity, FeedPostEntity, NoticeFanoutEntity]),
+    AuditModule,
+    IncidentsModule,
+    MailModule,
+    NoticesModule,
+    RegulationsModule,
+    TenantsModule,
+  ],
   controllers: [DeliveriesController, FeedController],
   providers: [
     DeliveryRepository,
+    DeliveriesService,
     DeliveryCompletion,
     DeliveryRecorder,
     DeliverySender,
@@ -35,6 +49,6 @@ import { SenderProcesses } from './sender-processes.js';
     SenderProcesses,
     FeedService,
   ],
-  exports: [DeliveryReconciler, DeliveryRepository],
+  exports: [DeliveryReconciler, DeliveriesService],
 })
 export class DeliveryModule {}

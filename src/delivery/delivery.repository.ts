@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
-import type { DeliveryChannel, DeliveryStatus } from './domain/delivery-status.js';
+import {
+  DELIVERY_STATUSES,
+  type DeliveryChannel,
+  type DeliveryStatus,
+} from './domain/delivery-status.js';
 import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
 
 const HOUR_MS = 3_600_000;
@@ -473,5 +477,19 @@ export class DeliveryRepository {
 
   columns(): string {
     return DELIVERY_COLUMNS;
+  }
+
+  /** The incident's deliveries by status, every status present (0 when none). */
+  async countsByStatus(incidentId: string): Promise<Record<DeliveryStatus, number>> {
+    const rows: Array<{ status: DeliveryStatus; count: string }> = await this.dataSource.query(
+      `SELECT status, count(*)::text AS count FROM deliveries WHERE incident_id = $1 GROUP BY status`,
+      [incidentId],
+    );
+    const out = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<
+      DeliveryStatus,
+      number
+    >;
+    for (const r of rows) out[r.status] = Number(r.count);
+    return out;
   }
 }
