@@ -5,7 +5,14 @@ import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
 import { keysetPages, respondWithList } from '../common/list-responder.js';
 import { ApiAuth, ApiCsvResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi.js';
-import { decodeCursor, limitSchema, Page, parseQuery, toPage } from '../common/pagination.js';
+import {
+  decodeCursor,
+  limitSchema,
+  Page,
+  parseQuery,
+  timeWindow,
+  toPage,
+} from '../common/pagination.js';
 import { isoTimestamp, line } from '../common/validation.js';
 import { AuditQuery } from './audit.repository.js';
 import { AuditService, VerifyResult } from './audit.service.js';
@@ -121,8 +128,7 @@ export class AuditController {
       actor: q.actor,
       incidentId: q.incidentId,
       action: q.action,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
+      ...timeWindow(q),
     };
     return respondWithList(accept, res, {
       json: async () => {

@@ -12,7 +12,7 @@ import {
   ApiZodQuery,
   ApiZodResponse,
 } from '../common/openapi.js';
-import { decodeCursor, limitSchema, parseQuery } from '../common/pagination.js';
+import { decodeCursor, limitSchema, parseQuery, timeWindow } from '../common/pagination.js';
 import { isoTimestamp, parseUuid } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { incidentComplianceSchema, portfolioSchema } from './dto/compliance-response.dto.js';
@@ -205,10 +205,7 @@ export class ComplianceController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<PortfolioReport | undefined> {
     const q = parseQuery(portfolioQuery, raw);
-    const window = {
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-    };
+    const window = timeWindow(q);
     return respondWithList(accept, res, {
       json: () => {
         const after = decodeCursor(q.cursor, z.object({ a: isoTimestamp(), i: z.uuid() }));

@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Public } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { streamListing } from '../common/list-responder.js';
-import { parseQuery } from '../common/pagination.js';
+import { parseQuery, timeWindow } from '../common/pagination.js';
 import { isoTimestamp } from '../common/validation.js';
 import { ComplianceService } from '../compliance/compliance.service.js';
 import { deliveriesCsv, toDeliveryView } from '../delivery/deliveries.controller.js';
@@ -40,11 +40,7 @@ const blankToUndefined = (q: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(q).filter(([, v]) => v !== ''));
 
 function toFilter(q: z.output<typeof deliveriesQuery>): DeliveryFilter {
-  return {
-    ...q,
-    from: q.from ? new Date(q.from) : undefined,
-    to: q.to ? new Date(q.to) : undefined,
-  };
+  return { ...q, ...timeWindow(q) };
 }
 
 /** The auditor's desk: deliveries (and their CSV), compliance reports, the audit chain check. */
@@ -106,11 +102,7 @@ export class ConsoleAuditorController {
     const data = q.incidentId
       ? { incidentReport: await this.compliance.incidentReport(q.incidentId, { limit: SHOWN }) }
       : {
-          portfolio: await this.compliance.portfolio(
-            { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
-            SHOWN,
-            undefined,
-          ),
+          portfolio: await this.compliance.portfolio(timeWindow(q), SHOWN, undefined),
         };
     res.type('text/html').send(this.views.fragment('auditor-compliance', data, staff));
   }

@@ -6,7 +6,14 @@ import { Roles } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { CsvListing, respondWithList } from '../common/list-responder.js';
 import { ApiAuth, ApiCsvResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi.js';
-import { decodeCursor, limitSchema, Page, parseQuery, toPage } from '../common/pagination.js';
+import {
+  decodeCursor,
+  limitSchema,
+  Page,
+  parseQuery,
+  timeWindow,
+  toPage,
+} from '../common/pagination.js';
 import { isoTimestamp } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { DeliveriesService, DeliveryFilter, DeliveryRow } from './deliveries.service.js';
@@ -169,8 +176,7 @@ export class DeliveriesController {
       noticeId: q.noticeId,
       channel: q.channel,
       status: q.status,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
+      ...timeWindow(q),
     };
     return respondWithList(accept, res, {
       json: async () => {
