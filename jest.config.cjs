@@ -1,4 +1,4 @@
-// The package is ESM; jest runs the TypeScript through swc as CommonJS (see TOOLCHAIN).
+// The package is ESM; jest runs the TypeScript through swc as CommonJS: ESM-only packages a test loads go in esmPackages.
 const swc = [
   '@swc/jest',
   {

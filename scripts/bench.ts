@@ -19,7 +19,8 @@ import { QUEUES } from '../src/common/queues/queue-names.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { smtpPoolOptionsFromUrl } from '../src/mail/mailer.js';
-import { NoticeRenderer, NoticeRenderInput } from '../src/notices/domain/notice-renderer.js';
+import { NoticeRenderInput } from '../src/notices/domain/notice-renderer.js';
+import { loadNoticeRenderer } from '../src/notices/template-files.js';
 import { sampleNoticeRenderInput } from '../src/notices/domain/notice-render-fixtures.js';
 
 // Fan-out benchmark: how fast Herald tells N tenants, against the bare components on the same
@@ -225,7 +226,7 @@ function benchRenderInput(i: number): NoticeRenderInput {
 }
 
 async function ceilingRender(n: number, templatesDir: string): Promise<CeilingResult> {
-  const renderer = NoticeRenderer.load(templatesDir);
+  const renderer = loadNoticeRenderer(templatesDir);
   // One notice, many tenants: the content object is shared, as it is in a fan-out.
   const inputs = Array.from({ length: 1000 }, (_, i) => benchRenderInput(i));
   const content = inputs[0].notice.content;
@@ -265,7 +266,7 @@ async function ceilingSmtp(
   poolSize: number,
   templatesDir: string,
 ): Promise<CeilingResult> {
-  const renderer = NoticeRenderer.load(templatesDir);
+  const renderer = loadNoticeRenderer(templatesDir);
   const email = renderer.renderEmail(benchRenderInput(1));
   const transport = createTransport(
     smtpPoolOptionsFromUrl(smtpUrl, { poolSize, timeoutMs: 30_000 }),
@@ -553,7 +554,7 @@ async function runSmtpSource(
 
 /** The size of one rendered notice as Herald's mailer builds it, for smtp-source's payload. */
 async function renderedMessageBytes(templatesDir: string): Promise<number> {
-  const email = NoticeRenderer.load(templatesDir).renderEmail(benchRenderInput(1));
+  const email = loadNoticeRenderer(templatesDir).renderEmail(benchRenderInput(1));
   const raw = await new MailComposer({
     from: 'Herald <security-notices@localhost>',
     to: 'sec@t1.example',

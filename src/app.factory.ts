@@ -19,7 +19,7 @@ import { runMigrations } from './database/migrate.js';
 
 const MB = 1024 * 1024;
 const BODY_LIMIT = 1 * MB;
-// A bulk call may carry 10,000 tenants (API.md): at a few hundred bytes each that is well over 1 MB.
+// A bulk call may carry 10,000 tenants (docs/api.md): at a few hundred bytes each that is well over 1 MB.
 const BULK_BODY_LIMIT = 32 * MB;
 // An incident's scope may list 100,000 tenant ids: 2.5 MB holds that many ids of up to 20
 // characters, while a 3 MB body is still refused (longer ids: widen the scope in several PATCHes).

@@ -7,6 +7,7 @@ import { ComplianceModule } from './compliance/compliance.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
+import { IncidentFactsModule } from './common/facts/incident-facts.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { QueueModule } from './common/queues/queue.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ClockModule.forRoot(options.clock),
         DatabaseModule,
+        IncidentFactsModule,
         QueueModule,
         MetricsModule,
         HealthModule,

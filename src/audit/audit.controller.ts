@@ -3,9 +3,16 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
-import { streamCsv, wantsCsv } from '../common/csv.js';
+import { keysetPages, respondWithList } from '../common/list-responder.js';
 import { ApiAuth, ApiCsvResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi.js';
-import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
+import {
+  decodeCursor,
+  limitSchema,
+  Page,
+  parseQuery,
+  timeWindow,
+  toPage,
+} from '../common/pagination.js';
 import { isoTimestamp, line } from '../common/validation.js';
 import { AuditQuery } from './audit.repository.js';
 import { AuditService, VerifyResult } from './audit.service.js';
@@ -121,30 +128,30 @@ export class AuditController {
       actor: q.actor,
       incidentId: q.incidentId,
       action: q.action,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
+      ...timeWindow(q),
     };
-    if (wantsCsv(accept)) {
-      const audit = this.audit;
-      async function* pages(): AsyncIterable<StoredEvent[]> {
-        let afterSeq: string | undefined;
-        for (;;) {
-          const rows = await audit.find({ ...filter, afterSeq, limit: CSV_PAGE });
-          yield rows;
-          if (rows.length < CSV_PAGE) return;
-          afterSeq = rows[rows.length - 1].seq;
-        }
-      }
-      await streamCsv(res, 'audit-events.csv', [...CSV_COLUMNS], pages(), (e) =>
-        CSV_COLUMNS.map((c) => (c === 'change' ? JSON.stringify(e.change) : e[c])),
-      );
-      return undefined;
-    }
-    const after = decodeCursor(q.cursor, z.object({ s: SEQ }));
-    const rows = await this.audit.find({ ...filter, afterSeq: after?.s, limit: q.limit + 1 });
-    const more = rows.length > q.limit;
-    const items = more ? rows.slice(0, q.limit) : rows;
-    return { items, nextCursor: more ? encodeCursor({ s: items[items.length - 1].seq }) : null };
+    return respondWithList(accept, res, {
+      json: async () => {
+        const after = decodeCursor(q.cursor, z.object({ s: SEQ }));
+        const rows = await this.audit.find({ ...filter, afterSeq: after?.s, limit: q.limit + 1 });
+        return toPage(
+          rows,
+          q.limit,
+          (e) => e,
+          (e) => ({ s: e.seq }),
+        );
+      },
+      csv: () => ({
+        filename: 'audit-events.csv',
+        columns: CSV_COLUMNS,
+        pages: keysetPages(
+          (afterSeq: string | undefined, limit) => this.audit.find({ ...filter, afterSeq, limit }),
+          CSV_PAGE,
+          (e) => e.seq,
+        ),
+        toRecord: (e) => CSV_COLUMNS.map((c) => (c === 'change' ? JSON.stringify(e.change) : e[c])),
+      }),
+    });
   }
 
   @Get('verify')

@@ -94,7 +94,7 @@ function components(registry: z.core.$ZodRegistry<SchemaMeta>, io: 'input' | 'ou
     if (description) s.description = description;
   }
   if (io === 'output') {
-    // Answers may gain fields (API.md: compatible additions): a client must not reject them.
+    // Answers may gain fields (docs/api.md: compatible additions): a client must not reject them.
     // Tests hold real answers to the closed form (test/support/openapi-conformance.ts).
     for (const s of Object.values(all.schemas)) openObjects(s);
   }
@@ -419,7 +419,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 /** A sha256 digest as Herald answers it: 64 lowercase hex characters. */
 export const sha256Hex = () => z.string().regex(/^[0-9a-f]{64}$/);
 
-/** A timestamp as Herald answers it: ISO-8601 in UTC with `Z` (API.md). */
+/** A timestamp as Herald answers it: ISO-8601 in UTC with `Z` (docs/api.md). */
 export const timestamp = () => z.iso.datetime();
 
 /** A published list page: `{items, nextCursor}`; nextCursor null on the last page. */

@@ -43,6 +43,17 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.ou
   return parseOrThrow(schema, query ?? {});
 }
 
+/** A list's `from` / `to` query (ISO-8601, already validated) as the half-open window [from, to). */
+export function timeWindow(q: { from?: string; to?: string }): {
+  from: Date | undefined;
+  to: Date | undefined;
+} {
+  return {
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+  };
+}
+
 /** Builds the page from limit+1 fetched rows. */
 export function toPage<R, T>(
   rows: R[],

@@ -3,7 +3,7 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
-import { streamCsv, wantsCsv } from '../common/csv.js';
+import { respondWithList } from '../common/list-responder.js';
 import {
   ApiAuth,
   ApiProblem,
@@ -12,7 +12,7 @@ import {
   ApiZodQuery,
   ApiZodResponse,
 } from '../common/openapi.js';
-import { decodeCursor, limitSchema, parseQuery } from '../common/pagination.js';
+import { decodeCursor, limitSchema, parseQuery, timeWindow } from '../common/pagination.js';
 import { isoTimestamp, parseUuid } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { incidentComplianceSchema, portfolioSchema } from './dto/compliance-response.dto.js';
@@ -158,22 +158,24 @@ export class ComplianceController {
   ): Promise<IncidentComplianceReport | undefined> {
     const incidentId = parseUuid(id);
     const q = parseQuery(incidentQuery, raw);
-    if (wantsCsv(accept)) {
-      const incident = await this.compliance.incident(incidentId);
-      await streamCsv(
-        res,
-        `compliance-${incident.externalId.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`,
-        TENANT_CSV_COLUMNS,
-        this.compliance.incidentReportPages(incidentId, q.tenantId),
-        (t) => tenantCsvRow(incident, t),
-      );
-      return undefined;
-    }
-    const after = decodeCursor(q.cursor, z.object({ t: z.string() }));
-    return this.compliance.incidentReport(incidentId, {
-      limit: q.limit,
-      afterTenantId: after?.t,
-      tenantId: q.tenantId,
+    return respondWithList(accept, res, {
+      json: () => {
+        const after = decodeCursor(q.cursor, z.object({ t: z.string() }));
+        return this.compliance.incidentReport(incidentId, {
+          limit: q.limit,
+          afterTenantId: after?.t,
+          tenantId: q.tenantId,
+        });
+      },
+      csv: async () => {
+        const incident = await this.compliance.incident(incidentId);
+        return {
+          filename: `compliance-${incident.externalId.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`,
+          columns: TENANT_CSV_COLUMNS,
+          pages: this.compliance.incidentReportPages(incidentId, q.tenantId),
+          toRecord: (t: ComplianceTenantView) => tenantCsvRow(incident, t),
+        };
+      },
     });
   }
 
@@ -203,25 +205,22 @@ export class ComplianceController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<PortfolioReport | undefined> {
     const q = parseQuery(portfolioQuery, raw);
-    const window = {
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-    };
-    if (wantsCsv(accept)) {
-      await streamCsv(
-        res,
-        'compliance-portfolio.csv',
-        PORTFOLIO_CSV_COLUMNS,
-        this.compliance.portfolioPages(window),
-        (row) => PORTFOLIO_CSV_COLUMNS.map((c) => row[c]),
-      );
-      return undefined;
-    }
-    const after = decodeCursor(q.cursor, z.object({ a: isoTimestamp(), i: z.uuid() }));
-    return this.compliance.portfolio(
-      window,
-      q.limit,
-      after ? { awareAt: after.a, id: after.i } : undefined,
-    );
+    const window = timeWindow(q);
+    return respondWithList(accept, res, {
+      json: () => {
+        const after = decodeCursor(q.cursor, z.object({ a: isoTimestamp(), i: z.uuid() }));
+        return this.compliance.portfolio(
+          window,
+          q.limit,
+          after ? { awareAt: after.a, id: after.i } : undefined,
+        );
+      },
+      csv: () => ({
+        filename: 'compliance-portfolio.csv',
+        columns: PORTFOLIO_CSV_COLUMNS,
+        pages: this.compliance.portfolioPages(window),
+        toRecord: (row: PortfolioItem) => PORTFOLIO_CSV_COLUMNS.map((c) => row[c]),
+      }),
+    });
   }
 }

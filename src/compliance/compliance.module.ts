@@ -11,10 +11,19 @@ import { DeadlineWatchService } from './deadline-watch.service.js';
 import { MaintenanceProcessor } from './jobs/maintenance.processor.js';
 import { RetentionRepository } from './retention.repository.js';
 import { RetentionService } from './retention.service.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeadlineAlertEntity } from './entities/deadline-alert.entity.js';
+import { EscalationMailEntity } from './entities/escalation-mail.entity.js';
 
 /** Compliance reports, the deadline watch and retention: reads incidents, notices and deliveries. */
 @Module({
-  imports: [AuditModule, DeliveryModule, MailModule, RegulationsModule],
+  imports: [
+    TypeOrmModule.forFeature([DeadlineAlertEntity, EscalationMailEntity]),
+    AuditModule,
+    DeliveryModule,
+    MailModule,
+    RegulationsModule,
+  ],
   controllers: [ComplianceController],
   providers: [
     ComplianceService,

@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseRedisNodes, redisTarget, RedisTarget } from '../database/redis-connection.js';
+import { parseRedisNodes, redisTarget, RedisTarget } from './redis-target.js';
 import { loadDkimKey, type DkimKey } from './dkim-key.js';
 import { APP_ROOT } from './paths.js';
 

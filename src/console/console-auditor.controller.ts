@@ -5,16 +5,12 @@ import { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { Public } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
-import { streamCsv } from '../common/csv.js';
-import { parseQuery } from '../common/pagination.js';
+import { streamListing } from '../common/list-responder.js';
+import { parseQuery, timeWindow } from '../common/pagination.js';
 import { isoTimestamp } from '../common/validation.js';
 import { ComplianceService } from '../compliance/compliance.service.js';
-import { CSV_COLUMNS, toDeliveryView } from '../delivery/deliveries.controller.js';
-import {
-  DeliveryFilter,
-  DeliveryRepository,
-  DeliveryRow,
-} from '../delivery/delivery.repository.js';
+import { deliveriesCsv, toDeliveryView } from '../delivery/deliveries.controller.js';
+import { DeliveriesService, DeliveryFilter } from '../delivery/deliveries.service.js';
 import { DELIVERY_CHANNELS, DELIVERY_STATUSES } from '../delivery/domain/delivery-status.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
 import { ConsoleRoles, Staff } from './console-auth.js';
@@ -44,11 +40,7 @@ const blankToUndefined = (q: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(q).filter(([, v]) => v !== ''));
 
 function toFilter(q: z.output<typeof deliveriesQuery>): DeliveryFilter {
-  return {
-    ...q,
-    from: q.from ? new Date(q.from) : undefined,
-    to: q.to ? new Date(q.to) : undefined,
-  };
+  return { ...q, ...timeWindow(q) };
 }
 
 /** The auditor's desk: deliveries (and their CSV), compliance reports, the audit chain check. */
@@ -60,7 +52,7 @@ function toFilter(q: z.output<typeof deliveriesQuery>): DeliveryFilter {
 export class ConsoleAuditorController {
   constructor(
     private readonly views: ConsoleViews,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveriesService,
     private readonly compliance: ComplianceService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -96,19 +88,7 @@ export class ConsoleAuditorController {
   @ConsoleRoles('auditor')
   async deliveriesCsv(@Query() raw: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const filter = toFilter(parseQuery(deliveriesQuery, blankToUndefined(raw)));
-    const repository = this.deliveries;
-    async function* pages(): AsyncIterable<DeliveryRow[]> {
-      for (let after: { queuedAt: string; id: string } | undefined; ;) {
-        const rows = await repository.find(filter, CSV_PAGE, after);
-        yield rows;
-        if (rows.length < CSV_PAGE) return;
-        after = { queuedAt: rows[rows.length - 1].queuedAtKey, id: rows[rows.length - 1].id };
-      }
-    }
-    await streamCsv(res, 'deliveries.csv', CSV_COLUMNS, pages(), (row) => {
-      const v = toDeliveryView(row);
-      return CSV_COLUMNS.map((c) => v[c]);
-    });
+    await streamListing(res, deliveriesCsv(this.deliveries.pages(filter, CSV_PAGE)));
   }
 
   @Get('compliance')
@@ -122,11 +102,7 @@ export class ConsoleAuditorController {
     const data = q.incidentId
       ? { incidentReport: await this.compliance.incidentReport(q.incidentId, { limit: SHOWN }) }
       : {
-          portfolio: await this.compliance.portfolio(
-            { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
-            SHOWN,
-            undefined,
-          ),
+          portfolio: await this.compliance.portfolio(timeWindow(q), SHOWN, undefined),
         };
     res.type('text/html').send(this.views.fragment('auditor-compliance', data, staff));
   }

@@ -6,7 +6,7 @@ import { Public } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { decodeCursor, encodeCursor, parseQuery } from '../common/pagination.js';
 import { isoTimestamp, line, parseUuid } from '../common/validation.js';
-import { DeliveryRepository } from '../delivery/delivery.repository.js';
+import { DeliveriesService } from '../delivery/deliveries.service.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { NoticesService } from '../notices/notices.service.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
@@ -41,7 +41,7 @@ export class ConsoleIncidentsController {
     private readonly views: ConsoleViews,
     private readonly incidents: IncidentsService,
     private readonly notices: NoticesService,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveriesService,
     private readonly clock: Clock,
   ) {}
 

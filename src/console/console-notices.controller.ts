@@ -16,7 +16,7 @@ import { Public } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { parseQuery } from '../common/pagination.js';
 import { parseOrThrow, parseUuid } from '../common/validation.js';
-import { DeliveryRepository } from '../delivery/delivery.repository.js';
+import { DeliveriesService } from '../delivery/deliveries.service.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { patchNoticeSchema, rejectNoticeSchema } from '../notices/dto/notice.dto.js';
 import type { NoticeEntity } from '../notices/entities/notice.entity.js';
@@ -70,7 +70,7 @@ export class ConsoleNoticesController {
     private readonly notices: NoticesService,
     private readonly rendering: NoticeRenderingService,
     private readonly incidents: IncidentsService,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveriesService,
     private readonly clock: Clock,
   ) {}
 
@@ -266,10 +266,10 @@ export class ConsoleNoticesController {
   ): Promise<void> {
     const notice = await this.notices.get(parseUuid(id));
     const [byStatus, backlog] = await Promise.all([
-      this.deliveries.countsByStatus(notice.id),
+      this.deliveries.noticeCountsByStatus(notice.id),
       this.deliveries.backlog(this.clock.now(), notice.incidentId),
     ]);
-    const counts = { queued: 0, sent: 0, failed: 0, ...byStatus };
+    const counts = byStatus;
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     const done = notice.status === 'sent';
     const ended = total - counts.queued;

@@ -17,10 +17,13 @@ import { ConsoleGuard } from './console.guard.js';
 import { OidcService } from './oidc.service.js';
 import { StaffSessionsRepository } from './staff-sessions.repository.js';
 import { StaffSessionsService } from './staff-sessions.service.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { StaffSessionEntity } from './entities/staff-session.entity.js';
 
 /** The review console under /console: people sign in and work through the same services as the API. */
 @Module({
   imports: [
+    TypeOrmModule.forFeature([StaffSessionEntity]),
     ApiKeysModule,
     AuditModule,
     IncidentsModule,

@@ -1,7 +1,18 @@
+import { join, sep } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { ENTITIES } from './entities.js';
 import { QueryLogger } from './query-logger.js';
+
+/**
+ * Every entity file of the built tree (dist/src/<feature>/entities/*.entity.js), for the
+ * TypeORM CLI and the migration drift check. The app itself loads each feature's entities
+ * from its module (TypeOrmModule.forFeature, autoLoadEntities), so database/ imports no feature.
+ */
+export const BUILT_ENTITY_FILES = [
+  join(import.meta.dirname, '..', '*', 'entities', '*.entity.js')
+    .split(sep)
+    .join('/'),
+];
 
 export function dataSourceOptions(
   databaseUrl: string,
@@ -10,7 +21,8 @@ export function dataSourceOptions(
   return {
     type: 'postgres',
     url: databaseUrl,
-    entities: ENTITIES,
+    // No entities by default: migrations and raw SQL need none (see BUILT_ENTITY_FILES).
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

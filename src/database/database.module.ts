@@ -13,7 +13,8 @@ import { UnitOfWork } from './unit-of-work.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
         // Migrations run before the app is built (src/database/migrate.ts), under a lock.
-        dataSourceOptions(config.get('DATABASE_URL')),
+        // Each feature module registers its own entities (TypeOrmModule.forFeature).
+        ({ ...dataSourceOptions(config.get('DATABASE_URL')), autoLoadEntities: true }),
     }),
   ],
   providers: [UnitOfWork, RedisService, ClockSubscriber],

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { Cluster } from 'ioredis';
-import { createRedisClient, RedisTarget } from './redis-connection.js';
+import { createRedisClient } from '../common/redis-client.js';
+import type { RedisTarget } from '../config/redis-target.js';
 
 /**
  * BullMQ loses jobs when Redis evicts keys: warn unless maxmemory-policy is noeviction (on a

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { createRedisClient, RedisClient } from './redis-connection.js';
+import { createRedisClient, RedisClient } from '../common/redis-client.js';
 
 /** One shared Redis connection for everything but BullMQ (rate limits, readiness, metrics). */
 @Injectable()

@@ -4,12 +4,20 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { Roles } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
-import { streamCsv, wantsCsv } from '../common/csv.js';
+import { CsvListing, respondWithList } from '../common/list-responder.js';
 import { ApiAuth, ApiCsvResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi.js';
-import { decodeCursor, encodeCursor, limitSchema, Page, parseQuery } from '../common/pagination.js';
+import {
+  decodeCursor,
+  limitSchema,
+  Page,
+  parseQuery,
+  timeWindow,
+  toPage,
+} from '../common/pagination.js';
 import { isoTimestamp } from '../common/validation.js';
 import { TENANT_ID } from '../tenants/dto/tenant.dto.js';
-import { DeliveryFilter, DeliveryRepository, DeliveryRow } from './delivery.repository.js';
+import { DeliveriesService, DeliveryFilter, DeliveryRow } from './deliveries.service.js';
+
 import { DELIVERY_CHANNELS, DELIVERY_STATUSES } from './domain/delivery-status.js';
 import { deliveryBacklogSchema, deliveryPageSchema } from './dto/delivery-response.dto.js';
 
@@ -103,11 +111,26 @@ export interface IncidentBacklogView {
   unsentTenantsDueWithinHour: number;
 }
 
+const CSV_PAGE = 5000;
+
+/** Deliveries as CSV, the same columns from the API and the console. */
+export function deliveriesCsv(pages: AsyncIterable<DeliveryRow[]>): CsvListing<DeliveryRow> {
+  return {
+    filename: 'deliveries.csv',
+    columns: CSV_COLUMNS,
+    pages,
+    toRecord: (row) => {
+      const v = toDeliveryView(row);
+      return CSV_COLUMNS.map((c) => v[c]);
+    },
+  };
+}
+
 @ApiTags('deliveries')
 @Controller('v1/deliveries')
 export class DeliveriesController {
   constructor(
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesService,
     private readonly clock: Clock,
   ) {}
 
@@ -124,7 +147,7 @@ export class DeliveriesController {
   })
   async backlog(@Query() raw: unknown): Promise<{ items: IncidentBacklogView[] }> {
     const q = parseQuery(backlogQuery, raw);
-    const rows = await this.repository.backlog(this.clock.now(), q.incidentId);
+    const rows = await this.deliveries.backlog(this.clock.now(), q.incidentId);
     return {
       items: rows.map((r) => ({
         incidentId: r.incidentId,
@@ -160,39 +183,19 @@ export class DeliveriesController {
       noticeId: q.noticeId,
       channel: q.channel,
       status: q.status,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
+      ...timeWindow(q),
     };
-    if (wantsCsv(accept)) {
-      const repository = this.repository;
-      async function* pages(): AsyncIterable<DeliveryRow[]> {
-        let after: { queuedAt: string; id: string } | undefined;
-        for (;;) {
-          const rows = await repository.find(filter, 5000, after);
-          yield rows;
-          if (rows.length < 5000) return;
-          const last = rows[rows.length - 1];
-          after = { queuedAt: last.queuedAtKey, id: last.id };
-        }
-      }
-      await streamCsv(res, 'deliveries.csv', CSV_COLUMNS, pages(), (row) => {
-        const v = toDeliveryView(row);
-        return CSV_COLUMNS.map((c) => v[c]);
-      });
-      return undefined;
-    }
-    const after = decodeCursor(q.cursor, cursorShape);
-    const rows = await this.repository.find(
-      filter,
-      q.limit + 1,
-      after ? { queuedAt: after.q, id: after.i } : undefined,
-    );
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toDeliveryView),
-      nextCursor: more && last ? encodeCursor({ q: last.queuedAtKey, i: last.id }) : null,
-    };
+    return respondWithList(accept, res, {
+      json: async () => {
+        const after = decodeCursor(q.cursor, cursorShape);
+        const rows = await this.deliveries.find(
+          filter,
+          q.limit + 1,
+          after ? { queuedAt: after.q, id: after.i } : undefined,
+        );
+        return toPage(rows, q.limit, toDeliveryView, (d) => ({ q: d.queuedAtKey, i: d.id }));
+      },
+      csv: () => deliveriesCsv(this.deliveries.pages(filter, CSV_PAGE)),
+    });
   }
 }

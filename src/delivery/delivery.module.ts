@@ -14,15 +14,21 @@ import { DeliveryReconciler } from './delivery-reconciler.service.js';
 import { DeliveryRecorder } from './delivery-recorder.service.js';
 import { DeliverySender } from './delivery-sender.service.js';
 import { DeliveryRepository } from './delivery.repository.js';
+import { DeliveriesService } from './deliveries.service.js';
 import { FanOutService } from './fan-out.service.js';
 import { FeedController } from './feed.controller.js';
 import { FeedService } from './feed.service.js';
 import { FanOutProcessor } from './jobs/fan-out.processor.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeliveryEntity } from './entities/delivery.entity.js';
+import { FeedPostEntity } from './entities/feed-post.entity.js';
+import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
 
 @Module({
   imports: [
+    TypeOrmModule.forFeature([DeliveryEntity, FeedPostEntity, NoticeFanoutEntity]),
     AuditModule,
     IncidentsModule,
     MailModule,
@@ -35,6 +41,7 @@ import { SenderProcesses } from './sender-processes.js';
     DeliveryRepository,
     BounceService,
     BounceListener,
+    DeliveriesService,
     DeliveryCompletion,
     DeliveryRecorder,
     DeliverySender,
@@ -46,6 +53,6 @@ import { SenderProcesses } from './sender-processes.js';
     SenderProcesses,
     FeedService,
   ],
-  exports: [DeliveryReconciler, DeliveryRepository],
+  exports: [DeliveryReconciler, DeliveriesService],
 })
 export class DeliveryModule {}

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
-import type { DeliveryChannel, DeliveryStatus } from './domain/delivery-status.js';
+import {
+  DELIVERY_STATUSES,
+  type DeliveryChannel,
+  type DeliveryStatus,
+} from './domain/delivery-status.js';
 import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
 import { tenantNotifiedSql } from './tenant-notified.sql.js';
 
@@ -438,15 +442,6 @@ export class DeliveryRepository {
     );
   }
 
-  /** How many of a notice's deliveries are in each status (statuses with none are absent). */
-  async countsByStatus(noticeId: string): Promise<Record<string, number>> {
-    const rows: Array<{ status: string; n: number }> = await this.dataSource.query(
-      `SELECT status, count(*)::int AS n FROM deliveries WHERE notice_id = $1 GROUP BY status`,
-      [noticeId],
-    );
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  }
-
   /**
    * Per incident: the earliest notice deadline among its affected tenants that have not
    * been told yet (tenant-notified.sql.ts; null when every tenant with a deadline has been told).
@@ -549,5 +544,23 @@ export class DeliveryRepository {
 
   columns(): string {
     return DELIVERY_COLUMNS;
+  }
+
+  /** The deliveries of an incident, or of one notice, by status: every status present (0 when none). */
+  async countsByStatus(
+    scope: { incidentId: string } | { noticeId: string },
+  ): Promise<Record<DeliveryStatus, number>> {
+    const [column, id] =
+      'incidentId' in scope ? ['incident_id', scope.incidentId] : ['notice_id', scope.noticeId];
+    const rows: Array<{ status: DeliveryStatus; count: string }> = await this.dataSource.query(
+      `SELECT status, count(*)::text AS count FROM deliveries WHERE ${column} = $1 GROUP BY status`,
+      [id],
+    );
+    const out = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<
+      DeliveryStatus,
+      number
+    >;
+    for (const r of rows) out[r.status] = Number(r.count);
+    return out;
   }
 }

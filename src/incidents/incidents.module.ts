@@ -6,9 +6,17 @@ import { IncidentsController } from './incidents.controller.js';
 import { IncidentsRepository } from './incidents.repository.js';
 import { IncidentsService } from './incidents.service.js';
 import { IncidentsProcessor } from './jobs/incidents.processor.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IncidentEntity } from './entities/incident.entity.js';
+import { IncidentTenantEntity } from './entities/incident-tenant.entity.js';
 
 @Module({
-  imports: [AuditModule, RegulationsModule, TenantsModule],
+  imports: [
+    TypeOrmModule.forFeature([IncidentEntity, IncidentTenantEntity]),
+    AuditModule,
+    RegulationsModule,
+    TenantsModule,
+  ],
   controllers: [IncidentsController],
   providers: [IncidentsService, IncidentsRepository, IncidentsProcessor],
   exports: [IncidentsService],

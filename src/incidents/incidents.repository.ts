@@ -229,29 +229,22 @@ export class IncidentsRepository {
     );
   }
 
-  /** Incidents whose resolution or drafting job may have been lost: quiet for longer than the grace. */
-  async stalled(
+  /**
+   * Incidents that went quiet for longer than the grace in `status`: resolution (resolving) or
+   * drafting (awaiting-review) may have been lost. Whether a draft exists, notices/ reports.
+   */
+  async quiet(
+    status: 'resolving' | 'awaiting-review',
     graceMs: number,
     now: Date,
-  ): Promise<Array<{ id: string; status: string; scopeGeneration: number }>> {
+    limit: number | null,
+  ): Promise<Array<{ id: string; scopeGeneration: number }>> {
     return this.dataSource.query(
-      `SELECT i.id, i.status, i.scope_generation AS "scopeGeneration" FROM incidents i
+      `SELECT i.id, i.scope_generation AS "scopeGeneration" FROM incidents i
        WHERE i.updated_at < $2::timestamptz - ($1::integer * interval '1 millisecond')
-         AND (i.status = 'resolving'
-              OR (i.status = 'awaiting-review' AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.incident_id = i.id AND n.kind = 'initial')))
-       LIMIT 1000`,
-      [graceMs, now],
+         AND i.status = $3
+       LIMIT $4`,
+      [graceMs, now, status, limit],
     );
-  }
-
-  /** Deliveries of the incident by status (the delivery records live in their own table). */
-  async deliveryCounts(incidentId: string): Promise<Record<string, number>> {
-    const rows: Array<{ status: string; count: string }> = await this.dataSource.query(
-      `SELECT status, count(*)::text AS count FROM deliveries WHERE incident_id = $1 GROUP BY status`,
-      [incidentId],
-    );
-    const out: Record<string, number> = { queued: 0, sent: 0, failed: 0, bounced: 0 };
-    for (const r of rows) out[r.status] = Number(r.count);
-    return out;
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
+import { IncidentFacts } from '../common/facts/incident-facts.js';
 import { conflict, notFound } from '../common/errors.js';
 import { pause } from '../common/event-loop.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
@@ -69,6 +70,9 @@ function isUniqueViolation(err: unknown): boolean {
   return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505';
 }
 
+/** At most this many stalled incidents are re-queued per reconciler pass. */
+const STALLED_BATCH = 1000;
+
 @Injectable()
 export class IncidentsService {
   private readonly logger = new Logger(IncidentsService.name);
@@ -81,6 +85,7 @@ export class IncidentsService {
     private readonly jobs: JobQueueService,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly facts: IncidentFacts,
   ) {}
 
   /** Stores the incident, then enqueues its resolution. The same externalId and body is idempotent. */
@@ -168,7 +173,7 @@ export class IncidentsService {
 
   async view(id: string): Promise<IncidentView> {
     const incident = await this.get(id);
-    return this.toView(incident, await this.repository.deliveryCounts(id));
+    return this.toView(incident, await this.facts.deliveryCounts(id));
   }
 
   toView(i: IncidentEntity, deliveries: Record<string, number>): IncidentView {
@@ -393,18 +398,23 @@ export class IncidentsService {
 
   /** Re-adds the (deterministic) jobs of incidents that went quiet mid-pipeline; a job that still exists is not duplicated. */
   async requeueStalled(graceMs: number): Promise<number> {
-    const stalled = await this.repository.stalled(graceMs, this.clock.now());
-    for (const i of stalled) {
-      if (i.status === 'resolving')
-        await this.enqueueResolution({ id: i.id, scopeGeneration: i.scopeGeneration });
-      else
-        await this.jobs.add({
-          name: 'incident-resolved',
-          data: { incidentId: i.id, scopeGeneration: i.scopeGeneration },
-          jobId: `resolved.${i.id}.${i.scopeGeneration}`,
-        });
-    }
-    return stalled.length;
+    const now = this.clock.now();
+    const resolving = await this.repository.quiet('resolving', graceMs, now, STALLED_BATCH);
+    for (const i of resolving)
+      await this.enqueueResolution({ id: i.id, scopeGeneration: i.scopeGeneration });
+    // Awaiting review with no initial notice: the drafting job was lost.
+    const reviewing = await this.repository.quiet('awaiting-review', graceMs, now, null);
+    const drafted = await this.facts.withInitialNotice(reviewing.map((i) => i.id));
+    const undrafted = reviewing
+      .filter((i) => !drafted.has(i.id))
+      .slice(0, STALLED_BATCH - resolving.length);
+    for (const i of undrafted)
+      await this.jobs.add({
+        name: 'incident-resolved',
+        data: { incidentId: i.id, scopeGeneration: i.scopeGeneration },
+        jobId: `resolved.${i.id}.${i.scopeGeneration}`,
+      });
+    return resolving.length + undrafted.length;
   }
 
   /** Moves the status along the table, or throws: callers hold the row lock. */

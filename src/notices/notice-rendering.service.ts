@@ -14,6 +14,7 @@ import {
 import type { NoticeContent } from './dto/notice.dto.js';
 import type { NoticeEntity } from './entities/notice.entity.js';
 import { NoticesService } from './notices.service.js';
+import { loadNoticeRenderer } from './template-files.js';
 
 export interface RenderedPreview {
   subject: string;
@@ -56,7 +57,7 @@ export class NoticeRenderingService {
     private readonly incidents: IncidentsService,
     private readonly tenants: TenantsService,
   ) {
-    this.renderer = NoticeRenderer.load(config.get('TEMPLATES_DIR'));
+    this.renderer = loadNoticeRenderer(config.get('TEMPLATES_DIR'));
     this.provider = {
       name: config.get('PROVIDER_NAME'),
       contact: config.get('PROVIDER_CONTACT'),

@@ -87,4 +87,13 @@ export class NoticesRepository {
   ): Promise<NoticeApprovalEntity> {
     return manager.save(NoticeApprovalEntity, approval);
   }
+
+  /** Which of the given incidents have an initial notice. */
+  async incidentsWithInitialNotice(incidentIds: readonly string[]): Promise<Set<string>> {
+    const rows: Array<{ incidentId: string }> = await this.dataSource.query(
+      `SELECT DISTINCT incident_id AS "incidentId" FROM notices WHERE incident_id = ANY($1::uuid[]) AND kind = 'initial'`,
+      [incidentIds],
+    );
+    return new Set(rows.map((r) => r.incidentId));
+  }
 }

@@ -7,7 +7,7 @@ import {
   prepareEvaluation,
   TenantEvaluator,
 } from './domain/evaluate.js';
-import { loadRuleSet } from './domain/load-rule-set.js';
+import { loadRuleSet } from './rule-set-loader.js';
 import type { Rule, RuleSet } from './domain/rule-set.js';
 import { Clock } from '../common/clock/clock.js';
 

@@ -3,7 +3,7 @@ import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 // Issue 2: probes, Prometheus metrics and the published OpenAPI document.
 
-/** Every /v1 operation of API.md (the HTTP contract), as OpenAPI path templates. */
+/** Every /v1 operation of docs/api.md (the HTTP contract), as OpenAPI path templates. */
 const CONTRACT: Array<[method: string, path: string]> = [
   ['post', '/v1/api-keys'],
   ['delete', '/v1/api-keys/{id}'],
@@ -203,7 +203,7 @@ describe('foundation: operations', () => {
     expect(all.flatMap(([where, schema]) => openApi30Problems(schema, where))).toEqual([]);
   });
 
-  it.each(CONTRACT)('should list %s %s of API.md in the OpenAPI document', (method, path) => {
+  it.each(CONTRACT)('should list %s %s of docs/api.md in the OpenAPI document', (method, path) => {
     expect(Object.keys(doc.paths[path] ?? {})).toContain(method);
   });
 

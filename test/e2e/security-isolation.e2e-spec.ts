@@ -3,7 +3,7 @@ import { buildFixtures, newDraft, SecurityFixtures } from '../support/security.j
 import { bearer, startTestApp, TestApp } from '../support/test-app.js';
 
 // The tenant-isolation and role matrix: every endpoint × every kind of caller, with the
-// status each cell must answer (API.md: a missing or unknown key is 401, a known key with
+// status each cell must answer (docs/api.md: a missing or unknown key is 401, a known key with
 // the wrong role or for the wrong tenant is 403). To cover a new endpoint, add a row to
 // ROUTES; the completeness test fails until every route the app serves has one.
 
@@ -263,7 +263,7 @@ describe('security: tenant isolation and roles', () => {
     { method: 'get', path: '/v1/deliveries', allow: ['auditor'], ok: 200, accept: 'text/csv' },
     { method: 'get', path: '/v1/deliveries/backlog', allow: ['auditor'], ok: 200 },
 
-    // Audit and compliance (API.md "Deliveries and records"): auditor.
+    // Audit and compliance (docs/api.md "Deliveries and records"): auditor.
     { method: 'get', path: '/v1/audit/events', allow: ['auditor'], ok: 200 },
     { method: 'get', path: '/v1/audit/verify', allow: ['auditor'], ok: 200 },
     { method: 'get', path: '/v1/incidents/{incident}/compliance', allow: ['auditor'], ok: 200 },

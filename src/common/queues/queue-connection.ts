@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Cluster } from 'ioredis';
 import type { AppConfig } from '../../config/app-config.js';
-import { createRedisClient } from '../../database/redis-connection.js';
+import { createRedisClient } from '../redis-client.js';
 
 /**
  * BullMQ's key prefix. On a Redis Cluster it is hash-tagged (`{herald}`), so that every key of

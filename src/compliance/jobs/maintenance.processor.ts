@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { JobName, QUEUES, QueueName } from '../../common/queues/queue-names.js';
 import { QueueWorker } from '../../common/queues/queue-worker.js';
+import { unknownJob } from '../../common/queues/unknown-job.js';
 import { AppConfig } from '../../config/app-config.js';
 import { DeliveryReconciler } from '../../delivery/delivery-reconciler.service.js';
 import { DeadlineWatchService } from '../deadline-watch.service.js';
@@ -68,12 +69,9 @@ export class MaintenanceProcessor extends QueueWorker {
       case 'resolve-incident':
       case 'incident-resolved':
       case 'fan-out':
-        this.logger.warn({
-          msg: 'job does not belong on the maintenance queue',
-          name,
-          jobId: job.id,
-        });
-        return undefined;
+        return unknownJob(QUEUES.maintenance, job);
     }
+    // A name no JobName matches (an older or newer Herald enqueued it).
+    return unknownJob(QUEUES.maintenance, job);
   }
 }

@@ -4,11 +4,14 @@ import {
   TransitionTable,
 } from '../../common/domain/transition-table.js';
 
-export const DELIVERY_CHANNELS = ['email', 'dashboard'] as const;
-export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+import type { DeliveryStatus } from '../../common/domain/delivery-vocabulary.js';
 
-export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'bounced'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export {
+  DELIVERY_CHANNELS,
+  DELIVERY_STATUSES,
+  type DeliveryChannel,
+  type DeliveryStatus,
+} from '../../common/domain/delivery-vocabulary.js';
 
 // queued -> queued is a retry after a temporary failure (attempts + 1). sent -> bounced: the
 // relay accepted the email and a delivery status notification later said it did not arrive.

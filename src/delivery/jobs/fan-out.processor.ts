@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobName, JobPayloads, QUEUES, QueueName } from '../../common/queues/queue-names.js';
 import { QueueWorker } from '../../common/queues/queue-worker.js';
+import { unknownJob } from '../../common/queues/unknown-job.js';
 import { AppConfig } from '../../config/app-config.js';
 import { FanOutService } from '../fan-out.service.js';
 
@@ -29,7 +30,9 @@ export class FanOutProcessor extends QueueWorker {
       case 'deadline-watch':
       case 'retention':
       case 'reconcile':
-        throw new Error(`job ${name} does not belong on the fan-out queue`);
+        return unknownJob(QUEUES.fanout, job);
     }
+    // A name no JobName matches (an older or newer Herald enqueued it).
+    return unknownJob(QUEUES.fanout, job);
   }
 }

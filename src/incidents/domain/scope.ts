@@ -14,7 +14,7 @@ const given = (scope: Scope): AttributeList[] =>
 export type ScopeChange = { wider: true; added: Scope } | { wider: false; reason: string };
 
 /**
- * Whether `next` matches every tenant `current` matches (API.md's scope rule), so that no
+ * Whether `next` matches every tenant `current` matches (docs/api.md's scope rule), so that no
  * one is dropped. Adding a list narrows (every given list must be shared); dropping a list
  * widens only while another one remains.
  */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageSchema, responseSchema, timestamp } from '../../common/openapi.js';
-import { DELIVERY_STATUSES } from '../../delivery/domain/delivery-status.js';
+import { DELIVERY_STATUSES } from '../../common/domain/delivery-vocabulary.js';
 import { obligationSchema } from '../../regulations/dto/regulation-response.dto.js';
 import {
   INCIDENT_PHASES,

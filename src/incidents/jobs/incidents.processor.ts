@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobPayloads, QUEUES, QueueName } from '../../common/queues/queue-names.js';
 import { QueueWorker } from '../../common/queues/queue-worker.js';
+import { unknownJob } from '../../common/queues/unknown-job.js';
 import { AppConfig } from '../../config/app-config.js';
 import { IncidentsService } from '../incidents.service.js';
 
@@ -28,7 +29,7 @@ export class IncidentsProcessor extends QueueWorker {
         return outcome;
       }
       default:
-        throw new Error(`unknown job ${job.name} on ${QUEUES.incidents}`);
+        return unknownJob(QUEUES.incidents, job);
     }
   }
 }

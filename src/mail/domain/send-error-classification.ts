@@ -10,7 +10,6 @@ export interface SendErrorClassification {
   reason: string;
 }
 
-
 // Socket and DNS-level conditions that say nothing about the message: the relay was
 // unreachable, slow, or dropped us. Node's own codes and nodemailer's (see its errors.ts).
 const TEMPORARY_NETWORK_CODES: Readonly<Record<string, string>> = {

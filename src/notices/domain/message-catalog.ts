@@ -1,5 +1,3 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { canonicalizeLocale } from './locale-resolver.js';
 
 // Translation catalogs: templates/locales/<locale>.json, nested objects of strings, read
@@ -96,23 +94,31 @@ function flatten(
   problems.push(`${file}: "${prefix || '(root)'}" must be a string or an object of strings`);
 }
 
+/** One `<locale>.json` of the locales folder, as read. */
+export interface CatalogFile {
+  fileName: string;
+  contents: string;
+}
+
 /**
- * Reads every `<locale>.json` in `dir` and checks them against the default locale's
+ * Parses every `<locale>.json` of the locales folder (`null`: the folder is missing) and checks them against the default locale's
  * catalog: same keys (none missing, none extra), no parameter the default does not
  * have, and every key in `requiredKeys` present.
  */
-export function loadCatalogs(
+export function checkCatalogs(
+  files: readonly CatalogFile[] | null,
   dir: string,
   defaultLocale: string,
   requiredKeys: readonly string[],
 ): LoadedCatalogs {
   const problems: string[] = [];
   const catalogs = new Map<string, MessageCatalog>();
-  if (!existsSync(dir)) return { catalogs, problems: [`locales/: directory not found (${dir})`] };
+  if (files === null) return { catalogs, problems: [`locales/: directory not found (${dir})`] };
 
-  for (const fileName of readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()) {
+  const sorted = files
+    .filter((f) => f.fileName.endsWith('.json'))
+    .sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
+  for (const { fileName, contents } of sorted) {
     const file = `locales/${fileName}`;
     const locale = fileName.slice(0, -'.json'.length);
     const canonical = canonicalizeLocale(locale);
@@ -124,7 +130,7 @@ export function loadCatalogs(
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(join(dir, fileName), 'utf8'));
+      parsed = JSON.parse(contents);
     } catch (error) {
       problems.push(`${file}: not valid JSON: ${(error as Error).message}`);
       continue;

@@ -1,13 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { NoticeRenderer } from './notice-renderer.js';
+import { loadNoticeRenderer } from '../template-files.js';
 import { sampleNoticeRenderInput } from './notice-render-fixtures.js';
 
 const TEMPLATES_DIR = resolve(import.meta.dirname, '../../../templates');
 const LOCALES = readdirSync(resolve(TEMPLATES_DIR, 'locales')).map((f) => f.replace(/\.json$/, ''));
 
 describe('genuineness reference', () => {
-  const renderer = NoticeRenderer.load(TEMPLATES_DIR);
+  const renderer = loadNoticeRenderer(TEMPLATES_DIR);
   const input = sampleNoticeRenderInput();
   const url = `https://herald.nimbus.example/portal/verify?reference=${input.notice.id}`;
 

@@ -1,12 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { NoticeRenderer, TemplateCheckError } from './notice-renderer.js';
+import { loadNoticeRenderer } from '../template-files.js';
+import { TemplateCheckError } from './notice-renderer.js';
 
 const TEMPLATES_DIR = resolve(import.meta.dirname, '../../../templates');
 
 // Each test breaks its own copy of templates/ in the OS temp directory.
-describe('NoticeRenderer.load boot check', () => {
+describe('loadNoticeRenderer boot check', () => {
   let dir: string;
 
   beforeEach(() => {
@@ -38,16 +39,16 @@ describe('NoticeRenderer.load boot check', () => {
 
   const problemsOf = (): readonly string[] => {
     try {
-      NoticeRenderer.load(dir);
+      loadNoticeRenderer(dir);
     } catch (error) {
       if (error instanceof TemplateCheckError) return error.problems;
       throw error;
     }
-    throw new Error('expected NoticeRenderer.load to fail');
+    throw new Error('expected loadNoticeRenderer to fail');
   };
 
   it('should load when the copy is untouched', () => {
-    expect(NoticeRenderer.load(dir).locales).toHaveLength(6);
+    expect(loadNoticeRenderer(dir).locales).toHaveLength(6);
   });
 
   it('should fail naming the partial and its caller when a partial is missing', () => {
@@ -235,7 +236,7 @@ describe('NoticeRenderer.load boot check', () => {
     edit('email/subject.hbs', (source) => `{{#each}}${source}`);
     const error = (() => {
       try {
-        NoticeRenderer.load(dir);
+        loadNoticeRenderer(dir);
       } catch (caught) {
         return caught;
       }

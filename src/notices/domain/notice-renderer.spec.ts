@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadNoticeRenderer } from '../template-files.js';
 import { NoticeRenderInput, NoticeRenderer, SUBJECT_MAX_LENGTH } from './notice-renderer.js';
 import { sampleNoticeRenderInput } from './notice-render-fixtures.js';
 
@@ -33,7 +34,7 @@ describe('NoticeRenderer', () => {
   let renderer: NoticeRenderer;
 
   beforeAll(() => {
-    renderer = NoticeRenderer.load(TEMPLATES_DIR);
+    renderer = loadNoticeRenderer(TEMPLATES_DIR);
   });
 
   it('should offer en, ja, de, fr, es and pt-BR when loaded from templates/', () => {

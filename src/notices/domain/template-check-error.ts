@@ -1,4 +1,4 @@
-/** Thrown by `NoticeRenderer.load` with every problem found in the templates directory. */
+/** Thrown by `checkTemplates` and `NoticeRenderer.fromChecked` with every problem found in the templates directory. */
 export class TemplateCheckError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(

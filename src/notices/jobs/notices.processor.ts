@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobPayloads, QUEUES, QueueName } from '../../common/queues/queue-names.js';
 import { QueueWorker } from '../../common/queues/queue-worker.js';
+import { unknownJob } from '../../common/queues/unknown-job.js';
 import { AppConfig } from '../../config/app-config.js';
 import { NoticesService } from '../notices.service.js';
 
@@ -26,7 +27,7 @@ export class NoticesProcessor extends QueueWorker {
         return;
       }
       default:
-        throw new Error(`unknown job ${job.name} on ${QUEUES.notices}`);
+        return unknownJob(QUEUES.notices, job);
     }
   }
 }

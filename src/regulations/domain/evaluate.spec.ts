@@ -1,5 +1,5 @@
 import { evaluateTenant, prepareEvaluation, type TenantFacts } from './evaluate.js';
-import { loadRuleSet } from './load-rule-set.js';
+import { loadRuleSet } from '../rule-set-loader.js';
 
 const ruleSet = loadRuleSet();
 const AWARE_AT = '2026-03-10T12:00:00.000Z'; // a Tuesday; US daylight saving began on 8 March

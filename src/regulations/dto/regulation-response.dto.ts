@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { responseSchema, timestamp } from '../../common/openapi.js';
 import { ruleFileSchema } from '../domain/rule-set.js';
 
-/** One thing an incident obliges someone to do by a deadline (API.md "An obligation"). */
+/** One thing an incident obliges someone to do by a deadline (docs/api.md "An obligation"). */
 export const obligationSchema = responseSchema(
   'Obligation',
   z.object({

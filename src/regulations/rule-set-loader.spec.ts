@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRuleSet } from './load-rule-set.js';
-import { RuleSetError } from './rule-set.js';
+import { loadRuleSet } from './rule-set-loader.js';
+import { RuleSetError } from './domain/rule-set.js';
 
 const sha8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
 

@@ -1,5 +1,9 @@
-import { itAllowsExactly } from '../../../test/support/lifecycle.js';
-import { checkApproval, checkNoticeTransition, NOTICE_STATUSES } from './notice-lifecycle.js';
+import { itAllowsExactly } from '../../support/lifecycle.js';
+import {
+  checkApproval,
+  checkNoticeTransition,
+  NOTICE_STATUSES,
+} from '../../../src/notices/domain/notice-lifecycle.js';
 
 describe('notice lifecycle', () => {
   itAllowsExactly(

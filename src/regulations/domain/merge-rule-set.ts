@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import shippedRules from '../rules/rules.json' with { type: 'json' };
 import {
   parseRuleFile,
   parseRuleOverride,
@@ -12,22 +9,14 @@ import {
   type RuleSet,
 } from './rule-set.js';
 
-const SHIPPED_NAME = 'rules.json (shipped)';
-
-export interface LoadRuleSetOptions {
-  /** An override file, or a folder whose `*.json` files are applied in sorted name order. */
-  overridePath?: string;
-  /** Replaces the shipped rule file (tests, or a fully custom deployment). */
-  basePath?: string;
-}
-
 /** A rule file's raw JSON text and the name used in errors and in the version string. */
 export interface RuleFileSource {
   readonly name: string;
   readonly contents: string;
 }
 
-function parseJson(source: RuleFileSource): unknown {
+/** The file's JSON, or a `RuleSetError` naming the file. */
+export function parseRuleJson(source: RuleFileSource): unknown {
   try {
     return JSON.parse(source.contents) as unknown;
   } catch (error) {
@@ -66,7 +55,7 @@ export function mergeRuleSet(
   const origins: RuleOrigin[] = rules.map((_, index) => ({ file: base.name, index }));
 
   for (const source of overrides) {
-    const override = parseRuleOverride(parseJson(source), source.name);
+    const override = parseRuleOverride(parseRuleJson(source), source.name);
     if (override.version !== undefined) version = override.version;
     suffixes.push(`${source.name}@${shortSha256(source.contents)}`);
     Object.assign(regionGroups, override.regionGroups ?? {});
@@ -93,52 +82,4 @@ export function mergeRuleSet(
   };
   validateRuleSet(ruleSet, origins);
   return deepFreeze(ruleSet);
-}
-
-function readSource(path: string, name: string): RuleFileSource {
-  try {
-    return { name, contents: readFileSync(path, 'utf8') };
-  } catch (error) {
-    throw new RuleSetError([`${name}: cannot read ${path}: ${(error as Error).message}`]);
-  }
-}
-
-function readOverrides(overridePath: string): RuleFileSource[] {
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(overridePath).isDirectory();
-  } catch (error) {
-    throw new RuleSetError([`override path ${overridePath}: ${(error as Error).message}`]);
-  }
-  if (!isDirectory) return [readSource(overridePath, basename(overridePath))];
-  let names: string[];
-  try {
-    names = readdirSync(overridePath, { withFileTypes: true })
-      // Dot files are editor and OS droppings (.#rules.json, ._rules.json), not overrides.
-      .filter(
-        (entry) => entry.isFile() && entry.name.endsWith('.json') && !entry.name.startsWith('.'),
-      )
-      .map((entry) => entry.name)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  } catch (error) {
-    throw new RuleSetError([`override folder ${overridePath}: ${(error as Error).message}`]);
-  }
-  return names.map((name) => readSource(join(overridePath, name), name));
-}
-
-/**
- * Loads the shipped rules (or `basePath`), applies the overrides at `overridePath` (one
- * JSON file, or a folder of them in sorted name order) and validates the result. Reads
- * synchronously: it runs once at boot. Throws a `RuleSetError` naming file, rule and field.
- */
-export function loadRuleSet(options: LoadRuleSetOptions = {}): RuleSet {
-  const base =
-    options.basePath === undefined
-      ? { name: SHIPPED_NAME, data: structuredClone(shippedRules) as unknown }
-      : (() => {
-          const source = readSource(options.basePath, basename(options.basePath));
-          return { name: source.name, data: parseJson(source) };
-        })();
-  const overrides = options.overridePath === undefined ? [] : readOverrides(options.overridePath);
-  return mergeRuleSet(base, overrides);
 }

@@ -1,5 +1,5 @@
-import { loadConfig } from '../config/app-config.js';
-import { redisTarget } from './redis-connection.js';
+import { loadConfig } from './app-config.js';
+import { redisTarget } from './redis-target.js';
 
 describe('redisTarget', () => {
   it('should keep a redis:// URL as one node', () => {

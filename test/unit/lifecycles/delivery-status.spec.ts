@@ -1,5 +1,9 @@
-import { itAllowsExactly } from '../../../test/support/lifecycle.js';
-import { checkDeliveryTransition, DELIVERY_STATUSES, metDeadline } from './delivery-status.js';
+import { itAllowsExactly } from '../../support/lifecycle.js';
+import {
+  checkDeliveryTransition,
+  DELIVERY_STATUSES,
+  metDeadline,
+} from '../../../src/delivery/domain/delivery-status.js';
 
 describe('delivery lifecycle', () => {
   itAllowsExactly(

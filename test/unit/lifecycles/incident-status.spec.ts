@@ -1,10 +1,10 @@
-import { itAllowsExactly } from '../../../test/support/lifecycle.js';
+import { itAllowsExactly } from '../../support/lifecycle.js';
 import {
   checkIncidentTransition,
   checkPhaseChange,
   INCIDENT_PHASES,
   INCIDENT_STATUSES,
-} from './incident-status.js';
+} from '../../../src/incidents/domain/incident-status.js';
 
 describe('incident status machine', () => {
   itAllowsExactly(
