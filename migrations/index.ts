@@ -6,6 +6,7 @@ import { DeadlineOrderedDelivery1764301300000 } from './1764301300000-DeadlineOr
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
 import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
 import { ShardedAuditLog1796200100000 } from './1796200100000-ShardedAuditLog.js';
+import { Webhooks1796330000000 } from './1796330000000-Webhooks.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   EscalationOutbox1796114010474,
   StaffSessions1796200000000,
   ShardedAuditLog1796200100000,
+  Webhooks1796330000000,
 ];

@@ -15,6 +15,9 @@ import { NoticeRevisionEntity } from '../notices/entities/notice-revision.entity
 import { NoticeEntity } from '../notices/entities/notice.entity.js';
 import { RuleSetEntity } from '../regulations/entities/rule-set.entity.js';
 import { TenantEntity } from '../tenants/entities/tenant.entity.js';
+import { WebhookAttemptEntity } from '../webhooks/entities/webhook-attempt.entity.js';
+import { WebhookEndpointEntity } from '../webhooks/entities/webhook-endpoint.entity.js';
+import { WebhookMessageEntity } from '../webhooks/entities/webhook-message.entity.js';
 
 /** Every entity; listed explicitly so the app, the CLI and the tests load the same set. */
 export const ENTITIES = [
@@ -35,4 +38,7 @@ export const ENTITIES = [
   DeadlineAlertEntity,
   EscalationMailEntity,
   StaffSessionEntity,
+  WebhookEndpointEntity,
+  WebhookAttemptEntity,
+  WebhookMessageEntity,
 ];

@@ -5,6 +5,7 @@ import { IncidentsModule } from '../incidents/incidents.module.js';
 import { NoticesModule } from '../notices/notices.module.js';
 import { RegulationsModule } from '../regulations/regulations.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { DeliveriesController } from './deliveries.controller.js';
 import { DeliveryCompletion } from './delivery-completion.service.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
@@ -18,9 +19,18 @@ import { FeedService } from './feed.service.js';
 import { FanOutProcessor } from './jobs/fan-out.processor.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
+import { WebhookSender } from './webhook-sender.service.js';
 
 @Module({
-  imports: [AuditModule, IncidentsModule, MailModule, NoticesModule, RegulationsModule, TenantsModule],
+  imports: [
+    AuditModule,
+    IncidentsModule,
+    MailModule,
+    NoticesModule,
+    RegulationsModule,
+    TenantsModule,
+    WebhooksModule,
+  ],
   controllers: [DeliveriesController, FeedController],
   providers: [
     DeliveryRepository,
@@ -33,6 +43,7 @@ import { SenderProcesses } from './sender-processes.js';
     FanOutProcessor,
     NoticeContextCache,
     SenderProcesses,
+    WebhookSender,
     FeedService,
   ],
   exports: [DeliveryReconciler, DeliveryRepository],

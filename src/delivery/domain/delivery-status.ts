@@ -4,7 +4,7 @@ import {
   TransitionTable,
 } from '../../common/domain/transition-table.js';
 
-export const DELIVERY_CHANNELS = ['email', 'dashboard'] as const;
+export const DELIVERY_CHANNELS = ['email', 'dashboard', 'webhook'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
 export const DELIVERY_STATUSES = ['queued', 'sent', 'failed'] as const;
