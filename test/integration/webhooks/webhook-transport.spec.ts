@@ -19,11 +19,9 @@ function resolverFrom(answers: string[][]): Resolver & { calls: number } {
       next.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
     );
   };
-  return Object.assign(resolve, {
-    get calls() {
-      return state.calls;
-    },
-  });
+  return Object.defineProperty(resolve, 'calls', { get: () => state.calls }) as Resolver & {
+    calls: number;
+  };
 }
 
 describe('WebhookTransport', () => {
