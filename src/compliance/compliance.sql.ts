@@ -18,13 +18,16 @@ export function tenantOutcomesSql(incidentFilter: (alias: string) => string, now
         count(*) FILTER (WHERE d.channel = 'email') AS emails,
         count(*) FILTER (WHERE d.channel = 'email' AND d.status = 'failed') AS emails_failed,
         min(d.sent_at) FILTER (WHERE d.channel = 'email' AND d.status = 'sent') AS email_sent_at,
-        min(d.sent_at) FILTER (WHERE d.channel = 'dashboard' AND d.status = 'sent') AS dashboard_sent_at
+        min(d.sent_at) FILTER (WHERE d.channel = 'dashboard' AND d.status = 'sent') AS dashboard_sent_at,
+        -- Email and webhook calls count alike; a webhook is sent only once its endpoint answered 2xx.
+        count(*) FILTER (WHERE d.channel <> 'dashboard') AS pushed,
+        min(d.sent_at) FILTER (WHERE d.channel <> 'dashboard' AND d.status = 'sent') AS pushed_sent_at
       FROM deliveries d
       WHERE ${incidentFilter('d')}
       GROUP BY d.incident_id, d.tenant_id
     ) agg ON agg.incident_id = it.incident_id AND agg.tenant_id = it.tenant_id
     CROSS JOIN LATERAL (
-      SELECT CASE WHEN coalesce(agg.emails, 0) > 0 THEN agg.email_sent_at ELSE agg.dashboard_sent_at END AS first_sent_at
+      SELECT CASE WHEN coalesce(agg.pushed, 0) > 0 THEN agg.pushed_sent_at ELSE agg.dashboard_sent_at END AS first_sent_at
     ) o
     WHERE ${incidentFilter('it')}`;
 }
@@ -40,14 +43,14 @@ export const OUTCOME_COUNTS = `
   count(*) FILTER (WHERE undeliverable)::int AS "undeliverable"`;
 
 /**
- * True when the tenant `it` has been told of its incident: a sent email, or, for a tenant
- * without any email delivery, a sent dashboard post (the same rule as firstSentAt). A scalar
+ * True when the tenant `it` has been told of its incident: a sent email or webhook call (2xx), or,
+ * for a tenant without either, a sent dashboard post (the same rule as firstSentAt). A scalar
  * subquery on purpose: evaluated only for the rows that pass the cheaper conditions, where an
  * anti-join would sort every sent delivery of every incident.
  */
 export const NOTIFIED_SQL = `coalesce((
   SELECT true FROM deliveries d
   WHERE d.incident_id = it.incident_id AND d.tenant_id = it.tenant_id AND d.status = 'sent'
-    AND (d.channel = 'email' OR NOT EXISTS (
-      SELECT 1 FROM deliveries e WHERE e.incident_id = it.incident_id AND e.tenant_id = it.tenant_id AND e.channel = 'email'))
+    AND (d.channel <> 'dashboard' OR NOT EXISTS (
+      SELECT 1 FROM deliveries e WHERE e.incident_id = it.incident_id AND e.tenant_id = it.tenant_id AND e.channel <> 'dashboard'))
   LIMIT 1), false)`;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
@@ -293,7 +294,7 @@ export class WebhooksService implements OnModuleInit {
           subject: mail.subject,
           text: mail.text,
           html: mail.html,
-          messageId: `<webhook-disabled-${endpoint.id}-${address}@${this.config.messageIdDomain}>`,
+          messageId: `<webhook-disabled-${endpoint.id}-${createHash('sha256').update(address).digest('hex').slice(0, 16)}@${this.config.messageIdDomain}>`,
           date: at,
           headers: { 'X-Herald-Webhook': endpoint.id },
         });

@@ -1,3 +1,4 @@
+import { WebhookEventsService } from '../../src/webhooks/webhook-events.service.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import { HOUR_MS, ManualClock } from '../support/clock.js';
 import {
@@ -9,6 +10,7 @@ import {
   seedTenants,
   waitForStatus,
 } from '../support/flow.js';
+import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.js';
 import {
   startWebhookReceiver,
@@ -154,6 +156,40 @@ describe('signed webhooks (loopback allowed)', () => {
     }
   });
 
+  it('should count a tenant notified by webhook only when its endpoint answered 2xx', async () => {
+    // Billing contacts get no notice email: the webhook is these tenants' only pushed channel.
+    const billingOnly = (id: string) =>
+      tenantBody({
+        id,
+        services: ['w5'],
+        contacts: [{ name: 'B', email: `billing@${id}.example`, role: 'billing' }],
+      });
+    await seedTenants(t, [billingOnly('hook-ok'), billingOnly('hook-no')]);
+    receiver.answer('/no', (_call, _nth, res) => res.writeHead(404).end());
+    await register(t, t.adminKey, 'hook-ok', receiver.url('/ok'));
+    await register(t, t.adminKey, 'hook-no', receiver.url('/no'));
+    const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: ['w5'] } });
+    await approve(t, keys, noticeId);
+    await waitForStatus(t, keys, incidentId, 'delivered');
+    const res = await t.http
+      .get(`/v1/incidents/${incidentId}/compliance`)
+      .set(bearer(keys.auditor));
+    expect(res.status).toBe(200);
+    const byId = Object.fromEntries(
+      (
+        res.body.items as Array<{
+          tenantId: string;
+          firstSentChannel: string | null;
+          firstSentAt: string | null;
+        }>
+      ).map((i) => [i.tenantId, i]),
+    );
+    expect(byId['hook-ok']).toMatchObject({ firstSentChannel: 'webhook' });
+    expect(byId['hook-ok'].firstSentAt).not.toBeNull();
+    // Its dashboard post went out, but a tenant with a failed webhook is not counted told by it.
+    expect(byId['hook-no']).toMatchObject({ firstSentChannel: null, firstSentAt: null });
+  });
+
   it("should refuse another tenant's key and audit every change with its actor", async () => {
     await seedTenants(t, [tenantBody({ id: 'hook-a' }), tenantBody({ id: 'hook-b' })]);
     const keyA = await t.key(['tenant'], 'hook-a', 'tenant-a-key');
@@ -276,5 +312,113 @@ describe('webhook registration with the loopback allowance off', () => {
     expect(list.body.items).toEqual([]);
     expect(v4.connections).toBe(0);
     expect(v6.connections).toBe(0);
+  });
+});
+
+describe('webhook events and failing endpoints', () => {
+  let t: TestApp;
+  let keys: FlowKeys;
+  let receiver: WebhookReceiver;
+  let sink: SmtpSink;
+  const clock = new ManualClock();
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    sink = await startSmtpSink();
+    t = await startTestApp(
+      {
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
+        WEBHOOK_DISABLE_AFTER_HOURS: '1',
+        DELIVERY_MAX_ATTEMPTS: '1',
+        SMTP_URL: sink.url,
+      },
+      { clock },
+    );
+    keys = await flowKeys(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.stop();
+    await sink.stop();
+  });
+
+  it('should push contacts.verification_needed, signed, to the endpoints subscribed to it only', async () => {
+    await seedTenants(t, [tenantBody({ id: 'hook-events' })]);
+    const hook = await register(t, t.adminKey, 'hook-events', receiver.url('/events'), [
+      'contacts.verification_needed',
+    ]);
+    await register(t, t.adminKey, 'hook-events', receiver.url('/notices-only'), ['notice.sent']);
+    const events = t.app.get(WebhookEventsService);
+    const queued = await events.publish('hook-events', 'contacts.verification_needed', {
+      tenantId: 'hook-events',
+      contacts: [{ email: 'new@hook-events.example', role: 'security' }],
+    });
+    expect(queued).toBe(1);
+    const call = await eventually(async () => receiver.calls.find((c) => c.path === '/events'));
+    const payload = verifyCall(hook.secret, call, clock.nowMs()) as { type: string; data: unknown };
+    expect(payload).toMatchObject({
+      type: 'contacts.verification_needed',
+      data: { contacts: [{ email: 'new@hook-events.example' }] },
+    });
+    expect(String(call.headers['webhook-id'])).toMatch(/^msg_/);
+    expect(receiver.calls.filter((c) => c.path === '/notices-only')).toHaveLength(0);
+  });
+
+  it('should disable an endpoint failing for longer than the limit, audit it and tell the contacts', async () => {
+    await seedTenants(t, [
+      tenantBody({
+        id: 'hook-dead',
+        services: ['d1', 'd2'],
+        contacts: [{ name: 'Ops', email: 'ops@hook-dead.example', role: 'primary' }],
+      }),
+    ]);
+    receiver.answer('/dead', (_call, _nth, res) => res.writeHead(500).end());
+    const hook = await register(t, t.adminKey, 'hook-dead', receiver.url('/dead'), [
+      'notice.sent',
+      'contacts.verification_needed',
+    ]);
+    const first = await postIncident(t, keys, { scope: { services: ['d1'] } });
+    await approve(t, keys, first.noticeId);
+    await waitForStatus(t, keys, first.incidentId, 'delivered');
+    const listed = async () =>
+      (await t.http.get('/v1/tenants/hook-dead/webhooks').set(bearer(t.adminKey))).body
+        .items[0] as { failingSince: string | null; disabledAt: string | null };
+    expect(await listed()).toMatchObject({
+      failingSince: clock.now().toISOString(),
+      disabledAt: null,
+    });
+
+    clock.advance(2 * HOUR_MS);
+    await t.app.get(WebhookEventsService).publish('hook-dead', 'contacts.verification_needed', {});
+    const disabled = await eventually(async () => {
+      const e = await listed();
+      return e.disabledAt ? e : undefined;
+    });
+    expect(disabled.disabledAt).toBe(clock.now().toISOString());
+    const mail = await eventually(async () => {
+      for (const m of sink.messages.filter((x) =>
+        x.envelope.rcptTo.includes('ops@hook-dead.example'),
+      )) {
+        const parsed = await m.parse();
+        if (parsed.subject?.startsWith('Webhook endpoint disabled')) return parsed;
+      }
+      return undefined;
+    });
+    expect(mail.subject).toBe(`Webhook endpoint disabled: ${receiver.url('/dead')}`);
+    expect(mail.text).toContain(hook.id);
+    const audit = await t.http
+      .get('/v1/audit/events')
+      .query({ entityId: hook.id, action: 'webhook.disabled' })
+      .set(bearer(keys.auditor));
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0].actor).toBe('system');
+
+    const calls = receiver.calls.filter((c) => c.path === '/dead').length;
+    const second = await postIncident(t, keys, { scope: { services: ['d2'] } });
+    await approve(t, keys, second.noticeId);
+    await waitForStatus(t, keys, second.incidentId, 'delivered');
+    const records = await deliveries(t, keys, second.incidentId);
+    expect(records.filter((d) => d.channel === 'webhook')).toHaveLength(0);
+    expect(receiver.calls.filter((c) => c.path === '/dead')).toHaveLength(calls);
   });
 });
