@@ -9,7 +9,12 @@ import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { NoticeRenderingService } from '../notices/notice-rendering.service.js';
 import { RegulationsService } from '../regulations/regulations.service.js';
-import { messageIdOf, noticeEvent, payloadBody } from '../webhooks/domain/webhook-events.js';
+import {
+  messageIdOf,
+  noticeEvent,
+  payloadBody,
+  WebhookEvent,
+} from '../webhooks/domain/webhook-events.js';
 import { nextAttemptAt, WebhookAttemptResult } from '../webhooks/domain/webhook-response.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { DeliveryRecorder, RecordedOutcome } from './delivery-recorder.service.js';
@@ -146,13 +151,13 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
     if (!d.tenant) {
       result = { kind: 'permanent', status: null, error: 'tenant is no longer in the directory' };
     } else {
-      body = await this.body(d);
+      const message = await this.message(d);
+      body = message.body;
       // The lease was lost (another worker holds the delivery now): do not call twice.
       if (!this.held.has(d.id)) return null;
       result = await this.webhooks.dispatch(d.recipient, {
         messageId: messageIdOf(d.id),
-        event: JSON.parse(body).type as string,
-        body,
+        ...message,
       });
     }
     const now = this.clock.now();
@@ -204,7 +209,7 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
    * obligations and due times. Stamped with the delivery's queue time, so every retry sends the
    * same bytes.
    */
-  private async body(d: ClaimedDelivery): Promise<string> {
+  private async message(d: ClaimedDelivery): Promise<{ event: WebhookEvent; body: string }> {
     const t = d.tenant!;
     const ctx = await this.contexts.get(d.noticeId);
     const obligations = await this.regulations.expand(t.rulesVersion, t.obligations);
@@ -214,7 +219,8 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       obligations,
     };
     const post = this.rendering.post(ctx, facts);
-    return payloadBody(noticeEvent(ctx.notice.kind), d.queuedAt, {
+    const event = noticeEvent(ctx.notice.kind);
+    const body = payloadBody(event, d.queuedAt, {
       noticeId: d.noticeId,
       kind: ctx.notice.kind,
       revision: ctx.revision,
@@ -238,6 +244,7 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
         citation: o.citation,
       })),
     });
+    return { event, body };
   }
 
   private async renew(): Promise<void> {
