@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import type { z } from 'zod';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { invalid, notFound } from '../common/errors.js';
@@ -11,6 +12,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { endpointDisabledMail } from './domain/endpoint-disabled-mail.js';
+import type { webhookSchema } from './dto/webhook-response.dto.js';
 import { shouldDisable, WebhookAttemptResult } from './domain/webhook-response.js';
 import { generateSecret, openSecret, sealSecret } from './domain/webhook-secret.js';
 import type { WebhookEvent } from './domain/webhook-events.js';
@@ -22,41 +24,8 @@ const HOUR_MS = 3_600_000;
 const RECENT_ATTEMPTS = 10;
 const STATS_WINDOW_MS = 24 * HOUR_MS;
 
-export interface WebhookView {
-  id: string;
-  tenantId: string;
-  url: string;
-  events: WebhookEvent[];
-  createdAt: string;
-  rotatedAt: string | null;
-  /** Until when the previous secret still signs, after a rotation. */
-  previousSecretExpiresAt: string | null;
-  disabledAt: string | null;
-  disabledReason: string | null;
-  failingSince: string | null;
-  lastSuccessAt: string | null;
-  stats: {
-    /** Calls in the last 24 hours, and how many of them were answered 2xx. */
-    attempts24h: number;
-    succeeded24h: number;
-    /** succeeded24h / attempts24h, or null without calls. */
-    successRate24h: number | null;
-    recent: Array<{
-      attemptedAt: string;
-      event: string;
-      messageId: string;
-      statusCode: number | null;
-      ok: boolean;
-      error: string | null;
-      durationMs: number;
-    }>;
-  };
-}
-
-/** What one call to an endpoint came to (the delivery sender and the event outbox store it). */
-export interface DispatchOutcome {
-  result: WebhookAttemptResult;
-}
+/** An endpoint as GET answers it: never its secret; its calls of the last day. */
+export type WebhookView = z.infer<typeof webhookSchema>;
 
 /**
  * A tenant's webhook endpoints: registration (the URL checked against the address policy),
@@ -66,7 +35,7 @@ export interface DispatchOutcome {
 @Injectable()
 export class WebhooksService implements OnModuleInit {
   private readonly logger = new Logger(WebhooksService.name);
-  readonly transport: WebhookTransport;
+  private readonly transport: WebhookTransport;
   private readonly secretKey: string | undefined;
 
   constructor(
