@@ -7,6 +7,7 @@ import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.
 import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
 import { ShardedAuditLog1796200100000 } from './1796200100000-ShardedAuditLog.js';
 import { DeliveryBounces1796320000000 } from './1796320000000-DeliveryBounces.js';
+import { Webhooks1796330000000 } from './1796330000000-Webhooks.js';
 import { StaffSessionIdToken1796350000000 } from './1796350000000-StaffSessionIdToken.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   StaffSessions1796200000000,
   ShardedAuditLog1796200100000,
   DeliveryBounces1796320000000,
+  Webhooks1796330000000,
   StaffSessionIdToken1796350000000,
 ];

@@ -20,6 +20,7 @@ import { IncidentsModule } from './incidents/incidents.module.js';
 import { NoticesModule } from './notices/notices.module.js';
 import { RegulationsModule } from './regulations/regulations.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /**
  * The whole of Herald. HERALD_ROLE decides what runs here: the HTTP API's routes
@@ -49,6 +50,7 @@ export class AppModule {
         RegulationsModule,
         IncidentsModule,
         NoticesModule,
+        WebhooksModule,
         DeliveryModule,
         ComplianceModule,
         // The review console is part of the HTTP API's process only.

@@ -27,7 +27,7 @@ export interface ReportDeliveryRow {
   id: string;
   noticeId: string;
   tenantId: string;
-  channel: 'email' | 'dashboard';
+  channel: 'email' | 'dashboard' | 'webhook';
   recipient: string;
   status: 'queued' | 'sent' | 'failed' | 'bounced';
   attempts: number;

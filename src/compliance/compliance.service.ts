@@ -41,7 +41,7 @@ export interface ReportNoticeView {
 export interface ReportDeliveryView {
   id: string;
   noticeId: string;
-  channel: 'email' | 'dashboard';
+  channel: 'email' | 'dashboard' | 'webhook';
   recipient: string;
   status: 'queued' | 'sent' | 'failed' | 'bounced';
   attempts: number;
@@ -59,7 +59,7 @@ export interface ComplianceTenantView {
   tenantName: string | null;
   noticeDueAt: string;
   firstSentAt: string | null;
-  firstSentChannel: 'email' | 'dashboard' | null;
+  firstSentChannel: 'email' | 'dashboard' | 'webhook' | null;
   metDeadline: boolean | null;
   undeliverable: boolean;
   /** What the deadline watch sees: notified, ok, near (less than the warning share left) or missed. */

@@ -19,14 +19,16 @@ export function tenantOutcomesSql(incidentFilter: (alias: string) => string, now
       SELECT d.incident_id, d.tenant_id,
         count(*) FILTER (WHERE d.channel = 'email') AS emails,
         count(*) FILTER (WHERE d.channel = 'email' AND d.status IN ('failed', 'bounced')) AS emails_failed,
-        min(d.sent_at) FILTER (WHERE d.channel = 'email' AND d.status = 'sent') AS email_sent_at,
-        min(d.sent_at) FILTER (WHERE d.channel = 'dashboard' AND d.status = 'sent') AS dashboard_sent_at
+        min(d.sent_at) FILTER (WHERE d.channel = 'dashboard' AND d.status = 'sent') AS dashboard_sent_at,
+        -- Email and webhook calls count alike; a webhook is sent only once its endpoint answered 2xx.
+        count(*) FILTER (WHERE d.channel <> 'dashboard') AS pushed,
+        min(d.sent_at) FILTER (WHERE d.channel <> 'dashboard' AND d.status = 'sent') AS pushed_sent_at
       FROM deliveries d
       WHERE ${incidentFilter('d')}
       GROUP BY d.incident_id, d.tenant_id
     ) agg ON agg.incident_id = it.incident_id AND agg.tenant_id = it.tenant_id
     CROSS JOIN LATERAL (
-      SELECT CASE WHEN coalesce(agg.emails, 0) > 0 THEN agg.email_sent_at ELSE agg.dashboard_sent_at END AS first_sent_at
+      SELECT CASE WHEN coalesce(agg.pushed, 0) > 0 THEN agg.pushed_sent_at ELSE agg.dashboard_sent_at END AS first_sent_at
     ) o
     WHERE ${incidentFilter('it')}`;
 }

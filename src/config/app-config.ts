@@ -245,6 +245,20 @@ const envSchema = z
     ),
     DKIM_PRIVATE_KEY: optionalString,
     CONSOLE_IDLE_MINUTES: intFrom(30, 1, 1440),
+    // Webhooks: plain http to loopback addresses (tests, local use); otherwise https to public addresses only.
+    WEBHOOK_ALLOW_LOOPBACK: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    // After a rotation the previous secret keeps signing (beside the new one) this long.
+    WEBHOOK_SECRET_OVERLAP_HOURS: intFrom(24, 0, 720),
+    // An endpoint whose every call has failed for this long is disabled and its tenant told.
+    WEBHOOK_DISABLE_AFTER_HOURS: intFrom(72, 1, 8760),
+    WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+    // Seals the stored signing secrets (AES-256-GCM); unset, they are stored readable (a warning at boot).
+    WEBHOOK_SECRET_KEY: optionalString.pipe(
+      z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+    ),
     CONSOLE_SESSION_HOURS: intFrom(12, 1, 168),
   })
   .refine((v) => v.HTTP_HEADERS_TIMEOUT_MS <= v.HTTP_REQUEST_TIMEOUT_MS, {

@@ -7,6 +7,7 @@ import { RegulationsModule } from '../regulations/regulations.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { BounceListener } from './bounces/bounce-listener.service.js';
 import { BounceService } from './bounces/bounce.service.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { DeliveriesController } from './deliveries.controller.js';
 import { DeliveryCompletion } from './delivery-completion.service.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
@@ -21,6 +22,7 @@ import { FeedService } from './feed.service.js';
 import { FanOutProcessor } from './jobs/fan-out.processor.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
+import { WebhookSender } from './webhook-sender.service.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeliveryEntity } from './entities/delivery.entity.js';
 import { FeedPostEntity } from './entities/feed-post.entity.js';
@@ -35,6 +37,7 @@ import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
     NoticesModule,
     RegulationsModule,
     TenantsModule,
+    WebhooksModule,
   ],
   controllers: [DeliveriesController, FeedController],
   providers: [
@@ -51,6 +54,7 @@ import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
     FanOutProcessor,
     NoticeContextCache,
     SenderProcesses,
+    WebhookSender,
     FeedService,
   ],
   exports: [DeliveryReconciler, DeliveriesService],

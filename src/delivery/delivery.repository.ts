@@ -185,7 +185,7 @@ export class DeliveryRepository {
    * Creates the delivery records of the next `limit` affected tenants after `after`, earliest
    * notice deadline first (then tenant id), in one statement: one email per distinct address
    * among the tenant's notice contacts (primary, security, privacy), one dashboard post per
-   * tenant. Existing records are kept (the unique constraint makes this safe to repeat).
+   * tenant, one webhook call per subscribed endpoint (recipient: the endpoint id). Existing records are kept (the unique constraint makes this safe to repeat).
    * Pages on idx_incident_tenants_due_tenant: the row comparison is an index condition.
    */
   async insertDeliveriesPage(
@@ -196,6 +196,8 @@ export class DeliveryRepository {
       after: FanoutKey | null;
       limit: number;
       now: Date;
+      /** The webhook event the notice goes out as (notice.sent, notice.updated). */
+      webhookEvent: string;
     },
   ): Promise<{ tenants: number; created: number; last: FanoutKey | null }> {
     const rows: Array<{
@@ -221,6 +223,10 @@ export class DeliveryRepository {
                    ORDER BY lower(c->>'email'), ord) e
              UNION ALL
              SELECT 'dashboard', 'dashboard', NULL
+             UNION ALL
+             -- One call per active endpoint of the tenant that takes this notice's event.
+             SELECT 'webhook', w.id::text, NULL FROM webhook_endpoints w
+             WHERE w.tenant_id = t.id AND w.deleted_at IS NULL AND w.disabled_at IS NULL AND $8::text = ANY(w.events)
            ) r
            ON CONFLICT ON CONSTRAINT uq_deliveries_recipient DO NOTHING
            RETURNING 1
@@ -238,6 +244,7 @@ export class DeliveryRepository {
         page.limit,
         page.now,
         [...NOTICE_ROLES],
+        page.webhookEvent,
       ],
     );
     const row = rows[0];
@@ -257,7 +264,14 @@ export class DeliveryRepository {
    * attempt and leases them until `now + leaseMs`. SKIP LOCKED: concurrent claimers take the
    * next ones instead of waiting. Returns them in deadline order with their render facts.
    */
-  async claimNext(limit: number, leaseMs: number, now: Date): Promise<ClaimedDelivery[]> {
+  async claimNext(
+    limit: number,
+    leaseMs: number,
+    now: Date,
+    // Webhook calls have their own sender (webhook-sender.service.ts). A literal predicate, not a
+    // parameter: the webhook claim then walks its own partial index (idx_deliveries_webhook_claim).
+    channels: 'mail-and-feed' | 'webhook' = 'mail-and-feed',
+  ): Promise<ClaimedDelivery[]> {
     const rows: Array<
       Omit<ClaimedDelivery, 'tenant'> & { name: string | null } & Partial<TenantRenderRow>
     > = await this.dataSource.query(
@@ -265,6 +279,7 @@ export class DeliveryRepository {
            SELECT id FROM deliveries
            WHERE status = 'queued' AND (lease_expires_at IS NULL OR lease_expires_at < $1)
              AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+             AND ${channels === 'webhook' ? `channel = 'webhook'` : `channel <> 'webhook'`}
            ORDER BY notice_due_at, tenant_id, id
            LIMIT $3 FOR UPDATE SKIP LOCKED
          ), u AS (

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { NoticesService } from '../notices/notices.service.js';
+import { noticeEvent } from '../webhooks/domain/webhook-events.js';
 import { DeliveryCompletion } from './delivery-completion.service.js';
 import { DeliverySender } from './delivery-sender.service.js';
 import { DeliveryRepository, FanoutKey } from './delivery.repository.js';
@@ -69,6 +70,7 @@ export class FanOutService {
           after: from,
           limit,
           now,
+          webhookEvent: noticeEvent(notice.kind),
         });
         if (result.created > 0) {
           await this.audit.append(manager, [

@@ -26,7 +26,8 @@ describe('the API as the OpenAPI document describes it', () => {
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    t = await startTestApp({ SMTP_URL: sink.url });
+    // Webhook endpoints on loopback: registration checks addresses only; nothing calls them here.
+    t = await startTestApp({ SMTP_URL: sink.url, WEBHOOK_ALLOW_LOOPBACK: 'true' });
     anonymous = await apiClient(t);
     admin = await apiClient(t, t.adminKey);
     reporter = await apiClient(
@@ -49,6 +50,36 @@ describe('the API as the OpenAPI document describes it', () => {
     expect(metrics.response.status).toBe(200);
     const regulations = await reporter.GET('/v1/regulations');
     expect(regulations.data?.items.length).toBeGreaterThan(5);
+  });
+
+  it('should answer webhooks as documented', async () => {
+    const path = { params: { path: { id: 'contract-hooks' } } };
+    const tenant = await admin.PUT('/v1/tenants/{id}', {
+      ...path,
+      body: { name: 'Hooks GmbH', countries: ['DE'], services: ['none'] },
+    });
+    expect(tenant.response.status).toBe(201);
+    const created = await admin.POST('/v1/tenants/{id}/webhooks', {
+      ...path,
+      body: { url: 'http://127.0.0.1:9/hook', events: ['notice.sent'] },
+    });
+    expect(created.response.status).toBe(201);
+    expect(created.data?.secret).toMatch(/^whsec_/);
+    const refused = await admin.POST('/v1/tenants/{id}/webhooks', {
+      ...path,
+      body: { url: 'https://10.0.0.1/hook', events: ['notice.sent'] },
+    });
+    expect(refused.response.status).toBe(400);
+    const hook = { params: { path: { id: 'contract-hooks', webhookId: created.data!.id } } };
+    const rotated = await admin.POST('/v1/tenants/{id}/webhooks/{webhookId}/rotate', hook);
+    expect(rotated.data?.secret).toMatch(/^whsec_/);
+    const list = await admin.GET('/v1/tenants/{id}/webhooks', path);
+    expect(list.data?.items.map((w) => w.id)).toEqual([created.data!.id]);
+    expect(list.data?.items[0].previousSecretExpiresAt).toEqual(expect.any(String));
+    const deleted = await admin.DELETE('/v1/tenants/{id}/webhooks/{webhookId}', hook);
+    expect(deleted.response.status).toBe(204);
+    const gone = await admin.DELETE('/v1/tenants/{id}/webhooks/{webhookId}', hook);
+    expect(gone.response.status).toBe(404);
   });
 
   it('should answer api keys and tenants as documented', async () => {

@@ -46,7 +46,8 @@ interface Route {
 
 /** The route pattern as Express registers it, e.g. `GET /v1/notices/:id/preview`. */
 function routeKey(r: Pick<Route, 'method' | 'path'>): string {
-  return `${r.method.toUpperCase()} ${r.path.split('?')[0].replace(/\{\w+\}/g, ':id')}`;
+  const path = r.path.split('?')[0].replace('{webhook}', ':webhookId');
+  return `${r.method.toUpperCase()} ${path.replace(/\{\w+\}/g, ':id')}`;
 }
 
 function expected(route: Route, caller: Caller): number {
@@ -67,7 +68,8 @@ describe('security: tenant isolation and roles', () => {
   const keys = {} as Record<Caller, string | undefined>;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Webhook endpoints on loopback can be registered (nothing calls them here).
+    t = await startTestApp({ WEBHOOK_ALLOW_LOOPBACK: 'true' });
     f = await buildFixtures(t, 'mx');
     patchableNotice = await newDraft(t, f);
     const revoked = await t.http
@@ -101,6 +103,13 @@ describe('security: tenant isolation and roles', () => {
     return { key: res.body.id as string };
   };
   const draft = async () => ({ draft: await newDraft(t, f) });
+  const webhook = async () => {
+    const res = await t.http
+      .post(`/v1/tenants/${f.tenantA}/webhooks`)
+      .set(bearer(t.adminKey))
+      .send({ url: 'http://127.0.0.1:9/hook', events: ['notice.sent'] });
+    return { webhook: res.body.id as string };
+  };
 
   const ROUTES: Route[] = [
     { method: 'get', path: '/health/live', allow: 'public', ok: 200 },
@@ -149,6 +158,37 @@ describe('security: tenant isolation and roles', () => {
       body: (v) => ({
         contacts: [{ name: 'Ada Admin', email: `admin@${v.tenant}.example`, role: 'primary' }],
       }),
+    },
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenant}/webhooks',
+      allow: ['tenant'],
+      tenantScoped: true,
+      ok: 201,
+      body: () => ({ url: 'http://127.0.0.1:9/hook', events: ['notice.sent'] }),
+    },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenant}/webhooks',
+      allow: ['tenant'],
+      tenantScoped: true,
+      ok: 200,
+    },
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenant}/webhooks/{webhook}/rotate',
+      allow: ['tenant'],
+      tenantScoped: true,
+      ok: 200,
+      fresh: webhook,
+    },
+    {
+      method: 'delete',
+      path: '/v1/tenants/{tenant}/webhooks/{webhook}',
+      allow: ['tenant'],
+      tenantScoped: true,
+      ok: 204,
+      fresh: webhook,
     },
     {
       method: 'get',

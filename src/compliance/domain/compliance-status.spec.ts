@@ -18,6 +18,11 @@ const dashboard = (
   status: TenantDeliveryFacts['status'],
   sentAt?: string,
 ): TenantDeliveryFacts => ({ channel: 'dashboard', status, sentAt: sentAt ? at(sentAt) : null });
+const webhook = (status: TenantDeliveryFacts['status'], sentAt?: string): TenantDeliveryFacts => ({
+  channel: 'webhook',
+  status,
+  sentAt: sentAt ? at(sentAt) : null,
+});
 
 describe('metDeadline', () => {
   it('should be true when the notice went out exactly at the deadline', () => {
@@ -101,6 +106,35 @@ describe('tenantOutcome', () => {
 
   it('should be undeliverable when some emails failed and the others bounced', () => {
     expect(tenantOutcome([email('failed'), email('bounced')], due, now).undeliverable).toBe(true);
+  });
+
+  it('should count a webhook call its endpoint answered 2xx (sent) like an email', () => {
+    const outcome = tenantOutcome(
+      [
+        email('failed'),
+        webhook('sent', '2026-11-29T08:00:00Z'),
+        dashboard('sent', '2026-11-29T07:00:00Z'),
+      ],
+      due,
+      now,
+    );
+    expect(outcome.firstSentAt?.toISOString()).toBe('2026-11-29T08:00:00.000Z');
+    expect(outcome.firstSentChannel).toBe('webhook');
+    expect(outcome.metDeadline).toBe(true);
+  });
+
+  it('should not count a webhook call that failed or is still retrying, nor fall back to the post', () => {
+    expect(
+      tenantOutcome([webhook('failed'), dashboard('sent', '2026-11-29T07:00:00Z')], due, now)
+        .firstSentAt,
+    ).toBeNull();
+    const outcome = tenantOutcome(
+      [webhook('queued'), email('sent', '2026-11-29T09:00:00Z')],
+      due,
+      now,
+    );
+    expect(outcome.firstSentAt?.toISOString()).toBe('2026-11-29T09:00:00.000Z');
+    expect(outcome.firstSentChannel).toBe('email');
   });
 
   it('should not be undeliverable when one email failed and another is still queued', () => {

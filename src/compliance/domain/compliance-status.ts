@@ -7,15 +7,18 @@ export type DeadlineState = 'notified' | 'ok' | 'near' | 'missed';
 
 /** The delivery facts of one tenant for one incident that decide whether it was told. */
 export interface TenantDeliveryFacts {
-  channel: 'email' | 'dashboard';
+  channel: 'email' | 'dashboard' | 'webhook';
   status: 'queued' | 'sent' | 'failed' | 'bounced';
   sentAt: Date | null;
 }
 
 export interface TenantOutcome {
-  /** Earliest sent email; the dashboard post only when the tenant had no email delivery at all. */
+  /**
+   * Earliest sent email or webhook call (sent: the endpoint answered 2xx); the dashboard post
+   * only when the tenant had neither.
+   */
   firstSentAt: Date | null;
-  firstSentChannel: 'email' | 'dashboard' | null;
+  firstSentChannel: 'email' | 'dashboard' | 'webhook' | null;
   /** true: told by the deadline; false: told late, or not told and the deadline passed; null: not told, not yet due. */
   metDeadline: boolean | null;
   /** The tenant had email deliveries and every one of them failed or bounced. */
@@ -34,11 +37,15 @@ export function tenantOutcome(
   now: Date,
 ): TenantOutcome {
   const emails = deliveries.filter((d) => d.channel === 'email');
-  const counting = emails.length > 0 ? emails : deliveries.filter((d) => d.channel === 'dashboard');
-  const firstSentAt = earliest(counting.filter((d) => d.status === 'sent').map((d) => d.sentAt));
+  const pushed = deliveries.filter((d) => d.channel !== 'dashboard');
+  const counting = pushed.length > 0 ? pushed : deliveries.filter((d) => d.channel === 'dashboard');
+  const sent = counting.filter((d) => d.status === 'sent');
+  const firstSentAt = earliest(sent.map((d) => d.sentAt));
   return {
     firstSentAt,
-    firstSentChannel: firstSentAt ? (emails.length > 0 ? 'email' : 'dashboard') : null,
+    firstSentChannel: firstSentAt
+      ? sent.find((d) => d.sentAt?.getTime() === firstSentAt.getTime())!.channel
+      : null,
     metDeadline: metDeadline(firstSentAt, noticeDueAt, now),
     // A bounced email was accepted by the relay and never arrived: no notice to that contact.
     undeliverable:

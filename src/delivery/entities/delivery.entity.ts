@@ -14,7 +14,7 @@ import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.
 
 /** One message to one recipient: the record an auditor reads. Unique per notice, tenant, channel, recipient. */
 @Entity('deliveries')
-@Check('CHK_deliveries_channel', `channel IN ('email', 'dashboard')`)
+@Check('CHK_deliveries_channel', `channel IN ('email', 'dashboard', 'webhook')`)
 @Check('CHK_deliveries_status', `status IN ('queued', 'sent', 'failed', 'bounced')`)
 @Check('CHK_deliveries_bounced_at', `(status = 'bounced') = (bounced_at IS NOT NULL)`)
 @Unique('uq_deliveries_recipient', ['noticeId', 'tenantId', 'channel', 'recipient'])
@@ -26,6 +26,7 @@ import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.
 @Index('idx_deliveries_incident_tenant', ['incidentId', 'tenantId'])
 @Index('idx_deliveries_failed', { synchronize: false })
 @Index('idx_deliveries_claim', { synchronize: false })
+@Index('idx_deliveries_webhook_claim', { synchronize: false })
 export class DeliveryEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
