@@ -6,6 +6,9 @@ import { DeadlineOrderedDelivery1764301300000 } from './1764301300000-DeadlineOr
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
 import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
 import { ShardedAuditLog1796200100000 } from './1796200100000-ShardedAuditLog.js';
+import { Acknowledgements1796310000000 } from './1796310000000-Acknowledgements.js';
+import { ContactVerifications1796310100000 } from './1796310100000-ContactVerifications.js';
+import { TenantPortal1796310200000 } from './1796310200000-TenantPortal.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -17,4 +20,7 @@ export const MIGRATIONS = [
   EscalationOutbox1796114010474,
   StaffSessions1796200000000,
   ShardedAuditLog1796200100000,
+  Acknowledgements1796310000000,
+  ContactVerifications1796310100000,
+  TenantPortal1796310200000,
 ];

@@ -23,7 +23,16 @@ export interface AuditEventInput {
   actor: string;
   action: string;
   entityType:
-    'api-key' | 'tenant' | 'incident' | 'notice' | 'delivery' | 'staff-session' | 'system';
+    | 'api-key'
+    | 'tenant'
+    | 'incident'
+    | 'notice'
+    | 'delivery'
+    | 'staff-session'
+    | 'tenant-session'
+    | 'acknowledgement'
+    | 'contact'
+    | 'system';
   entityId?: string | null;
   incidentId?: string | null;
   change: Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AcknowledgementsModule } from '../acknowledgements/acknowledgements.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { MailModule } from '../mail/mail.module.js';
@@ -14,7 +15,7 @@ import { RetentionService } from './retention.service.js';
 
 /** Compliance reports, the deadline watch and retention: reads incidents, notices and deliveries. */
 @Module({
-  imports: [AuditModule, DeliveryModule, MailModule, RegulationsModule],
+  imports: [AcknowledgementsModule, AuditModule, DeliveryModule, MailModule, RegulationsModule],
   controllers: [ComplianceController],
   providers: [
     ComplianceService,

@@ -1,17 +1,16 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Role } from '../common/auth/principal.js';
 import { DomainError, forbidden } from '../common/errors.js';
+import { presentedCsrf, sameSecret } from '../common/web/csrf.js';
+import { browserRateLimiter, consumeOrRefuse } from '../common/web/rate-limit.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../database/redis.service.js';
 import {
   CONSOLE_ANONYMOUS_KEY,
   CONSOLE_ROLES_KEY,
   ConsoleRequest,
-  CSRF_FIELD,
-  CSRF_HEADER,
   SESSION_COOKIE,
   SIGN_IN_CSRF_COOKIE,
   staffHasRole,
@@ -20,44 +19,13 @@ import { StaffSessionsService } from './staff-sessions.service.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-export function sameSecret(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-export function presentedCsrf(req: ConsoleRequest): string | undefined {
-  const header = req.headers[CSRF_HEADER];
-  if (typeof header === 'string') return header;
-  const field = req.body?.[CSRF_FIELD];
-  return typeof field === 'string' ? field : undefined;
-}
-
 export function consoleRateLimiter(
   redis: RedisService,
   config: AppConfig,
   name: string,
   points: number,
 ): RateLimiterRedis {
-  const keyPrefix = `${config.get('QUEUE_PREFIX')}:rl:console:${name}`;
-  return new RateLimiterRedis({
-    storeClient: redis.client,
-    keyPrefix,
-    points,
-    duration: 60,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({
-      keyPrefix: `${keyPrefix}:mem`,
-      points,
-      duration: 60,
-    }),
-  });
-}
-
-export function rateLimited(res: RateLimiterRes, detail: string): DomainError {
-  const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  return new DomainError('rate-limited', detail, undefined, { 'Retry-After': String(seconds) });
+  return browserRateLimiter(redis.client, config.get('QUEUE_PREFIX'), `console:${name}`, points);
 }
 
 /**
@@ -100,12 +68,7 @@ export class ConsoleGuard implements CanActivate {
         'unauthorized',
         token ? 'Your session has ended; sign in again' : 'Sign in to use the console',
       );
-    try {
-      await this.perSession.consume(staff.id);
-    } catch (res) {
-      if (res instanceof RateLimiterRes) throw rateLimited(res, 'Too many requests; slow down');
-      throw res;
-    }
+    await consumeOrRefuse(this.perSession, staff.id, 'Too many requests; slow down');
     req.staff = staff;
     if (unsafe && !sameSecret(presentedCsrf(req), staff.csrfToken))
       throw forbidden(

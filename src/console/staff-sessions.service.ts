@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
-import { expiries, SessionPolicy } from './domain/session-policy.js';
+import { expiries, SessionPolicy } from '../common/domain/session-policy.js';
 import { StaffSessionEntity } from './entities/staff-session.entity.js';
 import { StaffSessionsRepository } from './staff-sessions.repository.js';
 

@@ -1,8 +1,11 @@
+import { AcknowledgementEntity } from '../acknowledgements/entities/acknowledgement.entity.js';
 import { ApiKeyEntity } from '../api-keys/entities/api-key.entity.js';
 import { AuditCheckpointEntity } from '../audit/entities/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/entities/audit-event.entity.js';
 import { AuditShardEntity } from '../audit/entities/audit-shard.entity.js';
 import { StaffSessionEntity } from '../console/entities/staff-session.entity.js';
+import { ContactSyncStateEntity } from '../contacts/entities/contact-sync-state.entity.js';
+import { ContactVerificationEntity } from '../contacts/entities/contact-verification.entity.js';
 import { DeadlineAlertEntity } from '../compliance/entities/deadline-alert.entity.js';
 import { EscalationMailEntity } from '../compliance/entities/escalation-mail.entity.js';
 import { DeliveryEntity } from '../delivery/entities/delivery.entity.js';
@@ -13,6 +16,8 @@ import { IncidentEntity } from '../incidents/entities/incident.entity.js';
 import { NoticeApprovalEntity } from '../notices/entities/notice-approval.entity.js';
 import { NoticeRevisionEntity } from '../notices/entities/notice-revision.entity.js';
 import { NoticeEntity } from '../notices/entities/notice.entity.js';
+import { SignInLinkEntity } from '../portal/entities/sign-in-link.entity.js';
+import { TenantSessionEntity } from '../portal/entities/tenant-session.entity.js';
 import { RuleSetEntity } from '../regulations/entities/rule-set.entity.js';
 import { TenantEntity } from '../tenants/entities/tenant.entity.js';
 
@@ -35,4 +40,9 @@ export const ENTITIES = [
   DeadlineAlertEntity,
   EscalationMailEntity,
   StaffSessionEntity,
+  AcknowledgementEntity,
+  ContactVerificationEntity,
+  ContactSyncStateEntity,
+  TenantSessionEntity,
+  SignInLinkEntity,
 ];

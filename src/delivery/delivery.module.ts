@@ -20,7 +20,14 @@ import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
 
 @Module({
-  imports: [AuditModule, IncidentsModule, MailModule, NoticesModule, RegulationsModule, TenantsModule],
+  imports: [
+    AuditModule,
+    IncidentsModule,
+    MailModule,
+    NoticesModule,
+    RegulationsModule,
+    TenantsModule,
+  ],
   controllers: [DeliveriesController, FeedController],
   providers: [
     DeliveryRepository,
@@ -35,6 +42,6 @@ import { SenderProcesses } from './sender-processes.js';
     SenderProcesses,
     FeedService,
   ],
-  exports: [DeliveryReconciler, DeliveryRepository],
+  exports: [DeliveryReconciler, DeliveryRepository, FeedService],
 })
 export class DeliveryModule {}

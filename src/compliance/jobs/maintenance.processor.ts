@@ -68,6 +68,7 @@ export class MaintenanceProcessor extends QueueWorker {
       case 'resolve-incident':
       case 'incident-resolved':
       case 'fan-out':
+      case 'contact-sweep':
         this.logger.warn({
           msg: 'job does not belong on the maintenance queue',
           name,

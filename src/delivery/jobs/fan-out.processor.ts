@@ -29,6 +29,7 @@ export class FanOutProcessor extends QueueWorker {
       case 'deadline-watch':
       case 'retention':
       case 'reconcile':
+      case 'contact-sweep':
         throw new Error(`job ${name} does not belong on the fan-out queue`);
     }
   }
