@@ -61,8 +61,8 @@ export class ContactsRepository {
 
   /**
    * Up to `limit` addresses to ask now, each claimed with its new token in the same statement
-   * (so two workers never ask one address twice): never asked yet, or verified before `cutoff`
-   * and not yet asked to re-confirm since.
+   * (so two workers never ask one address twice): not verified, or verified before `cutoff`;
+   * and not asked since (a verification clears the request), or asked with a link now expired.
    */
   async claimRequests(
     manager: EntityManager,
@@ -74,17 +74,17 @@ export class ContactsRepository {
     only?: { tenantId: string },
   ): Promise<Array<VerificationRow & { reason: 'new' | 'reconfirm' }>> {
     {
-      const params: unknown[] = [cutoff, limit];
+      const params: unknown[] = [cutoff, limit, now];
       let tenant = '';
       if (only) {
         params.push(only.tenantId);
-        tenant = 'AND tenant_id = $3';
+        tenant = 'AND tenant_id = $4';
       }
       const due: Array<VerificationRow & { reason: 'new' | 'reconfirm' }> = await manager.query(
         `SELECT ${COLUMNS}, CASE WHEN verified_at IS NULL THEN 'new' ELSE 'reconfirm' END AS reason
            FROM contact_verifications
-          WHERE ((verified_at IS NULL AND requested_at IS NULL)
-             OR (verified_at <= $1 AND (requested_at IS NULL OR requested_at < verified_at)))
+          WHERE (verified_at IS NULL OR verified_at <= $1)
+            AND (requested_at IS NULL OR token_expires_at <= $3)
             ${tenant}
           ORDER BY tenant_id, email LIMIT $2 FOR UPDATE SKIP LOCKED`,
         params,
@@ -116,7 +116,8 @@ export class ContactsRepository {
     now: Date,
   ): Promise<VerificationRow | null> {
     const [rows]: [VerificationRow[], number] = await manager.query(
-      `UPDATE contact_verifications SET verified_at = $3, token_sha256 = NULL, token_expires_at = NULL
+      `UPDATE contact_verifications
+          SET verified_at = $3, token_sha256 = NULL, token_expires_at = NULL, requested_at = NULL, request_reason = NULL
         WHERE token_sha256 = $1 AND tenant_id = $2 AND token_expires_at > $3
         RETURNING ${COLUMNS}`,
       [tokenSha256, tenantId, now],

@@ -221,6 +221,7 @@ export class PortalController {
         'This confirmation link is not valid: it was used already, has expired, or was replaced by a newer one.',
       );
     res
+      .status(200)
       .type('text/html')
       .send(
         this.views.page(
@@ -273,19 +274,17 @@ export class PortalController {
         },
       };
     });
-    res
-      .type('text/html')
-      .send(
-        this.views.page(
-          'contacts',
-          {
-            rows: formRows,
-            saved: extra.saved,
-            invalid: extra.invalid,
-            formError: extra.errors?.get('form'),
-          },
-          { title: 'Contacts', session, tenantName: tenant.name, section: 'contacts' },
-        ),
-      );
+    res.type('text/html').send(
+      this.views.page(
+        'contacts',
+        {
+          rows: formRows,
+          saved: extra.saved,
+          invalid: extra.invalid,
+          formError: extra.errors?.get('form'),
+        },
+        { title: 'Contacts', session, tenantName: tenant.name, section: 'contacts' },
+      ),
+    );
   }
 }
