@@ -6,7 +6,6 @@ import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { MAILER } from '../mail/mailer.provider.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { TenantContactsRow } from '../tenants/tenants.repository.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { ContactsRepository, VerificationRow } from './contacts.repository.js';
 import {
@@ -99,7 +98,7 @@ export class ContactsService {
     let tenants = 0;
     let latest = mark;
     for (;;) {
-      const page: TenantContactsRow[] = await this.tenants.changedSince(since, after, PAGE);
+      const page = await this.tenants.changedSince(since, after, PAGE);
       for (const t of page) await this.reconcileTenant(t.id, t.contacts);
       tenants += page.length;
       const last = page[page.length - 1];
