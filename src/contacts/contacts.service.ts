@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { secretSha256 } from '../common/web/browser-sessions.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
@@ -53,8 +54,6 @@ export interface TenantWithoutVerifiedContact {
   noticeContacts: number;
   unverified: string[];
 }
-
-const tokenHash = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 /**
  * Verification of tenants' notice contact addresses: a new or changed address is mailed a link;
@@ -127,7 +126,7 @@ export class ContactsService {
     if (token.length < 20 || token.length > 100) return null;
     const now = this.clock.now();
     return this.uow.run(async (manager) => {
-      const row = await this.repository.verifyByToken(manager, tokenHash(token), tenantId, now);
+      const row = await this.repository.verifyByToken(manager, secretSha256(token), tenantId, now);
       if (!row) return null;
       await this.audit.append(manager, [
         {
@@ -246,7 +245,7 @@ export class ContactsService {
         (row) => {
           const token = randomBytes(32).toString('base64url');
           tokens.set(`${row.tenantId}\n${row.email}`, token);
-          return tokenHash(token);
+          return secretSha256(token);
         },
         expiresAt,
         only,

@@ -1,9 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { DomainError, forbidden } from '../common/errors.js';
-import { presentedCsrf, sameSecret } from '../common/web/csrf.js';
-import { browserRateLimiter, consumeOrRefuse } from '../common/web/rate-limit.js';
+import type { RateLimiterRedis } from 'rate-limiter-flexible';
+import { type BrowserGate, passBrowserGate } from '../common/web/browser-gate.js';
+import { browserRateLimiter } from '../common/web/rate-limit.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../database/redis.service.js';
 import {
@@ -12,9 +11,8 @@ import {
   PORTAL_SIGN_IN_CSRF_COOKIE,
   PortalRequest,
 } from './portal-auth.js';
+import type { TenantSessionEntity } from './entities/tenant-session.entity.js';
 import { TenantSessionsService } from './tenant-sessions.service.js';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 export function portalRateLimiter(
   redis: RedisService,
@@ -32,46 +30,30 @@ export function portalRateLimiter(
  */
 @Injectable()
 export class PortalGuard implements CanActivate {
-  private readonly perSession: RateLimiterRedis;
+  private readonly gate: BrowserGate<TenantSessionEntity>;
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly sessions: TenantSessionsService,
+    sessions: TenantSessionsService,
     redis: RedisService,
     config: AppConfig,
   ) {
-    this.perSession = portalRateLimiter(
-      redis,
-      config,
-      'session',
-      config.get('RATE_LIMIT_PER_MINUTE'),
-    );
+    this.gate = {
+      sessionCookie: PORTAL_SESSION_COOKIE,
+      signInCsrfCookie: PORTAL_SIGN_IN_CSRF_COOKIE,
+      signInRequired: 'Sign in to use the tenant portal',
+      authenticate: (token) => sessions.authenticate(token),
+      perSession: portalRateLimiter(redis, config, 'session', config.get('RATE_LIMIT_PER_MINUTE')),
+    };
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     const req = context.switchToHttp().getRequest<PortalRequest>();
-    const unsafe = !SAFE_METHODS.has(req.method);
-    if (this.reflector.getAllAndOverride<boolean>(PORTAL_ANONYMOUS_KEY, targets)) {
-      if (unsafe && !sameSecret(presentedCsrf(req), req.cookies[PORTAL_SIGN_IN_CSRF_COOKIE]))
-        throw forbidden(
-          'The form is out of date or was not sent from Herald; reload the page and try again',
-        );
-      return true;
-    }
-    const token = req.cookies[PORTAL_SESSION_COOKIE];
-    const session = token ? await this.sessions.authenticate(token) : null;
-    if (!session)
-      throw new DomainError(
-        'unauthorized',
-        token ? 'Your session has ended; sign in again' : 'Sign in to use the tenant portal',
-      );
-    await consumeOrRefuse(this.perSession, session.id, 'Too many requests; slow down');
-    req.tenantSession = session;
-    if (unsafe && !sameSecret(presentedCsrf(req), session.csrfToken))
-      throw forbidden(
-        'The form is out of date or was not sent from Herald (CSRF check); reload the page and try again',
-      );
+    const anonymous = this.reflector.getAllAndOverride<boolean>(PORTAL_ANONYMOUS_KEY, targets);
+    await passBrowserGate(req, anonymous === true, this.gate, (s) => {
+      req.tenantSession = s;
+    });
     return true;
   }
 }

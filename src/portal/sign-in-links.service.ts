@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { Clock } from '../common/clock/clock.js';
+import { secretSha256 } from '../common/web/browser-sessions.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { MAILER } from '../mail/mailer.provider.js';
@@ -11,7 +12,7 @@ import { TenantsService } from '../tenants/tenants.service.js';
 import { signInMail } from './domain/sign-in-mail.js';
 import { TenantSessionEntity } from './entities/tenant-session.entity.js';
 import { TenantSessionsRepository } from './tenant-sessions.repository.js';
-import { secretHash, TenantSessionsService } from './tenant-sessions.service.js';
+import { TenantSessionsService } from './tenant-sessions.service.js';
 
 type Contact = Pick<TenantContact, 'name' | 'email'> & { role: string };
 
@@ -53,7 +54,7 @@ export class SignInLinksService {
       const now = this.clock.now();
       await this.uow.run((manager) =>
         this.repository.insertLink(manager, {
-          tokenSha256: secretHash(token),
+          tokenSha256: secretSha256(token),
           tenantId: tenant.id,
           email: contact.email.toLowerCase(),
           createdAt: now,
@@ -98,7 +99,7 @@ export class SignInLinksService {
     return this.uow.run(async (manager) => {
       const link = await this.repository.consumeLink(
         manager,
-        secretHash(token),
+        secretSha256(token),
         tenantId,
         this.clock.now(),
       );

@@ -1,44 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { BrowserSessionStore } from '../common/web/browser-sessions.js';
 import { SignInLinkEntity } from './entities/sign-in-link.entity.js';
 import { TenantSessionEntity } from './entities/tenant-session.entity.js';
 
+/** Portal sessions (as the console's) and the one-time sign-in links that open them. */
 @Injectable()
-export class TenantSessionsRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  insert(manager: EntityManager, session: TenantSessionEntity): Promise<TenantSessionEntity> {
-    return manager.save(TenantSessionEntity, session);
-  }
-
-  /** The live session for a token hash at `now`; one opened with an API key ends with that key. */
-  async findLive(tokenSha256: Buffer, now: Date): Promise<TenantSessionEntity | null> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT s.id FROM tenant_sessions s
-         LEFT JOIN api_keys k ON k.id = s.api_key_id
-        WHERE s.token_sha256 = $1 AND s.revoked_at IS NULL
-          AND s.idle_expires_at > $2 AND s.expires_at > $2
-          AND (s.api_key_id IS NULL OR (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)))`,
-      [tokenSha256, now],
-    );
-    if (!rows[0]) return null;
-    return this.dataSource.manager.findOneBy(TenantSessionEntity, { id: rows[0].id });
-  }
-
-  async touch(id: string, now: Date, idleExpiresAt: Date): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE tenant_sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE id = $1 AND revoked_at IS NULL`,
-      [id, now, idleExpiresAt],
-    );
-  }
-
-  /** Ends the session; false when it had already ended. */
-  async revoke(manager: EntityManager, id: string, now: Date): Promise<boolean> {
-    const result: [unknown[], number] = await manager.query(
-      `UPDATE tenant_sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
-      [id, now],
-    );
-    return result[1] > 0;
+export class TenantSessionsRepository extends BrowserSessionStore<TenantSessionEntity> {
+  constructor(dataSource: DataSource) {
+    super(dataSource, 'tenant_sessions', TenantSessionEntity);
   }
 
   async insertLink(manager: EntityManager, link: Omit<SignInLinkEntity, 'id'>): Promise<void> {

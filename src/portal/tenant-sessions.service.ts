@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
-import { expiries, SessionPolicy } from '../common/domain/session-policy.js';
+import { SessionPolicy } from '../common/domain/session-policy.js';
+import { newSession } from '../common/web/browser-sessions.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TenantSessionEntity } from './entities/tenant-session.entity.js';
@@ -18,11 +18,6 @@ export interface TenantIdentity {
   method: 'link' | 'api-key';
   apiKeyId: string | null;
 }
-
-// Written only when a session was last seen this long ago: not one UPDATE per request.
-const TOUCH_AFTER_MS = 15_000;
-
-export const secretHash = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 @Injectable()
 export class TenantSessionsService {
@@ -46,20 +41,11 @@ export class TenantSessionsService {
     identity: TenantIdentity,
     manager?: EntityManager,
   ): Promise<{ token: string; session: TenantSessionEntity }> {
-    const token = randomBytes(32).toString('base64url');
-    const now = this.clock.now();
+    const { token, row } = newSession(this.clock.now(), this.policy);
     const work = async (m: EntityManager) => {
       const saved = await this.repository.insert(
         m,
-        Object.assign(new TenantSessionEntity(), {
-          tokenSha256: secretHash(token),
-          csrfToken: randomBytes(32).toString('base64url'),
-          ...identity,
-          createdAt: now,
-          lastSeenAt: now,
-          ...expiries(now, this.policy, now),
-          revokedAt: null,
-        }),
+        Object.assign(new TenantSessionEntity(), { ...row, ...identity }),
       );
       await this.audit.append(m, [
         {
@@ -83,18 +69,8 @@ export class TenantSessionsService {
   }
 
   /** The live session for a cookie's token, or null (unknown, signed out, idle, expired, key revoked). */
-  async authenticate(token: string): Promise<TenantSessionEntity | null> {
-    if (token.length < 20 || token.length > 100) return null;
-    const now = this.clock.now();
-    const session = await this.repository.findLive(secretHash(token), now);
-    if (!session) return null;
-    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_AFTER_MS) {
-      const { idleExpiresAt } = expiries(session.createdAt, this.policy, now);
-      await this.repository.touch(session.id, now, idleExpiresAt);
-      session.lastSeenAt = now;
-      session.idleExpiresAt = idleExpiresAt;
-    }
-    return session;
+  authenticate(token: string): Promise<TenantSessionEntity | null> {
+    return this.repository.authenticate(token, this.clock.now(), this.policy);
   }
 
   /** Sign-out: revoked server-side, so a copied cookie stops working too. */
