@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CurrentPrincipal, type Principal, Roles } from '../common/auth/principal.js';
-import { forbidden } from '../common/errors.js';
+import { CurrentPrincipal, hasRole, type Principal, Roles } from '../common/auth/principal.js';
+import { forbidden, invalid } from '../common/errors.js';
 import { ApiAuth, ApiProblem, ApiZodBody, ApiZodParam, ApiZodResponse } from '../common/openapi.js';
 import { parseUuid, ZodPipe } from '../common/validation.js';
 import { AcknowledgementsService, AcknowledgementView } from './acknowledgements.service.js';
@@ -24,7 +24,8 @@ export class AcknowledgementsController {
   @ApiZodParam('id', z.uuid(), 'The notice id')
   @ApiZodBody(acknowledgeBodySchema, { required: false })
   @ApiZodResponse(200, acknowledgementSchema, { description: 'The (first) acknowledgement' })
-  @ApiProblem(403, "Not a tenant key, or the tenantId is not the key's tenant")
+  @ApiProblem(400, 'tenantId missing for a key not bound to a tenant, or an unknown field')
+  @ApiProblem(403, 'A tenant key naming another tenant, or a role that may not acknowledge')
   @ApiProblem(404, 'No such notice, or it was never sent to this tenant')
   acknowledge(
     @Param('id') id: string,
@@ -32,12 +33,12 @@ export class AcknowledgementsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<AcknowledgementView> {
     const noticeId = parseUuid(id);
-    // Only the tenant itself acknowledges (admin holds every role, but is not the tenant).
-    if (!principal.roles.includes('tenant') || principal.tenantId === null)
-      throw forbidden('only a tenant key acknowledges notices, for its own tenant');
     const tenantId = body?.tenantId ?? principal.tenantId;
-    if (tenantId !== principal.tenantId)
+    // admin may do everything (API.md), naming the tenant; a tenant key only for its own tenant.
+    if (!hasRole(principal) && tenantId !== principal.tenantId)
       throw forbidden('a tenant key acknowledges only for its own tenant');
+    if (!tenantId)
+      throw invalid([{ path: 'tenantId', message: 'is required for a key not bound to a tenant' }]);
     return this.acknowledgements.acknowledge(noticeId, tenantId, {
       actor: principal.name,
       displayName: principal.name,

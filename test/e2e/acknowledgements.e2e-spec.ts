@@ -57,8 +57,11 @@ describe('POST /v1/notices/{id}/acknowledge', () => {
     await expectConformant(t, other);
     const unknown = await ack(keyA, '00000000-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(404);
-    const staff = await ack(t.adminKey, noticeId, { tenantId: 'ack-a' });
+    const staff = await ack(keys.comms, noticeId, { tenantId: 'ack-a' });
     expect(staff.status).toBe(403);
+    const admin = await ack(t.adminKey);
+    expect(admin.status).toBe(400);
+    expect(admin.body.errors).toEqual([{ path: 'tenantId', message: expect.any(String) }]);
     const extra = await ack(keyA, noticeId, { tenantId: 'ack-a', note: 'x' });
     expect(extra.status).toBe(400);
     expect(await rows()).toEqual([]);
