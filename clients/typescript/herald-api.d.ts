@@ -5801,7 +5801,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The body is not valid JSON or breaks the schema: `errors` names each field
+             * @description tenantId missing for a key not bound to a tenant, or an unknown field
+             *
+             *     The body is not valid JSON or breaks the schema: `errors` names each field
              *
              *     `id` is malformed
              */
@@ -5845,7 +5847,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not a tenant key, or the tenantId is not the key's tenant
+             * @description A tenant key naming another tenant, or a role that may not acknowledge
              *
              *     This key's role may not do this; needs one of: admin, tenant
              */
