@@ -33,6 +33,8 @@ const SIGN_IN_REASONS: Record<string, string> = {
 };
 
 const emailField = z.email().max(254);
+// Mails per minute to one address, whoever asks: nobody can flood a contact's mailbox.
+const LINKS_PER_ADDRESS = 3;
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 /** Sign-in by a one-time link mailed to a notice contact, or with the tenant's API key; sign-out. */
@@ -45,6 +47,7 @@ export class PortalAuthController {
   private readonly logger = new Logger(PortalAuthController.name);
   private readonly failures: RateLimiterRedis;
   private readonly linkRequests: RateLimiterRedis;
+  private readonly linksPerAddress: RateLimiterRedis;
 
   constructor(
     private readonly views: PortalViews,
@@ -57,6 +60,7 @@ export class PortalAuthController {
     const limit = config.get('AUTH_FAILURES_PER_MINUTE');
     this.failures = portalRateLimiter(redis, config, 'signin-fail', limit);
     this.linkRequests = portalRateLimiter(redis, config, 'link-request', limit);
+    this.linksPerAddress = portalRateLimiter(redis, config, 'link-address', LINKS_PER_ADDRESS);
   }
 
   @Get()
@@ -92,13 +96,19 @@ export class PortalAuthController {
       );
       return;
     }
-    // Not awaited: the answer (and its timing) is the same whether the address is on file or not.
-    void this.links.request(parsed.data).catch((err: unknown) =>
-      this.logger.warn({
-        msg: 'portal sign-in link not sent',
-        error: err instanceof Error ? err.message : String(err),
-      }),
+    // Over the address's limit nothing is sent, and the answer says nothing different.
+    const allowed = await this.linksPerAddress.consume(parsed.data.toLowerCase()).then(
+      () => true,
+      () => false,
     );
+    // Not awaited: the answer (and its timing) is the same whether the address is on file or not.
+    if (allowed)
+      void this.links.request(parsed.data).catch((err: unknown) =>
+        this.logger.warn({
+          msg: 'portal sign-in link not sent',
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
     res.redirect(303, '/portal/sign-in?reason=sent');
   }
 
