@@ -6,6 +6,9 @@ import { DeadlineOrderedDelivery1764301300000 } from './1764301300000-DeadlineOr
 import { EscalationOutbox1796114010474 } from './1796114010474-EscalationOutbox.js';
 import { StaffSessions1796200000000 } from './1796200000000-StaffSessions.js';
 import { ShardedAuditLog1796200100000 } from './1796200100000-ShardedAuditLog.js';
+import { Acknowledgements1796310000000 } from './1796310000000-Acknowledgements.js';
+import { ContactVerifications1796310100000 } from './1796310100000-ContactVerifications.js';
+import { TenantPortal1796310200000 } from './1796310200000-TenantPortal.js';
 import { DeliveryBounces1796320000000 } from './1796320000000-DeliveryBounces.js';
 import { Webhooks1796330000000 } from './1796330000000-Webhooks.js';
 import { StaffSessionIdToken1796350000000 } from './1796350000000-StaffSessionIdToken.js';
@@ -20,6 +23,9 @@ export const MIGRATIONS = [
   EscalationOutbox1796114010474,
   StaffSessions1796200000000,
   ShardedAuditLog1796200100000,
+  Acknowledgements1796310000000,
+  ContactVerifications1796310100000,
+  TenantPortal1796310200000,
   DeliveryBounces1796320000000,
   Webhooks1796330000000,
   StaffSessionIdToken1796350000000,

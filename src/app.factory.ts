@@ -12,8 +12,8 @@ import type { AuthenticatedRequest } from './common/auth/principal.js';
 import { bodyTooLarge, DomainError } from './common/errors.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { buildOpenApiDocument } from './common/openapi.js';
-import { consoleHttp, isConsolePath } from './console/console-http.js';
 import { ProblemFilter } from './common/problem.filter.js';
+import { BROWSER_SURFACES, browserHttp, isBrowserPath } from './common/web/browser-http.js';
 import { AppConfig } from './config/app-config.js';
 import { runMigrations } from './database/migrate.js';
 
@@ -113,9 +113,10 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       ),
     );
   }
-  // ---- The review console: cookies, HTML forms and its own CSP (no 'unsafe-inline'). ----
-  if (config.runsApi) app.use('/console', ...consoleHttp(config.get('OIDC_ISSUER')));
-  // ---- end of the console block ----
+  // ---- The review console and the tenant portal: cookies, HTML forms and their own CSP (no 'unsafe-inline'). ----
+  if (config.runsApi)
+    for (const base of BROWSER_SURFACES) app.use(base, ...browserHttp(config.get('OIDC_ISSUER')));
+  // ---- end of the browser block ----
   const metrics = app.get(MetricsService);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
@@ -152,7 +153,7 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       hasBody(req) &&
       ['POST', 'PUT', 'PATCH'].includes(req.method) &&
       !req.is(['application/json', 'application/*+json']) &&
-      !isConsolePath(req.path)
+      !isBrowserPath(req.path)
     ) {
       next(
         Object.assign(new Error('Send the body as application/json'), {

@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AcknowledgementsModule } from './acknowledgements/acknowledgements.module.js';
 import { ApiKeyGuard } from './api-keys/api-key.guard.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { ComplianceModule } from './compliance/compliance.module.js';
+import { ContactsModule } from './contacts/contacts.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
@@ -18,6 +20,7 @@ import { DeliveryModule } from './delivery/delivery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IncidentsModule } from './incidents/incidents.module.js';
 import { NoticesModule } from './notices/notices.module.js';
+import { PortalModule } from './portal/portal.module.js';
 import { RegulationsModule } from './regulations/regulations.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -51,10 +54,12 @@ export class AppModule {
         IncidentsModule,
         NoticesModule,
         WebhooksModule,
+        ContactsModule,
         DeliveryModule,
+        AcknowledgementsModule,
         ComplianceModule,
-        // The review console is part of the HTTP API's process only.
-        ...(config.runsApi ? [ConsoleModule] : []),
+        // The review console and the tenant portal are part of the HTTP API's process only.
+        ...(config.runsApi ? [ConsoleModule, PortalModule] : []),
       ],
       providers: [
         { provide: APP_GUARD, useExisting: ApiKeyGuard },

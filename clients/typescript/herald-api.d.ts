@@ -419,6 +419,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contacts/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For operators: the tenants with no verified notice contact */
+        get: operations["Contacts_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deliveries/backlog": {
         parameters: {
             query?: never;
@@ -481,6 +498,23 @@ export interface paths {
         get: operations["Feed_atom"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notices/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A tenant acknowledges a notice it was sent (its own tenant key); again: the first acknowledgement, unchanged */
+        post: operations["Acknowledgements_acknowledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -585,14 +619,6 @@ export interface components {
                 locale?: string;
             }[];
         };
-        /** @description A tenant key holds the tenant role alone and names its tenant */
-        CreateApiKeyBody: {
-            name: string;
-            roles: ("admin" | "reporter" | "comms" | "auditor" | "tenant")[];
-            tenantId?: string;
-            /** Format: date-time */
-            expiresAt?: string;
-        };
         /** @description An incident to notify affected tenants of */
         CreateIncidentBody: {
             externalId: string;
@@ -692,6 +718,18 @@ export interface components {
             /** @description https:// to a public address (http:// to loopback only with WEBHOOK_ALLOW_LOOPBACK=true) */
             url: string;
             events: ("notice.sent" | "notice.updated" | "contacts.verification_needed")[];
+        };
+        AcknowledgeBody: {
+            /** @description The acknowledging tenant; a tenant key's own tenant when left out */
+            tenantId?: string;
+        };
+        /** @description A tenant key holds the tenant role alone and names its tenant */
+        CreateApiKeyBody: {
+            name: string;
+            roles: ("admin" | "reporter" | "comms" | "auditor" | "tenant")[];
+            tenantId?: string;
+            /** Format: date-time */
+            expiresAt?: string;
         };
         /** @description RFC 9457 problem details (application/problem+json) */
         Problem: {
@@ -795,54 +833,6 @@ export interface components {
                 eventsAfter: number;
                 detail: string;
             };
-        };
-        /** @description An API key, never its secret */
-        ApiKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description Recorded as the actor of every change the key makes */
-            name: string;
-            roles: ("admin" | "reporter" | "comms" | "auditor" | "tenant")[];
-            /** @description Set for a tenant key only */
-            tenantId: string | null;
-            /** @description The first characters of the secret, to recognise it */
-            prefix: string;
-            /** Format: date-time */
-            createdAt: string;
-            createdBy: string;
-            /** Format: date-time */
-            expiresAt: string | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-        };
-        CreatedApiKey: {
-            /** Format: uuid */
-            id: string;
-            /** @description Recorded as the actor of every change the key makes */
-            name: string;
-            roles: ("admin" | "reporter" | "comms" | "auditor" | "tenant")[];
-            /** @description Set for a tenant key only */
-            tenantId: string | null;
-            /** @description The first characters of the secret, to recognise it */
-            prefix: string;
-            /** Format: date-time */
-            createdAt: string;
-            createdBy: string;
-            /** Format: date-time */
-            expiresAt: string | null;
-            /** Format: date-time */
-            revokedAt: string | null;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-            /** @description The secret: shown only in this answer, stored hashed */
-            key: string;
-        };
-        ApiKeyPage: {
-            items: components["schemas"]["ApiKey"][];
-            /** @description Pass as `cursor` for the next page; null on the last page */
-            nextCursor: string | null;
         };
         /** @description An obligation: who must notify whom, by when, under which rule */
         Obligation: {
@@ -1309,6 +1299,64 @@ export interface components {
             expired?: boolean;
             items: components["schemas"]["JsonFeedItem"][];
         };
+        /** @description The first acknowledgement of this notice by this tenant */
+        Acknowledgement: {
+            /** Format: uuid */
+            noticeId: string;
+            tenantId: string;
+            /** Format: date-time */
+            acknowledgedAt: string;
+            /** @description The API key's name, or "Name <email>" of the person in the portal */
+            acknowledgedBy: string;
+        };
+        /** @description An API key, never its secret */
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description Recorded as the actor of every change the key makes */
+            name: string;
+            roles: ("admin" | "reporter" | "comms" | "auditor" | "tenant")[];
+            /** @description Set for a tenant key only */
+            tenantId: string | null;
+            /** @description The first characters of the secret, to recognise it */
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        CreatedApiKey: {
+            /** Format: uuid */
+            id: string;
+            /** @description Recorded as the actor of every change the key makes */
+            name: string;
+            roles: ("admin" | "reporter" | "comms" | "auditor" | "tenant")[];
+            /** @description Set for a tenant key only */
+            tenantId: string | null;
+            /** @description The first characters of the secret, to recognise it */
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** @description The secret: shown only in this answer, stored hashed */
+            key: string;
+        };
+        ApiKeyPage: {
+            items: components["schemas"]["ApiKey"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
         IncidentSummary: {
             /** Format: uuid */
             id: string;
@@ -1341,6 +1389,13 @@ export interface components {
             deadlineState: "notified" | "ok" | "near" | "missed";
             obligations: components["schemas"]["Obligation"][];
             rulesVersion: string;
+            /**
+             * Format: date-time
+             * @description The tenant's first acknowledgement of a notice of this incident
+             */
+            acknowledgedAt: string | null;
+            /** @description Who acknowledged: a tenant key's name, or "Name <email>" from the portal */
+            acknowledgedBy: string | null;
             notices: {
                 /** Format: uuid */
                 noticeId: string;
@@ -1440,6 +1495,21 @@ export interface components {
                 pending: number;
             };
             items: components["schemas"]["PortfolioItem"][];
+            nextCursor: string | null;
+        };
+        /** @description Tenants with no verified notice contact, by tenant id */
+        ContactsReport: {
+            /** Format: date-time */
+            generatedAt: string;
+            items: {
+                tenantId: string;
+                tenantName: string;
+                /** @description How many primary, security and privacy contacts it lists */
+                noticeContacts: number;
+                /** @description Their addresses: none verified within CONTACT_RECONFIRM_DAYS */
+                unverified: string[];
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
         };
         Liveness: {
@@ -5758,6 +5828,122 @@ export interface operations {
             };
         };
     };
+    Contacts_report: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tenants, by tenant id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactsReport"];
+                };
+            };
+            /** @description A parameter is invalid or unknown: `errors` names each one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/validation",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "1 invalid field: awareAt",
+                     *       "errors": [
+                     *         {
+                     *           "path": "awareAt",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "Send Authorization: Bearer <api key>"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This key's role may not do this; needs one of: admin, admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This key lacks the role this needs"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key, or too many failed sign-ins from this address */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests for this key; retry after 12 s"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `errorId` is also in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote errorId … when reporting it"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     Deliveries_backlog: {
         parameters: {
             query?: {
@@ -6260,6 +6446,187 @@ export interface operations {
                      *       "title": "Not found",
                      *       "status": 404,
                      *       "detail": "Incident \"…\" does not exist"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this key, or too many failed sign-ins from this address */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests for this key; retry after 12 s"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; `errorId` is also in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote errorId … when reporting it"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Acknowledgements_acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The notice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeBody"];
+            };
+        };
+        responses: {
+            /** @description The (first) acknowledgement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Acknowledgement"];
+                };
+            };
+            /**
+             * @description tenantId missing for a key not bound to a tenant, or an unknown field
+             *
+             *     The body is not valid JSON or breaks the schema: `errors` names each field
+             *
+             *     `id` is malformed
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/validation",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "1 invalid field: awareAt",
+                     *       "errors": [
+                     *         {
+                     *           "path": "awareAt",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "Send Authorization: Bearer <api key>"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description A tenant key naming another tenant, or a role that may not acknowledge
+             *
+             *     This key's role may not do this; needs one of: admin, tenant
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This key lacks the role this needs"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such notice, or it was never sent to this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Incident \"…\" does not exist"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body exceeds the 1 MB limit"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://herald.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as application/json"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

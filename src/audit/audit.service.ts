@@ -30,6 +30,9 @@ export interface AuditEventInput {
     | 'delivery'
     | 'staff-session'
     | 'webhook'
+    | 'tenant-session'
+    | 'acknowledgement'
+    | 'contact'
     | 'system';
   entityId?: string | null;
   incidentId?: string | null;

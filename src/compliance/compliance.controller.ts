@@ -53,6 +53,8 @@ const TENANT_CSV_COLUMNS = [
   'metDeadline',
   'undeliverable',
   'deadlineState',
+  'acknowledgedAt',
+  'acknowledgedBy',
   'obligations',
   'approvals',
   'emailDeliveries',
@@ -84,6 +86,8 @@ function tenantCsvRow(
     bool(t.metDeadline),
     bool(t.undeliverable),
     t.deadlineState,
+    t.acknowledgedAt,
+    t.acknowledgedBy,
     t.obligations
       .map((o) => `${o.regulationId} (${o.notifier}) ${o.dueAt ?? o.dueText}`)
       .join('; '),

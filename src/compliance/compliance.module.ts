@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AcknowledgementsModule } from '../acknowledgements/acknowledgements.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { MailModule } from '../mail/mail.module.js';
@@ -19,6 +20,7 @@ import { EscalationMailEntity } from './entities/escalation-mail.entity.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([DeadlineAlertEntity, EscalationMailEntity]),
+    AcknowledgementsModule,
     AuditModule,
     DeliveryModule,
     MailModule,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AcknowledgementsService } from '../acknowledgements/acknowledgements.service.js';
 import { notFound } from '../common/errors.js';
 import { encodeCursor, type Page } from '../common/pagination.js';
 import type { Obligation } from '../regulations/domain/evaluate.js';
@@ -66,6 +67,9 @@ export interface ComplianceTenantView {
   deadlineState: DeadlineState;
   obligations: Obligation[];
   rulesVersion: string;
+  /** The tenant's first acknowledgement of a notice of this incident (null until then). */
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
   /** The notices this tenant was sent (has deliveries of), each with its approvals. */
   notices: ReportNoticeView[];
   deliveries: ReportDeliveryView[];
@@ -141,6 +145,7 @@ export class ComplianceService {
   constructor(
     private readonly repository: ComplianceRepository,
     private readonly regulations: RegulationsService,
+    private readonly acknowledgements: AcknowledgementsService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -210,10 +215,11 @@ export class ComplianceService {
   ): Promise<ComplianceTenantView[]> {
     const { incident, notices, now } = context;
     const warnFraction = this.config.get('DEADLINE_WARN_FRACTION');
-    const deliveries = await this.repository.deliveriesOf(
-      incident.id,
-      rows.map((r) => r.tenantId),
-    );
+    const tenantIds = rows.map((r) => r.tenantId);
+    const [deliveries, acknowledged] = await Promise.all([
+      this.repository.deliveriesOf(incident.id, tenantIds),
+      this.acknowledgements.firstPerTenant(incident.id, tenantIds),
+    ]);
     const byTenant = new Map<string, ReportDeliveryRow[]>();
     for (const d of deliveries) {
       const list = byTenant.get(d.tenantId);
@@ -243,6 +249,8 @@ export class ComplianceService {
           }),
           obligations: await this.regulations.expand(row.rulesVersion, row.obligations),
           rulesVersion: row.rulesVersion,
+          acknowledgedAt: acknowledged.get(row.tenantId)?.acknowledgedAt ?? null,
+          acknowledgedBy: acknowledged.get(row.tenantId)?.acknowledgedBy ?? null,
           notices: received
             .map((id) => noticeViews.get(id))
             .filter((n): n is ReportNoticeView => n !== undefined),

@@ -260,6 +260,18 @@ const envSchema = z
       z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
     ),
     CONSOLE_SESSION_HOURS: intFrom(12, 1, 168),
+    // The tenant portal: one-time sign-in links live this long; sessions as the console's.
+    PORTAL_LINK_MINUTES: intFrom(15, 1, 1440),
+    PORTAL_IDLE_MINUTES: intFrom(30, 1, 1440),
+    PORTAL_SESSION_HOURS: intFrom(12, 1, 168),
+    // Contact verification: a verified address is asked to re-confirm after this many days; a
+    // verification link works this long; the sweep (new contacts, re-confirmations) runs this
+    // often (0: never; edits in the portal still ask at once).
+    CONTACT_RECONFIRM_DAYS: intFrom(180, 1, 3650),
+    CONTACT_VERIFICATION_LINK_HOURS: intFrom(168, 1, 2160),
+    CONTACT_SWEEP_INTERVAL_MS: intFrom(300_000, 0, 86_400_000).refine((v) => v === 0 || v >= 100, {
+      message: 'must be 0 (off) or at least 100',
+    }),
   })
   .refine((v) => v.HTTP_HEADERS_TIMEOUT_MS <= v.HTTP_REQUEST_TIMEOUT_MS, {
     path: ['HTTP_HEADERS_TIMEOUT_MS'],

@@ -12,14 +12,15 @@ import {
   ConsoleAnonymous,
   type ConsoleRequest,
   ConsoleRoles,
-  cookieOptions,
   OIDC_STATE_COOKIE,
   SESSION_COOKIE,
   SIGN_IN_CSRF_COOKIE,
   Staff,
 } from './console-auth.js';
 import { ConsoleErrorFilter } from './console-error.filter.js';
-import { consoleRateLimiter, ConsoleGuard, rateLimited } from './console.guard.js';
+import { cookieOptions } from '../common/web/csrf.js';
+import { rateLimited } from '../common/web/rate-limit.js';
+import { consoleRateLimiter, ConsoleGuard } from './console.guard.js';
 import { ConsoleViews } from './console-views.service.js';
 import { opensConsole } from './domain/role-map.js';
 import type { StaffSessionEntity } from './entities/staff-session.entity.js';

@@ -6,8 +6,6 @@ import type { StaffSessionEntity } from './entities/staff-session.entity.js';
 export const SESSION_COOKIE = '__Host-herald-session';
 export const OIDC_STATE_COOKIE = '__Host-herald-oidc';
 export const SIGN_IN_CSRF_COOKIE = '__Host-herald-signin';
-export const CSRF_HEADER = 'x-csrf-token';
-export const CSRF_FIELD = '_csrf';
 
 export const CONSOLE_ROLES_KEY = 'herald:console-roles';
 export const CONSOLE_ANONYMOUS_KEY = 'herald:console-anonymous';
@@ -35,12 +33,3 @@ export const Staff = createParamDecorator(
 export function staffHasRole(staff: Pick<StaffSessionEntity, 'roles'>, ...roles: Role[]): boolean {
   return staff.roles.includes('admin') || roles.some((r) => staff.roles.includes(r));
 }
-
-/** Cookie options: __Host- demands Secure, Path=/ and no Domain. */
-export const cookieOptions = (maxAgeMs?: number) => ({
-  httpOnly: true,
-  secure: true,
-  sameSite: 'lax' as const,
-  path: '/',
-  ...(maxAgeMs !== undefined ? { maxAge: maxAgeMs } : {}),
-});

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
-import { expiries, SessionPolicy } from './domain/session-policy.js';
+import { SessionPolicy } from '../common/domain/session-policy.js';
+import { newSession } from '../common/web/browser-sessions.js';
 import { StaffSessionEntity } from './entities/staff-session.entity.js';
 import { StaffSessionsRepository } from './staff-sessions.repository.js';
 
@@ -19,11 +19,6 @@ export interface StaffIdentity {
   /** Single sign-on: the ID token, to end the IdP's session too on sign-out. */
   idToken?: string | null;
 }
-
-// Written only when a session was last seen this long ago: not one UPDATE per request.
-const TOUCH_AFTER_MS = 15_000;
-
-const tokenHash = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 @Injectable()
 export class StaffSessionsService {
@@ -44,20 +39,11 @@ export class StaffSessionsService {
 
   /** A new session; the returned token goes into the cookie and is never stored. */
   async start(identity: StaffIdentity): Promise<{ token: string; session: StaffSessionEntity }> {
-    const token = randomBytes(32).toString('base64url');
-    const now = this.clock.now();
+    const { token, row } = newSession(this.clock.now(), this.policy);
     const session = await this.uow.run(async (manager) => {
       const saved = await this.repository.insert(
         manager,
-        Object.assign(new StaffSessionEntity(), {
-          tokenSha256: tokenHash(token),
-          csrfToken: randomBytes(32).toString('base64url'),
-          ...identity,
-          createdAt: now,
-          lastSeenAt: now,
-          ...expiries(now, this.policy, now),
-          revokedAt: null,
-        }),
+        Object.assign(new StaffSessionEntity(), { ...row, ...identity }),
       );
       await this.audit.append(manager, [
         {
@@ -80,18 +66,8 @@ export class StaffSessionsService {
   }
 
   /** The live session for a cookie's token, or null (unknown, signed out, idle, expired, key revoked). */
-  async authenticate(token: string): Promise<StaffSessionEntity | null> {
-    if (token.length < 20 || token.length > 100) return null;
-    const now = this.clock.now();
-    const session = await this.repository.findLive(tokenHash(token), now);
-    if (!session) return null;
-    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_AFTER_MS) {
-      const { idleExpiresAt } = expiries(session.createdAt, this.policy, now);
-      await this.repository.touch(session.id, now, idleExpiresAt);
-      session.lastSeenAt = now;
-      session.idleExpiresAt = idleExpiresAt;
-    }
-    return session;
+  authenticate(token: string): Promise<StaffSessionEntity | null> {
+    return this.repository.authenticate(token, this.clock.now(), this.policy);
   }
 
   /** Sign-out: the session is revoked server-side, so a copied cookie stops working too. */

@@ -57,6 +57,6 @@ import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
     WebhookSender,
     FeedService,
   ],
-  exports: [DeliveryReconciler, DeliveriesService],
+  exports: [DeliveryReconciler, DeliveriesService, FeedService],
 })
 export class DeliveryModule {}

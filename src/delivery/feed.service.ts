@@ -45,6 +45,31 @@ export class FeedService {
     );
   }
 
+  /**
+   * The incident of a notice that was sent to this tenant (any channel; a bounced email was sent
+   * too), or null when it never was: what acknowledging and the portal's genuineness check ask.
+   */
+  async sentTo(noticeId: string, tenantId: string): Promise<{ incidentId: string } | null> {
+    const rows: Array<{ incidentId: string }> = await this.dataSource.query(
+      `SELECT incident_id AS "incidentId" FROM deliveries
+        WHERE notice_id = $1 AND tenant_id = $2 AND sent_at IS NOT NULL LIMIT 1`,
+      [noticeId, tenantId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The tenant's dashboard post of this notice, or null. */
+  async postOf(
+    tenantId: string,
+    noticeId: string,
+  ): Promise<{ title: string; publishedAt: Date } | null> {
+    const rows: Array<{ title: string; publishedAt: Date }> = await this.dataSource.query(
+      `SELECT title, published_at AS "publishedAt" FROM feed_posts WHERE tenant_id = $1 AND notice_id = $2`,
+      [tenantId, noticeId],
+    );
+    return rows[0] ?? null;
+  }
+
   /** The feed's absolute URLs, from PUBLIC_URL (never from the request's Host header). */
   urls(tenantId: string, nextCursor: string | null = null): TenantFeed['urls'] {
     const home = `${this.publicUrl}/v1/tenants/${encodeURIComponent(tenantId)}`;

@@ -95,4 +95,51 @@ export class TenantsRepository {
       at,
     ]);
   }
+
+  /** Tenants with a notice contact at this address (any case): the portal's sign-in by link. */
+  withNoticeContact(email: string, roles: readonly string[]): Promise<TenantContactsRow[]> {
+    return this.dataSource.query(
+      `SELECT id, name, locale, contacts, updated_at AS "updatedAt" FROM tenants t
+        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(t.contacts) c
+                       WHERE lower(c->>'email') = lower($1) AND c->>'role' = ANY($2::text[]))
+        ORDER BY id LIMIT 100`,
+      [email, roles],
+    );
+  }
+
+  /** Tenants changed since `since` (by updated_at, then id), a page at a time. */
+  changedSince(
+    since: Date,
+    after: { updatedAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<TenantContactsRow[]> {
+    const params: unknown[] = [since, limit];
+    let where = 'updated_at >= $1';
+    if (after) {
+      params.push(after.updatedAt, after.id);
+      where += ' AND (updated_at, id) > ($3::timestamptz, $4::text)';
+    }
+    return this.dataSource.query(
+      `SELECT id, name, locale, contacts, updated_at AS "updatedAt" FROM tenants
+        WHERE ${where} ORDER BY updated_at, id LIMIT $2`,
+      params,
+    );
+  }
+
+  /** Every tenant's contacts, by id, a page at a time. */
+  contactsPage(afterId: string, limit: number): Promise<TenantContactsRow[]> {
+    return this.dataSource.query(
+      `SELECT id, name, locale, contacts, updated_at AS "updatedAt" FROM tenants
+        WHERE id > $1 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+  }
+}
+
+export interface TenantContactsRow {
+  id: string;
+  name: string;
+  locale: string;
+  contacts: TenantContact[];
+  updatedAt: Date;
 }

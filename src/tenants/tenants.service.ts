@@ -6,8 +6,8 @@ import { pauseEvery } from '../common/event-loop.js';
 import { toFieldErrors } from '../common/validation.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TenantContact, TenantEntity } from './entities/tenant.entity.js';
-import { tenantBodySchema, TenantBody, TenantView } from './dto/tenant.dto.js';
-import { TenantRecord, TenantsRepository } from './tenants.repository.js';
+import { NOTICE_ROLES, tenantBodySchema, TenantBody, TenantView } from './dto/tenant.dto.js';
+import { TenantContactsRow, TenantRecord, TenantsRepository } from './tenants.repository.js';
 
 const MAX_REPORTED_ERRORS = 100;
 
@@ -84,6 +84,25 @@ export class TenantsService {
     const tenant = await this.repository.findById(id);
     if (!tenant) throw notFound('Tenant', id);
     return toTenantView(tenant);
+  }
+
+  /** Tenants where this address is a notice contact (primary, security, privacy). */
+  withNoticeContact(email: string): Promise<TenantContactsRow[]> {
+    return this.repository.withNoticeContact(email, NOTICE_ROLES);
+  }
+
+  /** Tenants updated at or after `since`, oldest change first, a page at a time. */
+  changedSince(
+    since: Date,
+    after: { updatedAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<TenantContactsRow[]> {
+    return this.repository.changedSince(since, after, limit);
+  }
+
+  /** Every tenant's contacts by id, a page at a time. */
+  contactsPage(afterId: string, limit: number): Promise<TenantContactsRow[]> {
+    return this.repository.contactsPage(afterId, limit);
   }
 
   async exists(id: string): Promise<boolean> {

@@ -29,8 +29,9 @@ export class JobQueueService implements OnApplicationShutdown {
     @InjectQueue(QUEUES.notices) notices: Queue,
     @InjectQueue(QUEUES.fanout) fanout: Queue,
     @InjectQueue(QUEUES.maintenance) maintenance: Queue,
+    @InjectQueue(QUEUES.contacts) contacts: Queue,
   ) {
-    this.queues = { incidents, notices, fanout, maintenance };
+    this.queues = { incidents, notices, fanout, maintenance, contacts };
   }
 
   /** The queues share one connection; on a cluster it is a client of ours to close (after they closed). */

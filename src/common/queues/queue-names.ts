@@ -7,6 +7,7 @@ export const QUEUES = {
   // Fan-outs create delivery records; senders claim those from Postgres, not from a queue.
   fanout: 'fanout',
   maintenance: 'maintenance',
+  contacts: 'contacts',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -21,6 +22,8 @@ export interface JobPayloads {
   'deadline-watch': Record<string, never>;
   retention: Record<string, never>;
   reconcile: Record<string, never>;
+  // Contacts (job scheduler): verify new addresses, ask verified ones to re-confirm.
+  'contact-sweep': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -31,6 +34,7 @@ export const JOB_QUEUE: { [J in JobName]: QueueName } = {
   'deadline-watch': QUEUES.maintenance,
   retention: QUEUES.maintenance,
   reconcile: QUEUES.maintenance,
+  'contact-sweep': QUEUES.contacts,
 };
 
 /** One retry and retention policy for pipeline jobs (deliveries retry per recipient: src/delivery/domain/delivery-outcome.ts). */

@@ -46,6 +46,12 @@ export const complianceTenantSchema = responseSchema(
     deadlineState: z.enum(['notified', 'ok', 'near', 'missed']),
     obligations: z.array(obligationSchema),
     rulesVersion: z.string(),
+    acknowledgedAt: timestamp()
+      .nullable()
+      .meta({ description: "The tenant's first acknowledgement of a notice of this incident" }),
+    acknowledgedBy: z.string().nullable().meta({
+      description: 'Who acknowledged: a tenant key\'s name, or "Name <email>" from the portal',
+    }),
     notices: z.array(
       z.object({
         noticeId: z.uuid(),

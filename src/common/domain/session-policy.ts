@@ -1,4 +1,4 @@
-/** How long a console session lives: idle (since it was last used) and absolute (since sign-in). */
+/** How long a browser session (console, portal) lives: idle (since it was last used) and absolute (since sign-in). */
 export interface SessionPolicy {
   idleMs: number;
   absoluteMs: number;

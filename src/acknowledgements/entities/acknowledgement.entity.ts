@@ -1,0 +1,30 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+
+/** A tenant's acknowledgement of a notice it was sent: who, and when. One per notice and tenant. */
+@Entity('acknowledgements')
+@Unique('uq_acknowledgements_notice_tenant', ['noticeId', 'tenantId'])
+@Index('idx_acknowledgements_incident_tenant', ['incidentId', 'tenantId'])
+export class AcknowledgementEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'notice_id', type: 'uuid' })
+  noticeId!: string;
+
+  @Column({ name: 'incident_id', type: 'uuid' })
+  incidentId!: string;
+
+  @Column({ name: 'tenant_id', type: 'text' })
+  tenantId!: string;
+
+  @Column({ name: 'acknowledged_at', type: 'timestamptz' })
+  acknowledgedAt!: Date;
+
+  // What the report shows: "Name <email>" for a person in the portal, the key's name otherwise.
+  @Column({ name: 'acknowledged_by', type: 'text' })
+  acknowledgedBy!: string;
+
+  // The audit actor: person:<email> or the key's name.
+  @Column({ type: 'text' })
+  actor!: string;
+}
