@@ -315,7 +315,25 @@ const RESERVED_HEADERS = new Set([
   'x-auto-response-suppress',
 ]);
 
-function toMessageOptions(mail: OutgoingMail): SendMailOptions {
+/**
+ * The message exactly as SmtpMailer sends it, composed once, and its SMTP envelope. With
+ * `recipients: 'many'`, `to` may name several mailboxes (one tenant's contacts that share a
+ * locale): one message, one RCPT TO each, each answered and recorded on its own.
+ */
+export async function composeMail(
+  mail: OutgoingMail,
+  recipients: 'one' | 'many' = 'one',
+): Promise<{ raw: Buffer; envelope: { from: string; to: string[] }; messageId: string }> {
+  const message = toMessageOptions(mail, recipients);
+  try {
+    const raw = await new MailComposer(message).compile().build();
+    return { raw, envelope: envelopeOf(message), messageId: message.messageId as string };
+  } catch (err) {
+    throw toMailSendError(err);
+  }
+}
+
+function toMessageOptions(mail: OutgoingMail, many: 'one' | 'many' = 'one'): SendMailOptions {
   const messageId = normalizeMessageId(mail.messageId);
   if (!(mail.date instanceof Date) || Number.isNaN(mail.date.getTime())) {
     throw new MailSendError('permanent', 'invalid message: date is not a valid Date', {
@@ -337,7 +355,10 @@ function toMessageOptions(mail: OutgoingMail): SendMailOptions {
   // One delivery is one recipient: a second address would make a partial success look like
   // a delivery, and a retry would send the accepted copies again.
   const recipients = addressparser(to, { flatten: true });
-  if (recipients.length !== 1 || !/^[^\s@<>]+@[^\s@<>]+$/.test(recipients[0].address)) {
+  if (
+    (many === 'one' ? recipients.length !== 1 : recipients.length < 1) ||
+    !recipients.every((r) => /^[^\s@<>]+@[^\s@<>]+$/.test(r.address))
+  ) {
     throw new MailSendError('permanent', 'invalid message: to must be exactly one mailbox', {
       code: 'EINVALID',
     });
