@@ -51,6 +51,9 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   private readonly policy: RetryPolicy;
   /** Claimed and not yet recorded: their leases are renewed. */
   private readonly held = new Map<string, ClaimedDelivery>();
+  /** Attempts in progress here. A lease that ran out under load can be claimed back by this very
+   * process while its first attempt still waits for the relay: that attempt is the one that counts. */
+  private readonly inProgress = new Set<string>();
   private active = 0;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -130,8 +133,10 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         continue;
       }
       idleMs = IDLE_MIN_MS;
-      for (const unit of this.sendUnits(claimed)) {
+      const fresh = claimed.filter((d) => !this.inProgress.has(d.id));
+      for (const unit of this.sendUnits(fresh)) {
         for (const d of unit) {
+          this.inProgress.add(d.id);
           this.held.set(d.id, d);
           // Only emails take a slot: a feed post written twice is one post (its unique key).
           if (d.channel === 'email') this.active++;
@@ -207,6 +212,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     } finally {
       for (const d of unit) {
         this.held.delete(d.id);
+        this.inProgress.delete(d.id);
         if (d.channel === 'email') this.active--;
       }
       this.wake();
