@@ -19,6 +19,8 @@ import { ClaimedDelivery, DeliveryRepository, FeedPostRow } from './delivery.rep
 import { AttemptResult, decideOutcome, RetryPolicy } from './domain/delivery-outcome.js';
 import { GROUP_MAILER } from '../mail/group-mailer.provider.js';
 import type { GroupMailer } from '../mail/group-mailer.js';
+import type { Mailer } from '../mail/mailer.js';
+import { MAILER } from '../mail/mailer.provider.js';
 import { MailSendError } from '../mail/smtp-errors.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { contentSha256 } from '../common/domain/content-hash.js';
@@ -74,6 +76,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     private readonly clock: Clock,
     private readonly config: AppConfig,
     @Inject(GROUP_MAILER) private readonly groupMailer: GroupMailer,
+    @Inject(MAILER) private readonly mailer: Mailer,
   ) {
     this.mailFrom = config.get('MAIL_FROM');
     this.messageIdDomain = config.messageIdDomain;
@@ -109,6 +112,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.repository.releaseLeases([...this.held.keys()]);
     await this.groupMailer.close();
+    await this.mailer.close();
     this.logger.log({ msg: 'delivery sender stopped' });
   }
 
