@@ -155,27 +155,28 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Claims come in (deadline, tenant) order: a tenant's email contacts of one notice that read
-   * the same locale become one message with one RCPT TO each (rendered and composed once); the
+   * the same locale (in one claim) become one message with one RCPT TO each (rendered and composed once); the
    * relay answers each recipient on its own and each keeps its own record. Dashboard posts go
    * one by one.
    */
   private sendUnits(claimed: ClaimedDelivery[]): ClaimedDelivery[][] {
     const units: ClaimedDelivery[][] = [];
-    let group: ClaimedDelivery[] | null = null;
-    let key = '';
+    // Within one claim: a tenant's dashboard post sorts among its emails by id.
+    const open = new Map<string, ClaimedDelivery[]>();
     for (const d of claimed) {
       if (d.channel !== 'email' || !d.tenant) {
         units.push([d]);
         continue;
       }
-      const k = `${d.noticeId} ${d.tenantId} ${d.locale ?? ''}`;
-      if (group && k === key && group.length < this.groupMailer.maxRecipients) {
+      const key = `${d.noticeId} ${d.tenantId} ${d.locale ?? ''}`;
+      const group = open.get(key);
+      if (group && group.length < this.groupMailer.maxRecipients) {
         group.push(d);
         continue;
       }
-      group = [d];
-      key = k;
-      units.push(group);
+      const next = [d];
+      open.set(key, next);
+      units.push(next);
     }
     return units;
   }
