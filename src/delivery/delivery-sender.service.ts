@@ -17,8 +17,11 @@ import { RegulationsService } from '../regulations/regulations.service.js';
 import { DeliveryRecorder, RecordedOutcome } from './delivery-recorder.service.js';
 import { ClaimedDelivery, DeliveryRepository, FeedPostRow } from './delivery.repository.js';
 import { AttemptResult, decideOutcome, RetryPolicy } from './domain/delivery-outcome.js';
+import { GROUP_MAILER } from '../mail/group-mailer.provider.js';
+import type { GroupMailer } from '../mail/group-mailer.js';
+import type { Mailer } from '../mail/mailer.js';
 import { MAILER } from '../mail/mailer.provider.js';
-import { MailSendError, type Mailer } from '../mail/mailer.js';
+import { MailSendError } from '../mail/smtp-errors.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { BounceService } from './bounces/bounce.service.js';
 import { contentSha256 } from '../common/domain/content-hash.js';
@@ -51,6 +54,9 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   private readonly policy: RetryPolicy;
   /** Claimed and not yet recorded: their leases are renewed. */
   private readonly held = new Map<string, ClaimedDelivery>();
+  /** Attempts in progress here. A lease that ran out under load can be claimed back by this very
+   * process while its first attempt still waits for the relay: that attempt is the one that counts. */
+  private readonly inProgress = new Set<string>();
   private active = 0;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -70,6 +76,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    @Inject(GROUP_MAILER) private readonly groupMailer: GroupMailer,
     @Inject(MAILER) private readonly mailer: Mailer,
     private readonly bounces: BounceService,
   ) {
@@ -106,6 +113,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     if (this.renewTimer) clearInterval(this.renewTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.repository.releaseLeases([...this.held.keys()]);
+    await this.groupMailer.close();
     await this.mailer.close();
     this.logger.log({ msg: 'delivery sender stopped' });
   }
@@ -131,16 +139,48 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         continue;
       }
       idleMs = IDLE_MIN_MS;
-      for (const d of claimed) {
-        this.held.set(d.id, d);
-        // Only emails take a slot: a feed post written twice is one post (its unique key).
-        if (d.channel === 'email') this.active++;
-        const attempt = this.attempt(d).finally(() => {
+      const fresh = claimed.filter((d) => !this.inProgress.has(d.id));
+      for (const unit of this.sendUnits(fresh)) {
+        for (const d of unit) {
+          this.inProgress.add(d.id);
+          this.held.set(d.id, d);
+          // Only emails take a slot: a feed post written twice is one post (its unique key).
+          if (d.channel === 'email') this.active++;
+        }
+        const attempt = this.attempt(unit).finally(() => {
           this.attempts.delete(attempt);
         });
         this.attempts.add(attempt);
       }
     }
+  }
+
+  /**
+   * Claims come in (deadline, tenant) order: a tenant's email contacts of one notice that read
+   * the same locale (in one claim) become one message with one RCPT TO each (rendered and composed once); the
+   * relay answers each recipient on its own and each keeps its own record. Dashboard posts go
+   * one by one.
+   */
+  private sendUnits(claimed: ClaimedDelivery[]): ClaimedDelivery[][] {
+    const units: ClaimedDelivery[][] = [];
+    // Within one claim: a tenant's dashboard post sorts among its emails by id.
+    const open = new Map<string, ClaimedDelivery[]>();
+    for (const d of claimed) {
+      if (d.channel !== 'email' || !d.tenant) {
+        units.push([d]);
+        continue;
+      }
+      const key = `${d.noticeId} ${d.tenantId} ${d.locale ?? ''}`;
+      const group = open.get(key);
+      if (group && group.length < this.groupMailer.maxRecipients) {
+        group.push(d);
+        continue;
+      }
+      const next = [d];
+      open.set(key, next);
+      units.push(next);
+    }
+    return units;
   }
 
   private idle(ms: number): Promise<void> {
@@ -158,79 +198,97 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Sends one claimed delivery and records the outcome; never rejects. Its slot is held until the
-   * outcome is committed, so at most `capacity` messages are ever sent and not yet recorded:
-   * that is all a crash can make go out twice.
+   * Sends one claimed unit (a dashboard post, or one message to a group of a tenant's contacts)
+   * and records the outcomes; never rejects. Its slots are held until the outcomes are
+   * committed, so at most `capacity` emails are ever sent and not yet recorded: that is all a
+   * crash can make go out twice.
    */
-  private async attempt(d: ClaimedDelivery): Promise<void> {
+  private async attempt(unit: ClaimedDelivery[]): Promise<void> {
     try {
-      const outcome = await this.deliver(d);
-      if (!outcome) return;
-      await this.recorder.record(outcome);
-      if (outcome.kind === 'retry') this.wakeAt(outcome.retry.nextAttemptAt);
+      const outcomes = await this.deliver(unit);
+      if (!outcomes.length) return;
+      await Promise.all(outcomes.map((o) => this.recorder.record(o)));
+      for (const o of outcomes) if (o.kind === 'retry') this.wakeAt(o.retry.nextAttemptAt);
     } catch (err) {
       // The lease runs out and the delivery is claimed again.
       this.logger.error({
         msg: 'delivery attempt failed',
-        deliveryId: d.id,
+        deliveryIds: unit.map((d) => d.id),
         error: (err as Error).message,
       });
     } finally {
-      this.held.delete(d.id);
-      if (d.channel === 'email') this.active--;
+      for (const d of unit) {
+        this.held.delete(d.id);
+        this.inProgress.delete(d.id);
+        if (d.channel === 'email') this.active--;
+      }
       this.wake();
     }
   }
 
-  private async deliver(d: ClaimedDelivery): Promise<RecordedOutcome | null> {
-    const end = this.metrics.sendDuration.startTimer({ channel: d.channel });
-    let result: AttemptResult;
-    let sent: { messageId: string | null; contentSha256: string } | null = null;
-    let post: FeedPostRow | undefined;
+  private async deliver(unit: ClaimedDelivery[]): Promise<RecordedOutcome[]> {
+    const first = unit[0];
+    const end = this.metrics.sendDuration.startTimer({ channel: first.channel });
     try {
-      if (!d.tenant) {
-        result = { kind: 'permanent', error: 'tenant is no longer in the directory' };
-      } else {
-        const ctx = await this.contexts.get(d.noticeId);
-        const facts = await this.facts(d);
-        if (d.channel === 'dashboard') {
-          const rendered = this.rendering.post(ctx, facts);
-          const sha = contentSha256({
-            title: rendered.title,
-            text: rendered.text,
-            html: rendered.html,
-          });
-          sent = { messageId: null, contentSha256: sha };
-          post = {
-            tenantId: d.tenantId,
-            noticeId: d.noticeId,
-            incidentId: d.incidentId,
-            deliveryId: d.id,
-            title: rendered.title,
-            contentHtml: rendered.html,
-            contentText: rendered.text,
-            locale: rendered.locale,
-            contentSha256: sha,
-            publishedAt: this.clock.now(),
-          };
-          result = { kind: 'sent' };
-        } else {
-          // The lease was lost (another worker holds the delivery now): do not send it twice.
-          if (!this.held.has(d.id)) return null;
-          sent = await this.sendEmail(d, ctx, facts);
-          result = { kind: 'sent' };
-        }
+      if (!first.tenant) {
+        const result: AttemptResult = {
+          kind: 'permanent',
+          error: 'tenant is no longer in the directory',
+        };
+        return unit.map((d) => this.decide(d, result, null));
       }
-    } catch (err) {
-      const mailError = err instanceof MailSendError ? err : null;
-      const reason = mailError ? mailError.message : `unexpected: ${(err as Error).message}`;
-      result = {
-        kind: mailError?.kind === 'permanent' ? 'permanent' : 'temporary',
-        error: reason.slice(0, 500),
-      };
+      let ctx: NoticeRenderContext;
+      let facts: TenantRenderFacts;
+      try {
+        ctx = await this.contexts.get(first.noticeId);
+        facts = await this.facts(first);
+      } catch (err) {
+        const result = failure(err);
+        return unit.map((d) => this.decide(d, result, null));
+      }
+      if (first.channel === 'dashboard') return [this.postToDashboard(first, ctx, facts)];
+      // A lease was lost (another worker holds the delivery now): do not send it twice.
+      const group = unit.filter((d) => this.held.has(d.id));
+      if (!group.length) return [];
+      return await this.sendEmails(group, ctx, facts);
     } finally {
       end();
     }
+  }
+
+  private postToDashboard(
+    d: ClaimedDelivery,
+    ctx: NoticeRenderContext,
+    facts: TenantRenderFacts,
+  ): RecordedOutcome {
+    let rendered;
+    try {
+      rendered = this.rendering.post(ctx, facts);
+    } catch (err) {
+      return this.decide(d, failure(err), null);
+    }
+    const sha = contentSha256({ title: rendered.title, text: rendered.text, html: rendered.html });
+    const post: FeedPostRow = {
+      tenantId: d.tenantId,
+      noticeId: d.noticeId,
+      incidentId: d.incidentId,
+      deliveryId: d.id,
+      title: rendered.title,
+      contentHtml: rendered.html,
+      contentText: rendered.text,
+      locale: rendered.locale,
+      contentSha256: sha,
+      publishedAt: this.clock.now(),
+    };
+    return this.decide(d, { kind: 'sent' }, { messageId: null, contentSha256: sha }, post);
+  }
+
+  private decide(
+    d: ClaimedDelivery,
+    result: AttemptResult,
+    sent: { messageId: string | null; contentSha256: string } | null,
+    post?: FeedPostRow,
+  ): RecordedOutcome {
     const decision = decideOutcome(
       { status: 'queued', attempts: d.attempts },
       result,
@@ -280,47 +338,59 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     };
   }
 
-  private async sendEmail(
-    d: ClaimedDelivery,
+  /** One message to the group (same notice, tenant and locale); one outcome per recipient. */
+  private async sendEmails(
+    group: ClaimedDelivery[],
     ctx: NoticeRenderContext,
     facts: TenantRenderFacts,
-  ): Promise<{ messageId: string; contentSha256: string }> {
+  ): Promise<RecordedOutcome[]> {
+    const first = group[0];
     let email;
-    const key = `${d.noticeId} ${d.tenantId} ${d.locale ?? ''}`;
-    // Claims come in tenant order: a tenant's contacts that share a locale get one rendering.
+    const key = `${first.noticeId} ${first.tenantId} ${first.locale ?? ''}`;
+    // A tenant's contacts split across two claims still get one rendering.
     if (this.lastRender?.key === key) email = this.lastRender.email;
     else {
       try {
-        email = this.rendering.email(ctx, facts, d.locale ?? undefined);
+        email = this.rendering.email(ctx, facts, first.locale ?? undefined);
       } catch (err) {
-        throw new MailSendError(
-          'temporary',
-          `render failed: ${(err as Error).message}`.slice(0, 300),
-        );
+        const result: AttemptResult = {
+          kind: 'temporary',
+          error: `render failed: ${(err as Error).message}`.slice(0, 300),
+        };
+        return group.map((d) => this.decide(d, result, null));
       }
       this.lastRender = { key, email };
     }
-    const messageId = `<${d.id}@${this.messageIdDomain}>`;
-    const result = await this.mailer.send({
-      from: this.mailFrom,
-      to: d.recipient,
-      subject: email.subject,
-      text: email.text,
-      html: email.html,
-      messageId,
-      date: d.queuedAt,
-      // VERP: names the message (notice, tenant), so a DSN finds it; Final-Recipient the contact.
-      returnPath: this.bounces.returnPath(d.noticeId, d.tenantId),
-      headers: {
-        'X-Herald-Delivery': d.id,
-        'X-Herald-Notice': d.noticeId,
-        'X-Herald-Incident': ctx.incident.externalId,
-      },
+    let sent;
+    try {
+      sent = await this.groupMailer.sendGroup({
+        from: this.mailFrom,
+        to: group.map((d) => d.recipient),
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        // The group's first delivery names the message; every record of the group stores it.
+        messageId: `<${first.id}@${this.messageIdDomain}>`,
+        date: first.queuedAt,
+        // VERP: names the message (notice, tenant), so a DSN finds it; Final-Recipient the contact.
+        returnPath: this.bounces.returnPath(first.noticeId, first.tenantId),
+        headers: {
+          'X-Herald-Delivery': group.map((d) => d.id).join(', '),
+          'X-Herald-Notice': first.noticeId,
+          'X-Herald-Incident': ctx.incident.externalId,
+        },
+      });
+    } catch (err) {
+      const result = failure(err);
+      return group.map((d) => this.decide(d, result, null));
+    }
+    const sha = contentSha256({ subject: email.subject, text: email.text, html: email.html });
+    return group.map((d, i) => {
+      const o = sent.outcomes[i];
+      return o.accepted
+        ? this.decide(d, { kind: 'sent' }, { messageId: sent.messageId, contentSha256: sha })
+        : this.decide(d, failure(o.error), null);
     });
-    return {
-      messageId: result.messageId,
-      contentSha256: contentSha256({ subject: email.subject, text: email.text, html: email.html }),
-    };
   }
 
   /** Keeps the leases of everything held; drops what is no longer ours. */
@@ -347,4 +417,14 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.wake(), ms);
   }
+}
+
+/** A failed attempt, classified: a MailSendError says temporary or permanent; anything else is temporary. */
+function failure(err: unknown): AttemptResult {
+  const mailError = err instanceof MailSendError ? err : null;
+  const reason = mailError ? mailError.message : `unexpected: ${(err as Error).message}`;
+  return {
+    kind: mailError?.kind === 'permanent' ? 'permanent' : 'temporary',
+    error: reason.slice(0, 500),
+  };
 }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import DKIM from 'nodemailer/lib/dkim';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { DkimKey } from '../config/dkim-key.js';
 import type { OutgoingMail } from './mailer.js';
 import { textPart } from './mime-body.js';
-import { MailSendError } from './smtp-errors.js';
+import { MailSendError, toMailSendError } from './smtp-errors.js';
 
 // Headers the mailer owns; a caller setting them is a bug, not something to merge silently.
 const OWNED_HEADERS = [
@@ -57,7 +59,10 @@ export const DKIM_SIGNED_HEADERS =
  * header values made literal, bodies encoded once, boundaries derived from the Message-ID so
  * a retried send produces the same bytes.
  */
-export function toMessageOptions(mail: OutgoingMail): SendMailOptions {
+export function toMessageOptions(
+  mail: OutgoingMail,
+  recipients: 'one' | 'many' = 'one',
+): SendMailOptions {
   const messageId = normalizeMessageId(mail.messageId);
   if (!(mail.date instanceof Date) || Number.isNaN(mail.date.getTime())) {
     throw invalid('date is not a valid Date');
@@ -72,11 +77,15 @@ export function toMessageOptions(mail: OutgoingMail): SendMailOptions {
     headers[name] = literalText(headerText(rawValue));
   }
   const to = headerText(mail.to);
-  // One delivery is one recipient: a second address would make a partial success look like
-  // a delivery, and a retry would send the accepted copies again.
-  const recipients = addressparser(to, { flatten: true });
-  if (recipients.length !== 1 || !isMailbox(recipients[0].address)) {
-    throw invalid('to must be exactly one mailbox');
+  // By default one message is one recipient: a second address would make a partial success
+  // look like a delivery. With 'many' (one tenant's contacts of one locale, sent by the group
+  // mailer, which records each RCPT TO's answer on its own delivery) several are allowed.
+  const mailboxes = addressparser(to, { flatten: true });
+  if (
+    (recipients === 'one' ? mailboxes.length !== 1 : mailboxes.length < 1) ||
+    !mailboxes.every((r) => isMailbox(r.address))
+  ) {
+    throw invalid(recipients === 'one' ? 'to must be exactly one mailbox' : 'to names no mailbox');
   }
   if (mail.returnPath !== undefined && !isMailbox(mail.returnPath)) {
     throw invalid('returnPath must be one bare address');
@@ -99,7 +108,7 @@ export function toMessageOptions(mail: OutgoingMail): SendMailOptions {
     headers,
     envelope: {
       from: mail.returnPath ?? addressparser(from, { flatten: true })[0]?.address ?? '',
-      to: recipients.map((r) => r.address),
+      to: mailboxes.map((r) => r.address),
     },
     // Same Message-ID, same MIME boundaries: the bytes of a retried send do not change.
     baseBoundary: createHash('sha256').update(messageId).digest('hex').slice(0, 24),
@@ -155,4 +164,31 @@ export function dkimOption(key: DkimKey | undefined): {
   dkim?: DkimKey & { headerFieldNames: string };
 } {
   return key ? { dkim: { ...key, headerFieldNames: DKIM_SIGNED_HEADERS } } : {};
+}
+
+/**
+ * The message exactly as the SMTP pool sends it, composed once (and DKIM-signed when a key is
+ * configured), with its SMTP envelope: MAIL FROM is the return path (VERP), one RCPT TO per
+ * mailbox of `to`. With `recipients: 'many'`, `to` may name several mailboxes.
+ */
+export async function composeMail(
+  mail: OutgoingMail,
+  recipients: 'one' | 'many' = 'one',
+  dkim?: DkimKey,
+): Promise<{ raw: Buffer; envelope: { from: string; to: string[] }; messageId: string }> {
+  const message = toMessageOptions(mail, recipients);
+  try {
+    const unsigned = await new MailComposer(message).compile().build();
+    const signing = dkimOption(dkim).dkim;
+    const raw = signing ? await streamToBuffer(new DKIM(signing).sign(unsigned)) : unsigned;
+    return { raw, envelope: envelopeOf(message), messageId: message.messageId as string };
+  } catch (err) {
+    throw toMailSendError(err);
+  }
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
 }

@@ -131,6 +131,58 @@ describe('delivery over SMTP', () => {
     expect(incident.body.deliveries).toMatchObject({ sent: 1, failed: 1, queued: 0 });
   });
 
+  it('should send one message per tenant and locale with one RCPT TO each, recording a refused recipient on its own when the relay accepts the rest', async () => {
+    await seedTenants(t, [
+      tenantBody({
+        id: 'mixed',
+        services: ['s6'],
+        contacts: [
+          { name: 'Ok', email: 'ok@mixed.example', role: 'primary' },
+          { name: 'Grey', email: 'grey@mixed.example', role: 'security' },
+          { name: 'Gone', email: 'gone@mixed.example', role: 'privacy' },
+          { name: 'French', email: 'fr@mixed.example', role: 'privacy', locale: 'fr-FR' },
+        ],
+      }),
+    ]);
+    sink.setBehaviour((rcpt, attempt) =>
+      rcpt === 'gone@mixed.example'
+        ? { code: 550, message: '5.1.1 No such user' }
+        : rcpt === 'grey@mixed.example' && attempt === 1
+          ? { code: 451, message: '4.7.1 Greylisted' }
+          : 'accept',
+    );
+    const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: ['s6'] } });
+    await approve(t, keys, noticeId);
+    await waitForStatus(t, keys, incidentId, 'delivered');
+
+    // First attempt: one message for the three default-locale contacts (one refused for good,
+    // one greylisted), one for the French reader; then the greylisted one alone.
+    const envelopes = sink.messages.map((m) => [...m.envelope.rcptTo].sort());
+    expect(envelopes).toHaveLength(3);
+    expect(envelopes).toContainEqual(['ok@mixed.example']);
+    expect(envelopes).toContainEqual(['fr@mixed.example']);
+    expect(envelopes).toContainEqual(['grey@mixed.example']);
+    expect(sink.attempts('gone@mixed.example')).toBe(1);
+    expect(sink.attempts('grey@mixed.example')).toBe(2);
+    const first = await sink.messages
+      .find((m) => m.envelope.rcptTo.includes('ok@mixed.example'))!
+      .parse();
+    expect(String(first.headers.get('x-herald-delivery')).split(', ')).toHaveLength(3);
+
+    const emails = (await deliveries(t, keys, incidentId)).filter((d) => d.channel === 'email');
+    const by = (r: string) => emails.find((d) => d.recipient === r)!;
+    expect(by('ok@mixed.example')).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      messageId: first.messageId,
+    });
+    expect(by('grey@mixed.example')).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(by('gone@mixed.example')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(by('gone@mixed.example').lastError).toContain('550');
+    expect(by('fr@mixed.example')).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(by('fr@mixed.example').messageId).not.toBe(first.messageId);
+  });
+
   it('should deliver everything once the relay comes back up', async () => {
     await seedTenants(t, [
       tenantBody({
