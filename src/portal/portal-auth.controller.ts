@@ -24,6 +24,7 @@ import { PortalViews } from './portal-views.service.js';
 import { portalRateLimiter, PortalGuard } from './portal.guard.js';
 import { SignInLinksService } from './sign-in-links.service.js';
 import { TenantSessionsService } from './tenant-sessions.service.js';
+import { takeReturnPath } from './portal-return.js';
 
 const SIGN_IN_REASONS: Record<string, string> = {
   required: 'Sign in to use the tenant portal',
@@ -137,7 +138,7 @@ export class PortalAuthController {
         'This sign-in link is not valid: it was used already, has expired, or is not for this tenant. Ask for a new one.',
       );
     }
-    this.begin(res, started.token);
+    this.begin(req, res, started.token);
   }
 
   @Post('sign-in/key')
@@ -165,7 +166,7 @@ export class PortalAuthController {
       method: 'api-key',
       apiKeyId: principal.keyId,
     });
-    this.begin(res, token);
+    this.begin(req, res, token);
   }
 
   @Post('sign-out')
@@ -201,9 +202,10 @@ export class PortalAuthController {
     });
   }
 
-  private begin(res: Response, token: string): void {
+  private begin(req: PortalRequest, res: Response, token: string): void {
     res.cookie(PORTAL_SESSION_COOKIE, token, cookieOptions(this.sessions.policy.absoluteMs));
     res.clearCookie(PORTAL_SIGN_IN_CSRF_COOKIE, cookieOptions());
-    res.redirect(303, '/portal/notices');
+    // Back to the notice check that sent them here signed out (portal-return.ts), else the notices.
+    res.redirect(303, takeReturnPath(req, res));
   }
 }

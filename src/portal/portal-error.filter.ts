@@ -1,6 +1,8 @@
 import { Catch } from '@nestjs/common';
+import type { Response } from 'express';
 import { BrowserErrorFilter, type RefusalView } from '../common/web/browser-error.filter.js';
 import { PORTAL_SESSION_COOKIE, type PortalRequest } from './portal-auth.js';
+import { rememberVerifyReturn } from './portal-return.js';
 import { PortalViews } from './portal-views.service.js';
 
 /** Portal refusals as a page (or, for htmx, an alert in place), worded as the API's problem+json. */
@@ -11,6 +13,11 @@ export class PortalErrorFilter extends BrowserErrorFilter<PortalRequest> {
 
   constructor(private readonly views: PortalViews) {
     super();
+  }
+
+  // The "check this notice" link of an email opened signed out comes back to its check after sign-in.
+  protected override rememberReturn(req: PortalRequest, res: Response): void {
+    rememberVerifyReturn(req, res);
   }
 
   protected alert(view: RefusalView, req: PortalRequest): string {

@@ -98,4 +98,37 @@ describe('portal routes without a session', () => {
     expect(await query(t, 'SELECT 1 FROM tenant_sessions')).toEqual([]);
     expect(await query(t, 'SELECT 1 FROM portal_sign_in_links')).toEqual([]);
   });
+
+  it('should bring a signed-out check of a notice reference back to that check after sign-in', async () => {
+    const reference = 'a1b2c3d4-0000-4000-8000-00000000abcd';
+    const away = await t.http.get(`/portal/verify?reference=${reference.toUpperCase()}`);
+    expect(away.status).toBe(303);
+    expect(away.headers.location).toBe('/portal/sign-in?reason=required');
+    const cookies = (away.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+    const remembered = cookies.find((c) => c.startsWith('__Host-herald-portal-return='));
+    expect(remembered).toMatch(/; HttpOnly/);
+
+    const page = await t.http.get('/portal/sign-in');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const signInCookie =
+      ((page.headers['set-cookie'] as unknown as string[]) ?? [])
+        .find((c) => c.startsWith('__Host-herald-portal-signin='))
+        ?.split(';')[0] ?? '';
+    const signedIn = await t.http
+      .post('/portal/sign-in/key')
+      .set('Cookie', [signInCookie, remembered!.split(';')[0]].join('; '))
+      .type('form')
+      .send({ _csrf: csrf, apiKey: keys.tenant });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.location).toBe(`/portal/verify?reference=${reference}`);
+
+    // Anything but a notice id is not remembered: nobody is sent anywhere else.
+    const odd = await t.http.get('/portal/verify?reference=https%3A%2F%2Fevil.example');
+    expect(odd.status).toBe(303);
+    expect(
+      ((odd.headers['set-cookie'] as unknown as string[] | undefined) ?? []).some((c) =>
+        c.startsWith('__Host-herald-portal-return='),
+      ),
+    ).toBe(false);
+  });
 });

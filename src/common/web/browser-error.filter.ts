@@ -21,6 +21,8 @@ export abstract class BrowserErrorFilter<R extends Request> implements Exception
   protected abstract alert(view: RefusalView, req: R): string;
   /** The whole page a plain request gets. */
   protected abstract page(view: RefusalView, req: R): string;
+  /** A signed-out GET that should resume after sign-in may remember where (a cookie); default none. */
+  protected rememberReturn(_req: R, _res: Response): void {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
@@ -36,6 +38,7 @@ export abstract class BrowserErrorFilter<R extends Request> implements Exception
     if (problem.status === 401 && req.method === 'GET' && !htmx) {
       const cookies = (req as { cookies?: Record<string, string | undefined> }).cookies;
       const reason = cookies?.[this.sessionCookie] ? 'ended' : 'required';
+      this.rememberReturn(req, res);
       res.redirect(303, `${this.signInPath}?reason=${reason}`);
       return;
     }
