@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { secretSha256 } from '../common/web/browser-sessions.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
+import { ContactFacts } from '../common/facts/contact-facts.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { MAILER } from '../mail/mailer.provider.js';
@@ -47,11 +48,14 @@ export interface ContactStatus {
   requestedAt: string | null;
 }
 
-export interface TenantWithoutVerifiedContact {
+/** A tenant the operators' contact report lists: no verified notice contact, or one that bounced. */
+export interface ContactsReportItem {
   tenantId: string;
   tenantName: string;
   noticeContacts: number;
+  hasVerifiedContact: boolean;
   unverified: string[];
+  bounced: Array<{ email: string; bouncedAt: string; diagnostic: string | null }>;
 }
 
 /**
@@ -71,6 +75,7 @@ export class ContactsService {
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly contactFacts: ContactFacts,
     @Inject(MAILER) private readonly mailer: Mailer,
     @Optional() @Inject(CONTACT_EVENTS) private readonly events: ContactEventsPublisher | null,
   ) {
@@ -155,19 +160,23 @@ export class ContactsService {
   }
 
   /**
-   * Tenants with no verified notice contact, by tenant id (a page of `limit`, from `afterId`).
-   * Bounced addresses are not known here: they are the delivery feature's to report.
+   * Tenants needing their contacts looked at, by tenant id (a page of `limit`, from `afterId`):
+   * no verified notice contact, or a notice contact whose latest email bounced (the delivery
+   * feature reports those through ContactFacts).
    */
-  async withoutVerifiedContact(
+  async needingAttention(
     afterId: string,
     limit: number,
-  ): Promise<{ items: TenantWithoutVerifiedContact[]; last: string | null }> {
-    const items: TenantWithoutVerifiedContact[] = [];
+  ): Promise<{ items: ContactsReportItem[]; last: string | null }> {
+    const items: ContactsReportItem[] = [];
     const now = this.clock.now();
     let cursor = afterId;
     for (;;) {
       const page = await this.tenants.contactsPage(cursor, PAGE);
-      const rows = await this.repository.ofTenants(page.map((t) => t.id));
+      const [rows, bounces] = await Promise.all([
+        this.repository.ofTenants(page.map((t) => t.id)),
+        this.contactFacts.bouncedAddresses(page.map((t) => t.id)),
+      ]);
       const byKey = new Map(rows.map((r) => [`${r.tenantId}\n${r.email}`, r]));
       for (const t of page) {
         cursor = t.id;
@@ -175,12 +184,20 @@ export class ContactsService {
         const statuses = [...listed].map(([email, name]) =>
           this.status(byKey.get(`${t.id}\n${email}`), email, name, now),
         );
-        if (statuses.some((s) => s.state === 'verified')) continue;
+        const bounced = (bounces.get(t.id) ?? []).filter((b) => listed.has(b.email));
+        const hasVerifiedContact = statuses.some((s) => s.state === 'verified');
+        if (hasVerifiedContact && bounced.length === 0) continue;
         items.push({
           tenantId: t.id,
           tenantName: t.name,
           noticeContacts: statuses.length,
-          unverified: statuses.map((s) => s.email),
+          hasVerifiedContact,
+          unverified: statuses.filter((s) => s.state !== 'verified').map((s) => s.email),
+          bounced: bounced.map((b) => ({
+            email: b.email,
+            bouncedAt: b.bouncedAt.toISOString(),
+            diagnostic: b.diagnostic,
+          })),
         });
         if (items.length === limit) return { items, last: t.id };
       }

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { DeliveryStatus } from '../common/domain/delivery-vocabulary.js';
+import { type BouncedAddress, ContactFacts } from '../common/facts/contact-facts.js';
 import { IncidentFacts } from '../common/facts/incident-facts.js';
 import { keysetPages } from '../common/list-responder.js';
 import {
@@ -17,11 +18,22 @@ export class DeliveriesService implements OnModuleInit {
   constructor(
     private readonly repository: DeliveryRepository,
     private readonly facts: IncidentFacts,
+    private readonly contactFacts: ContactFacts,
   ) {}
 
   /** The incident view's delivery counts are reported to incidents/ from here. */
   onModuleInit(): void {
     this.facts.reportDeliveryCounts((incidentId) => this.countsByStatus(incidentId));
+    this.contactFacts.reportBouncedAddresses((tenantIds) => this.bouncedAddresses(tenantIds));
+  }
+
+  /** Per tenant, the addresses whose latest notice email bounced (the operators' contact report). */
+  async bouncedAddresses(tenantIds: readonly string[]): Promise<Map<string, BouncedAddress[]>> {
+    const out = new Map<string, BouncedAddress[]>();
+    for (const { tenantId, ...address } of await this.repository.bouncedAddresses(tenantIds)) {
+      out.set(tenantId, [...(out.get(tenantId) ?? []), address]);
+    }
+    return out;
   }
 
   /** Deliveries matching the filter, oldest first (queued_at, id), after the keyset cursor. */

@@ -544,6 +544,28 @@ export class DeliveryRepository {
     );
   }
 
+  /**
+   * Per tenant, the addresses whose latest notice email (the last one sent or bounced) bounced.
+   * One statement for the page of tenants, on idx_deliveries_tenant.
+   */
+  async bouncedAddresses(
+    tenantIds: readonly string[],
+  ): Promise<
+    Array<{ tenantId: string; email: string; bouncedAt: Date; diagnostic: string | null }>
+  > {
+    return this.dataSource.query(
+      `SELECT "tenantId", email, "bouncedAt", diagnostic FROM (
+         SELECT DISTINCT ON (tenant_id, lower(recipient)) tenant_id AS "tenantId",
+           lower(recipient) AS email, status, bounced_at AS "bouncedAt", last_error AS diagnostic
+         FROM deliveries
+         WHERE tenant_id = ANY($1::text[]) AND channel = 'email' AND status IN ('sent', 'bounced')
+         ORDER BY tenant_id, lower(recipient), coalesce(bounced_at, sent_at) DESC
+       ) latest WHERE status = 'bounced'
+       ORDER BY "tenantId", email`,
+      [tenantIds],
+    );
+  }
+
   /** Marks sent deliveries bounced (no longer notice in time); returns the ids it changed. */
   async markBounced(manager: EntityManager, outcomes: BouncedOutcome[]): Promise<Set<string>> {
     if (!outcomes.length) return new Set();

@@ -200,7 +200,8 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
         ? all
         : undefined;
     });
-    await relay.waitFor(3);
+    // Two messages: bnc-two's contacts share a locale, so one message carries both RCPT TOs.
+    await relay.waitFor(2);
     // Completion (notice sent, incident delivered) is recorded after the last delivery.
     await waitForStatus(t, keys, incidentId, 'delivered');
   }, 60_000);
@@ -219,8 +220,10 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
       expect(path).toMatch(/^bounce\+[a-z2-7]{56}@bounces\.herald\.test$/);
       expect(path.split('@')[0].length).toBeLessThanOrEqual(64);
     }
-    // One token per message (notice, tenant): the two contacts of bnc-two share it.
+    // One token per message (notice, tenant): the two contacts of bnc-two share it (and here
+    // the very message: one per tenant and locale, one RCPT TO per contact).
     expect(paths[0]).toBe(paths[1]);
+    expect(sentTo('ops@bnc-two.example')).toBe(sentTo('sec@bnc-two.example'));
     expect(paths[2]).not.toBe(paths[0]);
   });
 
@@ -367,6 +370,20 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
     expect(header.split(',')).toEqual(expect.arrayContaining(['bouncedAt', 'error']));
     expect(rows.find((r) => r.includes('ops@bnc-two.example'))).toContain(`bounced`);
     expect(rows.find((r) => r.includes('ops@bnc-two.example'))).toContain(bouncedAt);
+
+    // The operators' contact report names the address whose latest email bounced.
+    const report = await t.http.get('/v1/contacts/report').set(bearer(t.adminKey));
+    expect(report.status).toBe(200);
+    const listed = (
+      report.body.items as Array<{ tenantId: string; bounced: unknown[]; unverified: string[] }>
+    ).find((i) => i.tenantId === 'bnc-two');
+    expect(listed?.bounced).toEqual([
+      {
+        email: 'ops@bnc-two.example',
+        bouncedAt,
+        diagnostic: expect.stringContaining('User unknown'),
+      },
+    ]);
   });
 
   it('should report the tenant undeliverable and escalate it when every email of it bounced', async () => {

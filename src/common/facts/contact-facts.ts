@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+
+/** A contact address whose latest notice email bounced. */
+export interface BouncedAddress {
+  /** Lower-cased, as the contacts feature keys addresses. */
+  email: string;
+  bouncedAt: Date;
+  /** The delivery status notification's diagnostic, one line. */
+  diagnostic: string | null;
+}
+
+/** delivery/ reports: per tenant, the addresses whose latest notice email bounced. */
+export type BouncedAddressesReader = (
+  tenantIds: readonly string[],
+) => Promise<Map<string, BouncedAddress[]>>;
+
+/**
+ * Facts about tenants' contact addresses that delivery/ owns (the deliveries table), reported
+ * down to contacts/ through this port so that contacts/ neither imports delivery/ nor reads its
+ * table. The delivery module registers its reader when it starts.
+ */
+@Injectable()
+export class ContactFacts {
+  private bouncedReader?: BouncedAddressesReader;
+
+  reportBouncedAddresses(reader: BouncedAddressesReader): void {
+    this.bouncedReader = reader;
+  }
+
+  bouncedAddresses(tenantIds: readonly string[]): Promise<Map<string, BouncedAddress[]>> {
+    if (tenantIds.length === 0) return Promise.resolve(new Map());
+    // A fault of the wiring, not of the request: the delivery module was not loaded.
+    if (!this.bouncedReader) throw new Error('no feature reports bounced addresses');
+    return this.bouncedReader(tenantIds);
+  }
+}
