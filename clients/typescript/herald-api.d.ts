@@ -426,7 +426,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** For operators: the tenants with no verified notice contact */
+        /** For operators: tenants with no verified notice contact, or a notice contact whose latest email bounced */
         get: operations["Contacts_report"];
         put?: never;
         post?: never;
@@ -1497,7 +1497,7 @@ export interface components {
             items: components["schemas"]["PortfolioItem"][];
             nextCursor: string | null;
         };
-        /** @description Tenants with no verified notice contact, by tenant id */
+        /** @description Tenants with no verified notice contact, or a notice contact whose latest email bounced, by tenant id */
         ContactsReport: {
             /** Format: date-time */
             generatedAt: string;
@@ -1506,8 +1506,17 @@ export interface components {
                 tenantName: string;
                 /** @description How many primary, security and privacy contacts it lists */
                 noticeContacts: number;
-                /** @description Their addresses: none verified within CONTACT_RECONFIRM_DAYS */
+                /** @description Whether one of them is verified (within CONTACT_RECONFIRM_DAYS) */
+                hasVerifiedContact: boolean;
+                /** @description Their addresses not verified within CONTACT_RECONFIRM_DAYS */
                 unverified: string[];
+                /** @description Their addresses whose latest notice email bounced */
+                bounced: {
+                    email: string;
+                    /** Format: date-time */
+                    bouncedAt: string;
+                    diagnostic: string | null;
+                }[];
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;

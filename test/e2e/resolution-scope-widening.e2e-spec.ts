@@ -188,7 +188,7 @@ describe('resolution: widening the scope', () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('resolving');
     const done = await waitFor((i) => i.status === 'delivered' && i.affectedTenantCount === 4);
-    expect(done.deliveries).toEqual({ queued: 0, sent: 8, failed: 0 });
+    expect(done.deliveries).toEqual({ queued: 0, sent: 8, failed: 0, bounced: 0 });
     await sink.waitFor(4);
     expect(rcptCounts()).toEqual({
       'sec@chat-1.example': 1,

@@ -47,6 +47,8 @@ export function testEnv(
     DELIVERY_PROCESSES: '1',
     // No verification mail in the sinks of specs that count messages; the contact specs turn it on.
     CONTACT_SWEEP_INTERVAL_MS: '0',
+    // Webhook signing secrets sealed, as in production (unset, every app boot warns).
+    WEBHOOK_SECRET_KEY: `test-webhook-${randomBytes(16).toString('hex')}`,
     ...overrides,
   };
 }
