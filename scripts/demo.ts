@@ -247,6 +247,7 @@ async function main(): Promise<void> {
     MAIL_FROM: 'Demo Cloud Security <security-notices@demo-cloud.example>',
     PROVIDER_NAME: 'Demo Cloud',
     PROVIDER_CONTACT: 'security@demo-cloud.example',
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
   });
   const app = await createHttpApp(config, createLogger(config));
   await app.listen(0, '127.0.0.1');
@@ -491,6 +492,10 @@ async function main(): Promise<void> {
     say(`  Approve it as bob (comms), who did not edit it:                      ${bob}`);
     say(`  Check the deliveries, CSV and audit chain as carol (auditor):        ${auditor}`);
     say(`  Create and revoke API keys as the admin:                              ${adminKey}`);
+    say(
+      `And the tenant portal, ${bold(`${base}/portal`)}: sakura-shoji's notices (acknowledge one), its contacts,`,
+    );
+    say(`  and "check a notice", signed in with the tenant's key:              ${tenantKey}`);
     say(dim('Press Ctrl+C to stop Herald.'));
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
