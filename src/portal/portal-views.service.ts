@@ -7,7 +7,7 @@ export interface PortalPageOptions {
   title: string;
   session?: TenantSessionEntity;
   tenantName?: string;
-  section?: 'notices' | 'verify' | 'contacts';
+  section?: 'notices' | 'verify' | 'contacts' | 'webhooks';
 }
 
 /** The portal's pages, in the console's stack (Handlebars, htmx, no inline script or style). */

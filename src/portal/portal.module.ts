@@ -15,6 +15,8 @@ import { PortalErrorFilter } from './portal-error.filter.js';
 import { PortalViews } from './portal-views.service.js';
 import { PortalController } from './portal.controller.js';
 import { PortalGuard } from './portal.guard.js';
+import { PortalWebhooksController } from './portal-webhooks.controller.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { SignInLinksService } from './sign-in-links.service.js';
 import { TenantSessionsRepository } from './tenant-sessions.repository.js';
 import { TenantSessionsService } from './tenant-sessions.service.js';
@@ -30,8 +32,14 @@ import { TenantSessionsService } from './tenant-sessions.service.js';
     DeliveryModule,
     MailModule,
     TenantsModule,
+    WebhooksModule,
   ],
-  controllers: [PortalAssetsController, PortalAuthController, PortalController],
+  controllers: [
+    PortalAssetsController,
+    PortalAuthController,
+    PortalController,
+    PortalWebhooksController,
+  ],
   providers: [
     PortalViews,
     PortalGuard,

@@ -1,0 +1,76 @@
+import type { Response } from 'supertest';
+import { tenantBody } from '../factories/tenant.factory.js';
+import {
+  approve,
+  flowKeys,
+  type FlowKeys,
+  postIncident,
+  seedTenants,
+  waitForStatus,
+} from '../support/flow.js';
+import { bearer, startTestApp, type TestApp } from '../support/test-app.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+const cookieOf = (res: Response, name: string): string =>
+  ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? [])
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0] ?? '';
+
+// The portal's webhooks page: a tenant administrator sees its own endpoints with their success
+// rate and recent calls (from the calls Herald really made), and never another tenant's.
+describe('portal: webhook endpoints and their health', () => {
+  let t: TestApp;
+  let keys: FlowKeys;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    t = await startTestApp({ WEBHOOK_ALLOW_LOOPBACK: 'true' });
+    keys = await flowKeys(t);
+    await seedTenants(t, [
+      tenantBody({ id: 'pw-a', services: ['pw'] }),
+      tenantBody({ id: 'pw-b', services: ['other'] }),
+    ]);
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.stop();
+  });
+
+  it('should show its own endpoint with the calls made to it and nothing of another tenant', async () => {
+    const keyA = await t.key(['tenant'], 'pw-a');
+    const keyB = await t.key(['tenant'], 'pw-b');
+    for (const [tenantId, key, path] of [
+      ['pw-a', keyA, '/a'],
+      ['pw-b', keyB, '/b'],
+    ]) {
+      const r = await t.http
+        .post(`/v1/tenants/${tenantId}/webhooks`)
+        .set(bearer(key))
+        .send({ url: receiver.url(path), events: ['notice.sent'] });
+      expect(r.status).toBe(201);
+    }
+    const { incidentId, noticeId } = await postIncident(t, keys, { scope: { services: ['pw'] } });
+    await approve(t, keys, noticeId);
+    await waitForStatus(t, keys, incidentId, 'delivered');
+
+    const signIn = await t.http.get('/portal/sign-in');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(signIn.text)?.[1] ?? '';
+    const signedIn = await t.http
+      .post('/portal/sign-in/key')
+      .set('Cookie', cookieOf(signIn, '__Host-herald-portal-signin'))
+      .type('form')
+      .send({ _csrf: csrf, apiKey: keyA });
+    expect(signedIn.status).toBe(303);
+    const session = cookieOf(signedIn, '__Host-herald-portal');
+
+    const page = await t.http.get('/portal/webhooks').set('Cookie', session);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(receiver.url('/a'));
+    expect(page.text).not.toContain(receiver.url('/b'));
+    expect(page.text).toContain('<span class="success-rate">100 %</span> of 1 calls answered 2xx');
+    const call = receiver.calls.find((c) => c.path === '/a');
+    expect(page.text).toContain(String(call?.headers['webhook-id']));
+    expect(page.text).toContain('Active');
+  });
+});
