@@ -5,6 +5,7 @@ import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { createApiKeySchema } from '../api-keys/dto/create-api-key.dto.js';
 import { Public, ROLES } from '../common/auth/principal.js';
 import { parseOrThrow, parseUuid } from '../common/validation.js';
+import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { type ConsoleRequest, ConsoleRoles, Staff } from './console-auth.js';
 import { ConsoleErrorFilter } from './console-error.filter.js';
 import { ConsoleGuard } from './console.guard.js';
@@ -23,6 +24,7 @@ export class ConsoleOperatorController {
   constructor(
     private readonly views: ConsoleViews,
     private readonly keys: ApiKeysService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   private async render(
@@ -38,6 +40,28 @@ export class ConsoleOperatorController {
           'operator',
           { keys: page.items, more: page.nextCursor !== null, created, roles: ROLES },
           { title: 'API keys', staff, section: 'operator' },
+        ),
+      );
+  }
+
+  /** Tenants' webhook endpoints: failing and disabled ones first, each with its last day's calls. */
+  @Get('webhooks')
+  @ConsoleRoles('admin')
+  async webhookEndpoints(@Staff() staff: StaffSessionEntity, @Res() res: Response): Promise<void> {
+    const endpoints = (await this.webhooks.overview(SHOWN)).map((w) => ({
+      ...w,
+      events: w.events.join(', '),
+      successRate:
+        w.stats.successRate24h === null ? null : `${Math.round(w.stats.successRate24h * 100)} %`,
+      lastCall: w.stats.recent[0] ?? null,
+    }));
+    res
+      .type('text/html')
+      .send(
+        this.views.page(
+          'operator-webhooks',
+          { endpoints, capped: endpoints.length === SHOWN },
+          { title: 'Webhook endpoints', staff, section: 'operator' },
         ),
       );
   }

@@ -13,6 +13,7 @@ import { ConsoleIncidentsController } from './console-incidents.controller.js';
 import { ConsoleNoticesController } from './console-notices.controller.js';
 import { ConsoleOperatorController } from './console-operator.controller.js';
 import { ConsoleViews } from './console-views.service.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { ConsoleGuard } from './console.guard.js';
 import { OidcService } from './oidc.service.js';
 import { StaffSessionsRepository } from './staff-sessions.repository.js';
@@ -30,6 +31,7 @@ import { StaffSessionEntity } from './entities/staff-session.entity.js';
     NoticesModule,
     DeliveryModule,
     ComplianceModule,
+    WebhooksModule,
   ],
   controllers: [
     ConsoleAssetsController,

@@ -66,6 +66,18 @@ export class WebhooksRepository {
     });
   }
 
+  /** Every tenant's endpoints, the failing and disabled first (the operators' overview). */
+  listAllEndpoints(limit: number): Promise<WebhookEndpointEntity[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(WebhookEndpointEntity, 'e')
+      .where('e.deleted_at IS NULL')
+      .orderBy('(e.failing_since IS NULL AND e.disabled_at IS NULL)', 'ASC')
+      .addOrderBy('e.tenant_id', 'ASC')
+      .addOrderBy('e.created_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
   /** An endpoint that is not deleted, locked for the caller's transaction when `manager` is one. */
   findEndpoint(
     id: string,

@@ -98,7 +98,15 @@ export class WebhooksService implements OnModuleInit {
 
   async list(tenantId: string): Promise<WebhookView[]> {
     await this.tenants.get(tenantId);
-    const endpoints = await this.repository.listEndpoints(tenantId);
+    return this.withStats(await this.repository.listEndpoints(tenantId));
+  }
+
+  /** Every tenant's endpoints with their health, the failing and disabled first (operators). */
+  async overview(limit: number): Promise<WebhookView[]> {
+    return this.withStats(await this.repository.listAllEndpoints(limit));
+  }
+
+  private async withStats(endpoints: WebhookEndpointEntity[]): Promise<WebhookView[]> {
     const ids = endpoints.map((e) => e.id);
     const since = new Date(this.clock.nowMs() - STATS_WINDOW_MS);
     const [recent, stats] = await Promise.all([

@@ -73,4 +73,34 @@ describe('portal: webhook endpoints and their health', () => {
     expect(page.text).toContain(String(call?.headers['webhook-id']));
     expect(page.text).toContain('Active');
   });
+
+  it("should show operators every tenant's endpoint with its health in the console, admins only", async () => {
+    const consoleCookie = async (key: string): Promise<string> => {
+      const page = await t.http.get('/console/sign-in');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+      const res = await t.http
+        .post('/console/sign-in/key')
+        .set('Cookie', cookieOf(page, '__Host-herald-signin'))
+        .type('form')
+        .send({ _csrf: csrf, apiKey: key });
+      return cookieOf(res, '__Host-herald-session');
+    };
+    const admin = await t.http
+      .get('/console/operator/webhooks')
+      .set('Cookie', await consoleCookie(t.adminKey));
+    expect(admin.status).toBe(200);
+    const rowOf = (url: string) => {
+      const at = admin.text.indexOf(url);
+      return admin.text.slice(admin.text.lastIndexOf('<tr', at), admin.text.indexOf('</tr>', at));
+    };
+    expect(rowOf(receiver.url('/a'))).toContain('pw-a');
+    expect(rowOf(receiver.url('/a'))).toContain('<span class="success-rate">100 %</span> of 1');
+    expect(rowOf(receiver.url('/b'))).toContain('pw-b');
+    expect(rowOf(receiver.url('/b'))).toContain('no calls');
+
+    const comms = await t.http
+      .get('/console/operator/webhooks')
+      .set('Cookie', await consoleCookie(keys.comms));
+    expect(comms.status).toBe(403);
+  });
 });

@@ -69,6 +69,7 @@ export class MaintenanceProcessor extends QueueWorker {
       case 'resolve-incident':
       case 'incident-resolved':
       case 'fan-out':
+      case 'contact-sweep':
         return unknownJob(QUEUES.maintenance, job);
     }
     // A name no JobName matches (an older or newer Herald enqueued it).

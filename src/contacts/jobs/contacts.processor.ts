@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { QUEUES, QueueName } from '../../common/queues/queue-names.js';
 import { QueueWorker } from '../../common/queues/queue-worker.js';
+import { unknownJob } from '../../common/queues/unknown-job.js';
 import { AppConfig } from '../../config/app-config.js';
 import { ContactsService } from '../contacts.service.js';
 
@@ -42,7 +43,7 @@ export class ContactsProcessor extends QueueWorker {
       case 'contact-sweep':
         return this.contacts.sweep();
       default:
-        throw new Error(`unknown job ${job.name} on ${QUEUES.contacts}`);
+        return unknownJob(QUEUES.contacts, job);
     }
   }
 }

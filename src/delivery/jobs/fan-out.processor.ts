@@ -30,6 +30,7 @@ export class FanOutProcessor extends QueueWorker {
       case 'deadline-watch':
       case 'retention':
       case 'reconcile':
+      case 'contact-sweep':
         return unknownJob(QUEUES.fanout, job);
     }
     // A name no JobName matches (an older or newer Herald enqueued it).
