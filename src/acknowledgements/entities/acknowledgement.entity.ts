@@ -1,4 +1,14 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import {
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  type Relation,
+  Unique,
+} from 'typeorm';
+import { NoticeEntity } from '../../notices/entities/notice.entity.js';
 
 /** A tenant's acknowledgement of a notice it was sent: who, and when. One per notice and tenant. */
 @Entity('acknowledgements')
@@ -10,6 +20,10 @@ export class AcknowledgementEntity {
 
   @Column({ name: 'notice_id', type: 'uuid' })
   noticeId!: string;
+
+  @ManyToOne(() => NoticeEntity, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'notice_id', foreignKeyConstraintName: 'FK_acknowledgements_notice' })
+  notice?: Relation<NoticeEntity>;
 
   @Column({ name: 'incident_id', type: 'uuid' })
   incidentId!: string;

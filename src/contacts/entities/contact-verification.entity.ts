@@ -1,7 +1,8 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Whether (and when) a tenant's notice contact address was confirmed by its owner. */
 @Entity('contact_verifications')
+@Check('ck_contact_verifications_email', `"email" = lower("email")`)
 @Index('idx_contact_verifications_verified', ['verifiedAt'])
 export class ContactVerificationEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' })
