@@ -7,7 +7,11 @@ import { bearer, eventually, startTestApp, TestApp } from '../support/test-app.j
 // this jest process, so the event loop's lag measured here is the lag every other request,
 // worker job and lock renewal would see meanwhile (issue 20, H1: a 100,000-id PATCH froze it 34 s).
 
-const MAX_LAG_MS = 1000;
+// A guard against a freeze, not a speed target (that lives in the benchmarks): on a quiet machine
+// these requests lag the loop 200-300 ms (printed below), but CI runs two suites at once on two
+// cores beside Postgres and Redis, where the same code measured up to 1.0 s. Three seconds still
+// fails the 34 s freeze by a factor of ten and does not fail on a busy machine.
+const MAX_LAG_MS = 3000;
 const POLL_MS = 50;
 const ids = (n: number, prefix = 'load') =>
   Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(6, '0')}`);
@@ -70,7 +74,7 @@ describe('security: the largest requests do not stall the event loop', () => {
     process.stdout.write(
       `${name}: ${Math.round(m.ms)} ms, event-loop lag max ${Math.round(m.maxLagMs)} ms, /health/live max ${Math.round(m.maxLiveMs)} ms\n`,
     );
-    expect({ name, lagUnder1s: m.maxLagMs < MAX_LAG_MS }).toEqual({ name, lagUnder1s: true });
+    expect({ name, lagUnderBound: m.maxLagMs < MAX_LAG_MS }).toEqual({ name, lagUnderBound: true });
     return m.result;
   }
 
