@@ -31,7 +31,9 @@ export class DeliveriesService implements OnModuleInit {
   async bouncedAddresses(tenantIds: readonly string[]): Promise<Map<string, BouncedAddress[]>> {
     const out = new Map<string, BouncedAddress[]>();
     for (const { tenantId, ...address } of await this.repository.bouncedAddresses(tenantIds)) {
-      out.set(tenantId, [...(out.get(tenantId) ?? []), address]);
+      const list = out.get(tenantId);
+      if (list) list.push(address);
+      else out.set(tenantId, [address]);
     }
     return out;
   }

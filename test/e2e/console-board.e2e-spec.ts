@@ -1,4 +1,3 @@
-import type { Response } from 'supertest';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
   approve,
@@ -8,13 +7,9 @@ import {
   postIncident,
   seedTenants,
 } from '../support/flow.js';
+import { signInWithKey } from '../support/key-sign-in.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { bearer, eventually, startTestApp, type TestApp } from '../support/test-app.js';
-
-function cookieOf(res: Response, name: string): string | undefined {
-  const all = (res.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
-  return all.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
-}
 
 // The board puts on top the incident whose earliest still-unmet deadline comes first: once a
 // tenant has been told, its deadline no longer holds its incident up.
@@ -83,14 +78,7 @@ describe('console board: earliest unmet deadline first', () => {
     expect(Date.parse(fast)).toBeLessThan(Date.parse(mid));
     expect(Date.parse(mid)).toBeLessThan(Date.parse(slow));
 
-    const signInPage = await t.http.get('/console/sign-in');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(signInPage.text)?.[1] ?? '';
-    const signedIn = await t.http
-      .post('/console/sign-in/key')
-      .set('Cookie', cookieOf(signInPage, '__Host-herald-signin') ?? '')
-      .type('form')
-      .send({ _csrf: csrf, apiKey: keys.auditor });
-    const cookie = cookieOf(signedIn, '__Host-herald-session') ?? '';
+    const { cookie } = await signInWithKey(t, 'console', keys.auditor);
     const ids = [a.incidentId, b.incidentId];
     expect(await boardOrder(cookie, ids)).toEqual([a.incidentId, b.incidentId]);
 

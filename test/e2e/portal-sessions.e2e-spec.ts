@@ -1,6 +1,7 @@
 import { tenantBody } from '../factories/tenant.factory.js';
 import { seedTenants } from '../support/flow.js';
 import { query } from '../support/inspect.js';
+import { signInWithKey } from '../support/key-sign-in.js';
 import { bearer, startTestApp, type TestApp } from '../support/test-app.js';
 
 // Every portal route without a session: API keys (any role, the tenant's own included) open
@@ -108,17 +109,9 @@ describe('portal routes without a session', () => {
     const remembered = cookies.find((c) => c.startsWith('__Host-herald-portal-return='));
     expect(remembered).toMatch(/; HttpOnly/);
 
-    const page = await t.http.get('/portal/sign-in');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-    const signInCookie =
-      ((page.headers['set-cookie'] as unknown as string[]) ?? [])
-        .find((c) => c.startsWith('__Host-herald-portal-signin='))
-        ?.split(';')[0] ?? '';
-    const signedIn = await t.http
-      .post('/portal/sign-in/key')
-      .set('Cookie', [signInCookie, remembered!.split(';')[0]].join('; '))
-      .type('form')
-      .send({ _csrf: csrf, apiKey: keys.tenant });
+    const { res: signedIn } = await signInWithKey(t, 'portal', keys.tenant, [
+      remembered!.split(';')[0],
+    ]);
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.location).toBe(`/portal/verify?reference=${reference}`);
 

@@ -1,4 +1,3 @@
-import type { Response } from 'supertest';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
   approve,
@@ -8,13 +7,9 @@ import {
   seedTenants,
   waitForStatus,
 } from '../support/flow.js';
+import { signInWithKey } from '../support/key-sign-in.js';
 import { bearer, startTestApp, type TestApp } from '../support/test-app.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-
-const cookieOf = (res: Response, name: string): string =>
-  ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? [])
-    .find((c) => c.startsWith(`${name}=`))
-    ?.split(';')[0] ?? '';
 
 // The portal's webhooks page: a tenant administrator sees its own endpoints with their success
 // rate and recent calls (from the calls Herald really made), and never another tenant's.
@@ -54,15 +49,8 @@ describe('portal: webhook endpoints and their health', () => {
     await approve(t, keys, noticeId);
     await waitForStatus(t, keys, incidentId, 'delivered');
 
-    const signIn = await t.http.get('/portal/sign-in');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(signIn.text)?.[1] ?? '';
-    const signedIn = await t.http
-      .post('/portal/sign-in/key')
-      .set('Cookie', cookieOf(signIn, '__Host-herald-portal-signin'))
-      .type('form')
-      .send({ _csrf: csrf, apiKey: keyA });
+    const { res: signedIn, cookie: session } = await signInWithKey(t, 'portal', keyA);
     expect(signedIn.status).toBe(303);
-    const session = cookieOf(signedIn, '__Host-herald-portal');
 
     const page = await t.http.get('/portal/webhooks').set('Cookie', session);
     expect(page.status).toBe(200);
@@ -75,16 +63,7 @@ describe('portal: webhook endpoints and their health', () => {
   });
 
   it("should show operators every tenant's endpoint with its health in the console, admins only", async () => {
-    const consoleCookie = async (key: string): Promise<string> => {
-      const page = await t.http.get('/console/sign-in');
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-      const res = await t.http
-        .post('/console/sign-in/key')
-        .set('Cookie', cookieOf(page, '__Host-herald-signin'))
-        .type('form')
-        .send({ _csrf: csrf, apiKey: key });
-      return cookieOf(res, '__Host-herald-session');
-    };
+    const consoleCookie = async (key: string) => (await signInWithKey(t, 'console', key)).cookie;
     const admin = await t.http
       .get('/console/operator/webhooks')
       .set('Cookie', await consoleCookie(t.adminKey));
