@@ -52,17 +52,19 @@ describe('delivery across worker crashes', () => {
     t = await startTestApp({ HERALD_ROLE: 'api', SMTP_URL: sink.url });
     keys = await flowKeys(t);
   });
-  afterEach(() => {
+  afterEach(async () => {
     const state = expect.getState();
     if (state.assertionCalls !== state.numPassingAsserts || process.env.HERALD_TEST_VERBOSE) {
       for (const w of workers)
         console.log(`worker ${w.proc.pid} output:\n${w.output().slice(-4000)}`);
     }
+    // A test that failed half way leaves its workers running: they would send (and be counted
+    // in) the next test's deliveries. Their pipes stay open until they are gone, too.
+    for (const w of workers) w.proc.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    workers.length = 0;
   });
   afterAll(async () => {
-    for (const w of workers) w.proc.kill('SIGKILL');
-    // Their pipes stay open until they are gone; jest's worker would be left holding them.
-    await Promise.all(workers.map((w) => w.exited));
     await t.close();
     await sink.stop();
   });
@@ -118,6 +120,12 @@ describe('delivery across worker crashes', () => {
     workers.push(worker);
     const { incidentId, expected } = await fanOutTo('crash');
     const kills: Array<{ at: number; unrecorded: number }> = [];
+    const recordedSent = async () =>
+      new Set(
+        (await deliveries(t, keys, incidentId))
+          .filter((d) => d.channel === 'email' && d.status === 'sent')
+          .map((d) => d.recipient),
+      );
     for (const point of [150, 450, 750]) {
       await eventually(
         async () => (received('crash').length >= point ? true : undefined),
@@ -127,13 +135,18 @@ describe('delivery across worker crashes', () => {
       worker.proc.kill('SIGKILL');
       await worker.exited;
       const at = received('crash').length;
-      const records = await deliveries(t, keys, incidentId);
-      const recordedSent = records.filter((d) => d.channel === 'email' && d.status === 'sent');
+      const recorded = await recordedSent();
       // Received by the relay but not recorded: what the next worker will send again.
-      const unrecorded = new Set(received('crash')).size - recordedSent.length;
-      kills.push({ at, unrecorded });
+      const unrecorded = [...new Set(received('crash'))].filter((r) => !recorded.has(r));
+      kills.push({ at, unrecorded: unrecorded.length });
       worker = spawnHerald(workerEnv());
       workers.push(worker);
+      // Their leases run out and the next worker sends them again. Until it has recorded them
+      // they would count as its own unrecorded sends at the next kill.
+      await eventually(async () => {
+        const now = await recordedSent();
+        return unrecorded.every((r) => now.has(r)) ? true : undefined;
+      }, 60_000);
     }
     await waitForStatus(t, keys, incidentId, 'delivered', 120_000);
 
@@ -155,8 +168,6 @@ describe('delivery across worker crashes', () => {
     const sentEvents = await auditEvents(t, keys, incidentId, 'delivery.sent');
     expect(sentEvents).toHaveLength(TENANTS * 2);
     expect(new Set(sentEvents.map((e) => e.entityId)).size).toBe(TENANTS * 2);
-    worker.proc.kill('SIGKILL');
-    await worker.exited;
   }, 300_000);
 
   it('should fork a second sending process by default that leaves when its parent is killed', async () => {
