@@ -130,9 +130,6 @@ const DELIVERY_COLUMNS = `id, notice_id AS "noticeId", incident_id AS "incidentI
 
 // Timestamps written or compared here come from the caller's Clock as parameters: a shifted
 // process clock (faketime, a test's ManualClock) shifts the whole of delivery with it.
-const CLAIM_COLUMNS = `u.id, u.notice_id AS "noticeId", u.incident_id AS "incidentId", u.tenant_id AS "tenantId", u.channel,
-  u.recipient, u.attempts, u.queued_at AS "queuedAt", u.notice_due_at AS "noticeDueAt", u.locale`;
-
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -268,32 +265,20 @@ export class DeliveryRepository {
     limit: number,
     leaseMs: number,
     now: Date,
-    // Webhook calls have their own sender (webhook-sender.service.ts). A literal predicate, not a
-    // parameter: the webhook claim then walks its own partial index (idx_deliveries_webhook_claim).
+    // Webhook calls have their own sender (webhook-sender.service.ts), which walks its own partial
+    // index (idx_deliveries_webhook_claim).
     channels: 'mail-and-feed' | 'webhook' = 'mail-and-feed',
   ): Promise<ClaimedDelivery[]> {
+    // herald_claim_deliveries (migration 1796400000000): the ordered walk of the claim index,
+    // FOR UPDATE SKIP LOCKED, whatever the statistics say; the webhook channel walks its own.
     const rows: Array<
       Omit<ClaimedDelivery, 'tenant'> & { name: string | null } & Partial<TenantRenderRow>
-    > = await this.dataSource.query(
-      `WITH next AS (
-           SELECT id FROM deliveries
-           WHERE status = 'queued' AND (lease_expires_at IS NULL OR lease_expires_at < $1)
-             AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-             AND ${channels === 'webhook' ? `channel = 'webhook'` : `channel <> 'webhook'`}
-           ORDER BY notice_due_at, tenant_id, id
-           LIMIT $3 FOR UPDATE SKIP LOCKED
-         ), u AS (
-           UPDATE deliveries d SET attempts = d.attempts + 1, lease_expires_at = $2, next_attempt_at = NULL
-           FROM next WHERE d.id = next.id
-           RETURNING d.*
-         )
-         SELECT ${CLAIM_COLUMNS}, t.name, t.locale AS "tenantLocale", t.time_zone AS "timeZone", it.obligations, it.rules_version AS "rulesVersion"
-         FROM u
-         LEFT JOIN incident_tenants it ON it.incident_id = u.incident_id AND it.tenant_id = u.tenant_id
-         LEFT JOIN tenants t ON t.id = u.tenant_id
-         ORDER BY u.notice_due_at, u.tenant_id, u.id`,
-      [now, new Date(now.getTime() + leaseMs), limit],
-    );
+    > = await this.dataSource.query(`SELECT * FROM herald_claim_deliveries($1, $2, $3, $4)`, [
+      now,
+      new Date(now.getTime() + leaseMs),
+      limit,
+      channels === 'webhook',
+    ]);
     return rows.map((r) => {
       const raw = r as typeof r & { tenantLocale: string };
       return {
@@ -428,15 +413,6 @@ export class DeliveryRepository {
       [incidentId],
     );
     return open.length > 0;
-  }
-
-  /** When the earliest queued delivery that waits for a retry becomes due, if any. */
-  async nextRetryAt(now: Date): Promise<Date | null> {
-    const rows: Array<{ at: Date | null }> = await this.dataSource.query(
-      `SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'queued' AND next_attempt_at > $1`,
-      [now],
-    );
-    return rows[0]?.at ?? null;
   }
 
   /**

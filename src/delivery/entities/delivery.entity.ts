@@ -22,7 +22,6 @@ import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.
 @Index('idx_deliveries_notice_status', ['noticeId', 'status'])
 @Index('idx_deliveries_tenant', ['tenantId', 'queuedAt'])
 @Index('idx_deliveries_queued_at', ['queuedAt'])
-@Index('idx_deliveries_pending', { synchronize: false })
 @Index('idx_deliveries_incident_tenant', ['incidentId', 'tenantId'])
 @Index('idx_deliveries_failed', { synchronize: false })
 @Index('idx_deliveries_claim', { synchronize: false })

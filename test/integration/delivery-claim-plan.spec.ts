@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createTestDatabase } from '../support/databases.js';
+
+// The sender's claim (herald_claim_deliveries, migration 1796400000000) must walk the claim index
+// in deadline order and stop after the rows it takes, even when the table's statistics were
+// gathered before the fan-out queued its deliveries: as a plain statement, Postgres then planned a
+// bitmap scan and a sort of every queued row for each claim.
+describe('claiming deliveries with stale statistics', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let client: Client;
+  const QUEUED = 20_000;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`ALTER TABLE deliveries SET (autovacuum_enabled = false)`);
+    // Statistics of an empty table, as after a quiet week; then a fan-out queues 20,000.
+    await client.query(`ANALYZE deliveries`);
+    await client.query(`SET session_replication_role = replica`); // no notice rows needed
+    await client.query(
+      `INSERT INTO deliveries (notice_id, incident_id, tenant_id, channel, recipient, status, attempts,
+                               queued_at, notice_due_at)
+       SELECT $1, $2, 't-' || lpad(i::text, 6, '0'), CASE WHEN i % 10 = 0 THEN 'webhook' ELSE 'email' END,
+              'a' || i || '@t.example', 'queued', 0, now(),
+              now() + ((i * 7919) % $3) * interval '1 second'
+       FROM generate_series(1, $3) AS i`,
+      [randomUUID(), randomUUID(), QUEUED],
+    );
+    await client.query(`RESET session_replication_role`);
+  });
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+
+  async function claimWithPlan(webhook: boolean): Promise<{ ids: string[]; plans: string[] }> {
+    const plans: string[] = [];
+    const onNotice = (n: { message?: string }) => plans.push(n.message ?? '');
+    client.on('notice', onNotice);
+    await client.query('BEGIN');
+    try {
+      // auto_explain reports the plan of every statement the function runs, as messages to us.
+      await client.query(`LOAD 'auto_explain'`);
+      await client.query(`SET LOCAL auto_explain.log_min_duration = 0`);
+      await client.query(`SET LOCAL auto_explain.log_nested_statements = on`);
+      await client.query(`SET LOCAL client_min_messages = log`);
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM herald_claim_deliveries(now(), now() + interval '1 minute', 20, $1)`,
+        [webhook],
+      );
+      return { ids: rows.map((r) => r.id), plans };
+    } finally {
+      await client.query('ROLLBACK');
+      client.off('notice', onNotice);
+    }
+  }
+
+  async function earliest(webhook: boolean): Promise<string[]> {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM deliveries WHERE status = 'queued' AND (channel = 'webhook') = $1
+       ORDER BY notice_due_at, tenant_id, id LIMIT 20`,
+      [webhook],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  it.each([
+    ['email and dashboard', false, 'idx_deliveries_claim'],
+    ['webhook', true, 'idx_deliveries_webhook_claim'],
+  ])(
+    'should take the earliest deadlines (%s) by an ordered walk of its index, not a sort of the backlog',
+    async (_name, webhook, index) => {
+      const { ids, plans } = await claimWithPlan(webhook);
+      expect(ids).toEqual(await earliest(webhook));
+      const claim = plans.find((p) => p.includes('FOR UPDATE SKIP LOCKED'));
+      expect(claim).toBeDefined();
+      expect(claim).toContain(`Index Scan using ${index} on deliveries dd`);
+      expect(claim).not.toMatch(/Bitmap|Seq Scan on deliveries/);
+      expect(claim).not.toContain('Sort Key: dd.notice_due_at');
+    },
+  );
+});
