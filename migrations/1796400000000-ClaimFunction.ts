@@ -1,5 +1,27 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+// One claim, for the channel predicate given: the webhook sender and the mail sender each walk
+// their own partial index (idx_deliveries_webhook_claim, idx_deliveries_claim).
+const claim = (channel: string) => `
+      WITH next AS (
+        SELECT dd.id FROM deliveries dd
+        WHERE dd.status = 'queued' AND ${channel}
+          AND (dd.lease_expires_at IS NULL OR dd.lease_expires_at < p_now)
+          AND (dd.next_attempt_at IS NULL OR dd.next_attempt_at <= p_now)
+        ORDER BY dd.notice_due_at, dd.tenant_id, dd.id
+        LIMIT p_limit FOR UPDATE SKIP LOCKED
+      ), u AS (
+        UPDATE deliveries d SET attempts = d.attempts + 1, lease_expires_at = p_until, next_attempt_at = NULL
+        FROM next WHERE d.id = next.id
+        RETURNING d.*
+      )
+      SELECT u.id, u.notice_id, u.incident_id, u.tenant_id, u.channel, u.recipient, u.attempts, u.queued_at,
+             u.notice_due_at, u.locale, t.name, t.locale, t.time_zone, it.obligations, it.rules_version
+      FROM u
+      LEFT JOIN incident_tenants it ON it.incident_id = u.incident_id AND it.tenant_id = u.tenant_id
+      LEFT JOIN tenants t ON t.id = u.tenant_id
+      ORDER BY u.notice_due_at, u.tenant_id, u.id;`;
+
 /**
  * The sender's claim as a function that cannot be planned badly. Planned as a plain statement,
  * the claim depended on the table's statistics: right after a fan-out, before autovacuum had
@@ -49,44 +71,10 @@ AS $fn$
 BEGIN
   IF p_webhook THEN
     RETURN QUERY
-      WITH next AS (
-        SELECT dd.id FROM deliveries dd
-        WHERE dd.status = 'queued' AND dd.channel = 'webhook'
-          AND (dd.lease_expires_at IS NULL OR dd.lease_expires_at < p_now)
-          AND (dd.next_attempt_at IS NULL OR dd.next_attempt_at <= p_now)
-        ORDER BY dd.notice_due_at, dd.tenant_id, dd.id
-        LIMIT p_limit FOR UPDATE SKIP LOCKED
-      ), u AS (
-        UPDATE deliveries d SET attempts = d.attempts + 1, lease_expires_at = p_until, next_attempt_at = NULL
-        FROM next WHERE d.id = next.id
-        RETURNING d.*
-      )
-      SELECT u.id, u.notice_id, u.incident_id, u.tenant_id, u.channel, u.recipient, u.attempts, u.queued_at,
-             u.notice_due_at, u.locale, t.name, t.locale, t.time_zone, it.obligations, it.rules_version
-      FROM u
-      LEFT JOIN incident_tenants it ON it.incident_id = u.incident_id AND it.tenant_id = u.tenant_id
-      LEFT JOIN tenants t ON t.id = u.tenant_id
-      ORDER BY u.notice_due_at, u.tenant_id, u.id;
+${claim(`dd.channel = 'webhook'`)}
   ELSE
     RETURN QUERY
-      WITH next AS (
-        SELECT dd.id FROM deliveries dd
-        WHERE dd.status = 'queued' AND dd.channel <> 'webhook'
-          AND (dd.lease_expires_at IS NULL OR dd.lease_expires_at < p_now)
-          AND (dd.next_attempt_at IS NULL OR dd.next_attempt_at <= p_now)
-        ORDER BY dd.notice_due_at, dd.tenant_id, dd.id
-        LIMIT p_limit FOR UPDATE SKIP LOCKED
-      ), u AS (
-        UPDATE deliveries d SET attempts = d.attempts + 1, lease_expires_at = p_until, next_attempt_at = NULL
-        FROM next WHERE d.id = next.id
-        RETURNING d.*
-      )
-      SELECT u.id, u.notice_id, u.incident_id, u.tenant_id, u.channel, u.recipient, u.attempts, u.queued_at,
-             u.notice_due_at, u.locale, t.name, t.locale, t.time_zone, it.obligations, it.rules_version
-      FROM u
-      LEFT JOIN incident_tenants it ON it.incident_id = u.incident_id AND it.tenant_id = u.tenant_id
-      LEFT JOIN tenants t ON t.id = u.tenant_id
-      ORDER BY u.notice_due_at, u.tenant_id, u.id;
+${claim(`dd.channel <> 'webhook'`)}
   END IF;
 END
 $fn$;`);
