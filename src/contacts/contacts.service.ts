@@ -92,15 +92,32 @@ export class ContactsService {
   /**
    * The periodic job: compares the tenants changed since the last sweep, then mails every address
    * not asked yet and every verification older than the period. Returns what it did.
+   *
+   * Security notices come first: while notice emails are queued (an incident is being
+   * delivered), the sweep stops before its next page and leaves the relay, the database and the
+   * workers to them; the next sweep starts again from the last completed comparison (comparing
+   * is idempotent). A mass import of tenants thus never puts thousands of verification requests
+   * in front of a 1-hour deadline.
    */
-  async sweep(): Promise<{ tenants: number; requested: number }> {
+  async sweep(): Promise<{ tenants: number; requested: number; deferred: boolean }> {
     const started = this.clock.now();
     const mark = await this.repository.syncedThrough();
     const since = new Date((mark?.getTime() ?? 0) - SYNC_OVERLAP_MS);
     let after: { updatedAt: Date; id: string } | null = null;
     let tenants = 0;
+    let requested = 0;
     let latest = mark;
+    const deferred = async () => {
+      if (!(await this.contactFacts.noticeEmailsQueued())) return false;
+      this.logger.log({
+        msg: 'contact sweep deferred: notice emails are being delivered',
+        tenants,
+        requested,
+      });
+      return true;
+    };
     for (;;) {
+      if (await deferred()) return { tenants, requested, deferred: true };
       const page = await this.tenants.changedSince(since, after, PAGE);
       for (const t of page) await this.reconcileTenant(t.id, t.contacts);
       tenants += page.length;
@@ -113,13 +130,13 @@ export class ContactsService {
     }
     // Never ahead of this sweep's own start: a tenant stamped later is compared next time.
     if (latest) await this.repository.setSyncedThrough(latest < started ? latest : started);
-    let requested = 0;
     for (;;) {
+      if (await deferred()) return { tenants, requested, deferred: true };
       const n = await this.sendRequests();
       requested += n;
       if (n < PAGE) break;
     }
-    return { tenants, requested };
+    return { tenants, requested, deferred: false };
   }
 
   /** The link's address verified (the owner clicked); null when the link is unknown, used or expired. */

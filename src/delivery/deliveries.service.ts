@@ -25,6 +25,7 @@ export class DeliveriesService implements OnModuleInit {
   onModuleInit(): void {
     this.facts.reportDeliveryCounts((incidentId) => this.countsByStatus(incidentId));
     this.contactFacts.reportBouncedAddresses((tenantIds) => this.bouncedAddresses(tenantIds));
+    this.contactFacts.reportNoticeEmailsQueued(() => this.repository.emailsQueued());
   }
 
   /** Per tenant, the addresses whose latest notice email bounced (the operators' contact report). */

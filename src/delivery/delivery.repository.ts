@@ -397,6 +397,14 @@ export class DeliveryRepository {
     );
   }
 
+  /** Whether any notice email is queued (a few index entries of idx_deliveries_claim at most). */
+  async emailsQueued(): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM deliveries WHERE status = 'queued' AND channel = 'email' LIMIT 1`,
+    );
+    return rows.length > 0;
+  }
+
   async hasPending(manager: EntityManager, noticeId: string): Promise<boolean> {
     const rows: unknown[] = await manager.query(
       `SELECT 1 FROM deliveries WHERE notice_id = $1 AND status = 'queued' LIMIT 1`,

@@ -1,7 +1,7 @@
 import { tenantBody } from '../factories/tenant.factory.js';
 import { expectConformant } from '../support/api-client.js';
 import { ManualClock } from '../support/clock.js';
-import { flowKeys, seedTenants } from '../support/flow.js';
+import { approve, flowKeys, postIncident, seedTenants, waitForStatus } from '../support/flow.js';
 import { query } from '../support/inspect.js';
 import { deliveredNotice, linkIn, mailsWithLink } from '../support/portal.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
@@ -143,5 +143,49 @@ describe('contact verification', () => {
 
     expect((await confirm(await linkIn(sink, 'Ada@New.cv-a.example', VERIFY))).status).toBe(200);
     expect(await report()).toEqual(['cv-b']);
+  });
+
+  it('should leave the relay to notice emails: no verification request while notice emails are queued', async () => {
+    const keys = await flowKeys(t);
+    const held = 'hold@cv-h.example';
+    sink.setBehaviour((rcpt) =>
+      rcpt.toLowerCase() === held ? { code: 451, message: 'try again later' } : 'accept',
+    );
+    let incidentId: string;
+    try {
+      await seedTenants(t, [
+        tenantBody({ id: 'cv-h', contacts: [{ name: 'Hal', email: held, role: 'primary' }] }),
+      ]);
+      const posted = await postIncident(t, keys, { scope: { tenantIds: ['cv-h'] } });
+      incidentId = posted.incidentId;
+      await approve(t, keys, posted.noticeId);
+      // The relay refused it for now: queued for a retry that the stopped clock never reaches.
+      await eventually(async () =>
+        (
+          await query(
+            t,
+            `SELECT 1 FROM deliveries WHERE recipient = $1 AND status = 'queued' AND attempts >= 1`,
+            [held],
+          )
+        ).length
+          ? true
+          : undefined,
+      );
+      await seedTenants(t, [
+        tenantBody({
+          id: 'cv-n',
+          contacts: [{ name: 'Nia', email: 'nia@cv-n.example', role: 'primary' }],
+        }),
+      ]);
+      // Several sweeps (every 200 ms) find the new address and leave it for later.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await mailsWithLink(sink, 'nia@cv-n.example', VERIFY)).toBe(0);
+    } finally {
+      sink.setBehaviour();
+    }
+    // The retry falls due; once the notice is out, the next sweep asks the new address.
+    clock.advance(60_000);
+    await waitForStatus(t, keys, incidentId, 'delivered', 30_000);
+    await waitForMail('nia@cv-n.example', 1);
   });
 });

@@ -14,6 +14,9 @@ export type BouncedAddressesReader = (
   tenantIds: readonly string[],
 ) => Promise<Map<string, BouncedAddress[]>>;
 
+/** delivery/ reports: whether notice emails are queued now (an incident is being delivered). */
+export type NoticeEmailsQueuedReader = () => Promise<boolean>;
+
 /**
  * Facts about tenants' contact addresses that delivery/ owns (the deliveries table), reported
  * down to contacts/ through this port so that contacts/ neither imports delivery/ nor reads its
@@ -22,9 +25,20 @@ export type BouncedAddressesReader = (
 @Injectable()
 export class ContactFacts {
   private bouncedReader?: BouncedAddressesReader;
+  private queuedReader?: NoticeEmailsQueuedReader;
 
   reportBouncedAddresses(reader: BouncedAddressesReader): void {
     this.bouncedReader = reader;
+  }
+
+  reportNoticeEmailsQueued(reader: NoticeEmailsQueuedReader): void {
+    this.queuedReader = reader;
+  }
+
+  /** Whether notice emails wait to be sent: the contact sweep then leaves the relay to them. */
+  noticeEmailsQueued(): Promise<boolean> {
+    if (!this.queuedReader) throw new Error('no feature reports queued notice emails');
+    return this.queuedReader();
   }
 
   bouncedAddresses(tenantIds: readonly string[]): Promise<Map<string, BouncedAddress[]>> {
