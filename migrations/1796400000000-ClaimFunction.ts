@@ -1,5 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+// Only the ordered walk of the claim index is left to the planner (see below).
+const PLAN_SETTINGS = `SET enable_bitmapscan = off
+SET enable_seqscan = off
+SET enable_sort = off
+SET jit = off`;
+
 // One claim, for the channel predicate given: the webhook sender and the mail sender each walk
 // their own partial index (idx_deliveries_webhook_claim, idx_deliveries_claim).
 const claim = (channel: string) => `
@@ -29,7 +35,8 @@ const claim = (channel: string) => `
  * bitmap scan and a sort of every queued row for each claim of twenty (measured: 10.6 ms a claim
  * at 13,000 queued, 60% of Postgres's time in a 5,000-tenant run; it grows with the backlog).
  * Here the only plan is the ordered walk of idx_deliveries_claim (or idx_deliveries_webhook_claim)
- * that stops after the rows it takes. JIT stays off: the disabled plan kinds add a large fixed
+ * that stops after the rows it takes; the webhook event outbox's claim likewise walks
+ * idx_webhook_messages_claim. JIT stays off: the disabled plan kinds add a large fixed
  * cost that would otherwise make Postgres compile this tiny statement (200 ms).
  *
  * idx_deliveries_pending (notice_id, next_attempt_at) was the bitmap scan's index and is read by
@@ -63,10 +70,7 @@ RETURNS TABLE (
   name text, "tenantLocale" text, "timeZone" text, obligations jsonb, "rulesVersion" text
 )
 LANGUAGE plpgsql
-SET enable_bitmapscan = off
-SET enable_seqscan = off
-SET enable_sort = off
-SET jit = off
+${PLAN_SETTINGS}
 AS $fn$
 BEGIN
   IF p_webhook THEN
@@ -78,12 +82,33 @@ ${claim(`dd.channel <> 'webhook'`)}
   END IF;
 END
 $fn$;`);
+    // The outbox of events that are not notices (contacts.verification_needed: one per contact
+    // on a mass import's first sweep) is claimed the same way, oldest first.
+    await q.query(`
+CREATE FUNCTION herald_claim_webhook_messages(p_now timestamptz, p_until timestamptz, p_limit integer)
+RETURNS TABLE (id uuid, "endpointId" uuid, "tenantId" text, event text, body text, attempts integer)
+LANGUAGE sql
+${PLAN_SETTINGS}
+AS $fn$
+  WITH next AS (
+    SELECT mm.id FROM webhook_messages mm
+    WHERE mm.status = 'queued'
+      AND (mm.lease_expires_at IS NULL OR mm.lease_expires_at < p_now)
+      AND (mm.next_attempt_at IS NULL OR mm.next_attempt_at <= p_now)
+    ORDER BY mm.created_at, mm.id
+    LIMIT p_limit FOR UPDATE SKIP LOCKED
+  )
+  UPDATE webhook_messages m SET attempts = m.attempts + 1, lease_expires_at = p_until, next_attempt_at = NULL
+  FROM next WHERE m.id = next.id
+  RETURNING m.id, m.endpoint_id, m.tenant_id, m.event, m.body, m.attempts
+$fn$`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(
       `ALTER TABLE feed_posts ALTER COLUMN content_html SET COMPRESSION DEFAULT, ALTER COLUMN content_text SET COMPRESSION DEFAULT`,
     );
+    await q.query(`DROP FUNCTION herald_claim_webhook_messages(timestamptz, timestamptz, integer)`);
     await q.query(
       `DROP FUNCTION herald_claim_deliveries(timestamptz, timestamptz, integer, boolean)`,
     );

@@ -194,16 +194,10 @@ export class WebhooksRepository {
 
   /** Claims queued messages oldest first (SKIP LOCKED), counting the attempt and leasing them. */
   async claimMessages(limit: number, leaseMs: number, now: Date): Promise<ClaimedMessage[]> {
-    const [rows]: [ClaimedMessage[], number] = await this.dataSource.query(
-      `WITH next AS (
-         SELECT id FROM webhook_messages
-         WHERE status = 'queued' AND (lease_expires_at IS NULL OR lease_expires_at < $1)
-           AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-         ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
-       )
-       UPDATE webhook_messages m SET attempts = m.attempts + 1, lease_expires_at = $2, next_attempt_at = NULL
-       FROM next WHERE m.id = next.id
-       RETURNING m.id, m.endpoint_id AS "endpointId", m.tenant_id AS "tenantId", m.event, m.body, m.attempts`,
+    // herald_claim_webhook_messages (migration 1796400000000): the ordered walk of the claim
+    // index whatever the statistics say.
+    const rows: ClaimedMessage[] = await this.dataSource.query(
+      `SELECT * FROM herald_claim_webhook_messages($1, $2, $3)`,
       [now, new Date(now.getTime() + leaseMs), limit],
     );
     return rows;
