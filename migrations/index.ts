@@ -12,7 +12,7 @@ import { TenantPortal1796310200000 } from './1796310200000-TenantPortal.js';
 import { DeliveryBounces1796320000000 } from './1796320000000-DeliveryBounces.js';
 import { Webhooks1796330000000 } from './1796330000000-Webhooks.js';
 import { StaffSessionIdToken1796350000000 } from './1796350000000-StaffSessionIdToken.js';
-import { ClaimFunction1796400000000 } from './1796400000000-ClaimFunction.js';
+import { DeliveryAtScale1796400000000 } from './1796400000000-DeliveryAtScale.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -30,5 +30,5 @@ export const MIGRATIONS = [
   DeliveryBounces1796320000000,
   Webhooks1796330000000,
   StaffSessionIdToken1796350000000,
-  ClaimFunction1796400000000,
+  DeliveryAtScale1796400000000,
 ];

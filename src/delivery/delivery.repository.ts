@@ -268,17 +268,26 @@ export class DeliveryRepository {
     // Webhook calls have their own sender (webhook-sender.service.ts), which walks its own partial
     // index (idx_deliveries_webhook_claim).
     channels: 'mail-and-feed' | 'webhook' = 'mail-and-feed',
+    // Mail and feed only: walk the claim index from after this delivery instead of from its
+    // start, past the entries of deliveries already sent (see DeliverySender).
+    after?: Pick<ClaimedDelivery, 'noticeDueAt' | 'tenantId' | 'id'>,
   ): Promise<ClaimedDelivery[]> {
     // herald_claim_deliveries (migration 1796400000000): the ordered walk of the claim index,
     // FOR UPDATE SKIP LOCKED, whatever the statistics say; the webhook channel walks its own.
     const rows: Array<
       Omit<ClaimedDelivery, 'tenant'> & { name: string | null } & Partial<TenantRenderRow>
-    > = await this.dataSource.query(`SELECT * FROM herald_claim_deliveries($1, $2, $3, $4)`, [
-      now,
-      new Date(now.getTime() + leaseMs),
-      limit,
-      channels === 'webhook',
-    ]);
+    > = await this.dataSource.query(
+      `SELECT * FROM herald_claim_deliveries($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        now,
+        new Date(now.getTime() + leaseMs),
+        limit,
+        channels === 'webhook',
+        after?.noticeDueAt ?? null,
+        after?.tenantId ?? null,
+        after?.id ?? null,
+      ],
+    );
     return rows.map((r) => {
       const raw = r as typeof r & { tenantLocale: string };
       return {

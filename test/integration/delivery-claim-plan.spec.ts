@@ -17,7 +17,8 @@ describe('claiming deliveries with stale statistics', () => {
     await client.connect();
     await client.query(`ALTER TABLE deliveries SET (autovacuum_enabled = false)`);
     await client.query(`ALTER TABLE webhook_messages SET (autovacuum_enabled = false)`);
-    // Statistics of empty tables, as after a quiet week; then a fan-out queues 20,000.
+    // Statistics of empty tables, as after a quiet week; then a fan-out queues 20,000 (deadlines
+    // in milliseconds, as Herald writes them).
     await client.query(`ANALYZE deliveries`);
     await client.query(`ANALYZE webhook_messages`);
     await client.query(`SET session_replication_role = replica`); // no notice rows needed
@@ -26,7 +27,7 @@ describe('claiming deliveries with stale statistics', () => {
                                queued_at, notice_due_at)
        SELECT $1, $2, 't-' || lpad(i::text, 6, '0'), CASE WHEN i % 10 = 0 THEN 'webhook' ELSE 'email' END,
               'a' || i || '@t.example', 'queued', 0, now(),
-              now() + ((i * 7919) % $3) * interval '1 second'
+              date_trunc('milliseconds', now()) + ((i * 7919) % $3) * interval '1 second'
        FROM generate_series(1, $3) AS i`,
       [randomUUID(), randomUUID(), QUEUED],
     );
@@ -93,6 +94,22 @@ describe('claiming deliveries with stale statistics', () => {
       expect(claim).not.toContain('Sort Key: dd.notice_due_at');
     },
   );
+
+  it('should start the walk after a given delivery, by an index condition, when asked to', async () => {
+    const [tenth] = (await earliest(false)).slice(9, 10);
+    const { rows: pos } = await client.query<{ d: Date; t: string }>(
+      `SELECT notice_due_at AS d, tenant_id AS t FROM deliveries WHERE id = $1`,
+      [tenth],
+    );
+    const { ids, plans } = await claimWithPlan(
+      `SELECT id FROM herald_claim_deliveries(now(), now() + interval '1 minute', 5, false, $1, $2, $3)`,
+      [pos[0].d, pos[0].t, tenth],
+    );
+    expect(ids).toEqual((await earliest(false)).slice(10, 15));
+    const claim = plans.find((p) => p.includes('FOR UPDATE SKIP LOCKED'));
+    expect(claim).toContain('Index Scan using idx_deliveries_claim on deliveries dd');
+    expect(claim).toMatch(/Index Cond: \(ROW\(notice_due_at, tenant_id, id\) > ROW\(/);
+  });
 
   // Here the plain statement happened to be planned well too (the outbox has no other index to
   // tempt the planner); the function keeps it so as the table grows more of them.

@@ -8,6 +8,7 @@ export interface TenantContact {
 }
 
 @Entity('tenants')
+@Index('idx_tenants_updated', ['updatedAt', 'id'])
 export class TenantEntity {
   @PrimaryColumn({ type: 'text' })
   id!: string;
