@@ -77,6 +77,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   /** Where the next claim's walk starts (after this delivery), or null: from the start. */
   private claimFrom: ClaimedDelivery | null = null;
   private walkedFromStartAt = 0;
+  /** wake() came while a claim was under way: the next claim walks from the start all the same. */
+  private walkFromStart = false;
 
   constructor(
     private readonly repository: DeliveryRepository,
@@ -114,6 +116,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
    */
   wake(): void {
     this.claimFrom = null;
+    this.walkFromStart = true;
     this.resume();
   }
 
@@ -149,9 +152,10 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       }
       let claimed: ClaimedDelivery[] = [];
       const from =
-        performance.now() - this.walkedFromStartAt < WALK_FROM_START_EVERY_MS
+        !this.walkFromStart && performance.now() - this.walkedFromStartAt < WALK_FROM_START_EVERY_MS
           ? this.claimFrom
           : null;
+      this.walkFromStart = false;
       try {
         if (!from) this.walkedFromStartAt = performance.now();
         claimed = await this.repository.claimNext(
@@ -164,7 +168,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       } catch (err) {
         this.logger.warn({ msg: 'claiming deliveries failed', error: (err as Error).message });
       }
-      this.claimFrom = claimed.length ? claimed[claimed.length - 1] : null;
+      this.claimFrom = claimed.length && !this.walkFromStart ? claimed[claimed.length - 1] : null;
       // Nothing after the position: look from the start before idling.
       if (claimed.length === 0 && from) continue;
       if (claimed.length === 0) {
