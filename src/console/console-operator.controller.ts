@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
 import { createApiKeySchema } from '../api-keys/dto/create-api-key.dto.js';
+import { percent } from '../common/web/views.js';
 import { Public, ROLES } from '../common/auth/principal.js';
 import { parseOrThrow, parseUuid } from '../common/validation.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
@@ -51,8 +52,7 @@ export class ConsoleOperatorController {
     const endpoints = (await this.webhooks.overview(SHOWN)).map((w) => ({
       ...w,
       events: w.events.join(', '),
-      successRate:
-        w.stats.successRate24h === null ? null : `${Math.round(w.stats.successRate24h * 100)} %`,
+      successRate: percent(w.stats.successRate24h),
       lastCall: w.stats.recent[0] ?? null,
     }));
     res

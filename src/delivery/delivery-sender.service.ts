@@ -77,7 +77,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   /** Where the next claim's walk starts (after this delivery), or null: from the start. */
   private claimFrom: ClaimedDelivery | null = null;
   private walkedFromStartAt = 0;
-  /** wake() came while a claim was under way: the next claim walks from the start all the same. */
+  /** Set by wake(), also while a claim is under way: the next claim walks from the start. */
   private walkFromStart = false;
 
   constructor(
@@ -115,7 +115,6 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
    * start of the claim index, instead of at the next poll.
    */
   wake(): void {
-    this.claimFrom = null;
     this.walkFromStart = true;
     this.resume();
   }
@@ -168,7 +167,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       } catch (err) {
         this.logger.warn({ msg: 'claiming deliveries failed', error: (err as Error).message });
       }
-      this.claimFrom = claimed.length && !this.walkFromStart ? claimed[claimed.length - 1] : null;
+      this.claimFrom = claimed.length ? claimed[claimed.length - 1] : null;
       // Nothing after the position: look from the start before idling.
       if (claimed.length === 0 && from) continue;
       if (claimed.length === 0) {

@@ -1,6 +1,7 @@
 import { Controller, Get, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { percent } from '../common/web/views.js';
 import { Public } from '../common/auth/principal.js';
 import { TenantsService } from '../tenants/tenants.service.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
@@ -43,8 +44,7 @@ export class PortalWebhooksController {
       lastSuccessAt: at(w.lastSuccessAt),
       attempts: w.stats.attempts24h,
       succeeded: w.stats.succeeded24h,
-      successRate:
-        w.stats.successRate24h === null ? null : `${Math.round(w.stats.successRate24h * 100)} %`,
+      successRate: percent(w.stats.successRate24h),
       recent: w.stats.recent.map((a) => ({ ...a, attemptedAt: at(a.attemptedAt) })),
     }));
     res

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { requiredReader } from './required-reader.js';
 
 /** A contact address whose latest notice email bounced. */
 export interface BouncedAddress {
@@ -37,14 +38,11 @@ export class ContactFacts {
 
   /** Whether notice emails wait to be sent: the contact sweep then leaves the relay to them. */
   noticeEmailsQueued(): Promise<boolean> {
-    if (!this.queuedReader) throw new Error('no feature reports queued notice emails');
-    return this.queuedReader();
+    return requiredReader(this.queuedReader, 'queued notice emails')();
   }
 
   bouncedAddresses(tenantIds: readonly string[]): Promise<Map<string, BouncedAddress[]>> {
     if (tenantIds.length === 0) return Promise.resolve(new Map());
-    // A fault of the wiring, not of the request: the delivery module was not loaded.
-    if (!this.bouncedReader) throw new Error('no feature reports bounced addresses');
-    return this.bouncedReader(tenantIds);
+    return requiredReader(this.bouncedReader, 'bounced addresses')(tenantIds);
   }
 }

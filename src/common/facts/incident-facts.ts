@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DeliveryStatus } from '../domain/delivery-vocabulary.js';
+import { requiredReader } from './required-reader.js';
 
 /** delivery/ reports: the incident's deliveries by status, every status present. */
 export type DeliveryCountsReader = (incidentId: string) => Promise<Record<DeliveryStatus, number>>;
@@ -25,17 +26,11 @@ export class IncidentFacts {
   }
 
   deliveryCounts(incidentId: string): Promise<Record<DeliveryStatus, number>> {
-    return this.required(this.deliveryCountsReader, 'delivery counts')(incidentId);
+    return requiredReader(this.deliveryCountsReader, 'delivery counts')(incidentId);
   }
 
   withInitialNotice(incidentIds: readonly string[]): Promise<Set<string>> {
     if (incidentIds.length === 0) return Promise.resolve(new Set());
-    return this.required(this.initialNoticeReader, 'initial notices')(incidentIds);
-  }
-
-  private required<T>(reader: T | undefined, what: string): T {
-    // A fault of the wiring, not of the request: the owning module was not loaded.
-    if (reader === undefined) throw new Error(`no feature reports ${what} (module not loaded)`);
-    return reader;
+    return requiredReader(this.initialNoticeReader, 'initial notices')(incidentIds);
   }
 }

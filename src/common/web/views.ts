@@ -21,6 +21,11 @@ function compileDir(hbs: typeof Handlebars, dir: string): Map<string, Handlebars
  * otherwise. Every page is a partial too: a page includes the fragments htmx later swaps on
  * their own.
  */
+/** A share (0..1) as a page shows it ("97 %"), or null when there is none. */
+export function percent(share: number | null): string | null {
+  return share === null ? null : `${Math.round(share * 100)} %`;
+}
+
 export class PageTemplates {
   readonly hbs = Handlebars.create();
   private readonly pages: Map<string, Handlebars.TemplateDelegate>;
