@@ -385,24 +385,35 @@ export class DeliveryRepository {
     return new Set(rows.map((r) => r.id));
   }
 
+  /**
+   * One row of parameters per post, not one array per column: a post's HTML and text are tens of
+   * kilobytes each, and as elements of a text array pg escapes them character by character and
+   * Postgres parses them back (array_in, its costliest function in a 30,000-tenant run). As
+   * plain parameters neither side touches their characters.
+   */
   async insertFeedPosts(manager: EntityManager, posts: FeedPostRow[]): Promise<void> {
     if (!posts.length) return;
+    const columns = 10;
+    const rows = posts.map(
+      (_, i) =>
+        `(${Array.from({ length: columns }, (_, c) => `$${i * columns + c + 1}`).join(', ')})`,
+    );
     await manager.query(
       `INSERT INTO feed_posts (tenant_id, notice_id, incident_id, delivery_id, title, content_html, content_text, locale, content_sha256, published_at)
-       SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+       VALUES ${rows.join(', ')}
        ON CONFLICT ON CONSTRAINT uq_feed_posts_notice_tenant DO NOTHING`,
-      [
-        posts.map((p) => p.tenantId),
-        posts.map((p) => p.noticeId),
-        posts.map((p) => p.incidentId),
-        posts.map((p) => p.deliveryId),
-        posts.map((p) => p.title),
-        posts.map((p) => p.contentHtml),
-        posts.map((p) => p.contentText),
-        posts.map((p) => p.locale),
-        posts.map((p) => p.contentSha256),
-        posts.map((p) => p.publishedAt),
-      ],
+      posts.flatMap((p) => [
+        p.tenantId,
+        p.noticeId,
+        p.incidentId,
+        p.deliveryId,
+        p.title,
+        p.contentHtml,
+        p.contentText,
+        p.locale,
+        p.contentSha256,
+        p.publishedAt,
+      ]),
     );
   }
 
