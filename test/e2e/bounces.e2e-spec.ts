@@ -212,6 +212,15 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
     await relay?.stop();
   });
 
+  /** herald_deliveries_total{channel="email",outcome="bounced"} as /metrics shows it (0 before the first). */
+  async function bouncedMetric(): Promise<number> {
+    const res = await t.http.get('/metrics');
+    const line = res.text.match(
+      /^herald_deliveries_total\{channel="email",outcome="bounced"\} (\d+)$/m,
+    );
+    return line ? Number(line[1]) : 0;
+  }
+
   it('should send each notice email with a signed VERP return path naming its message when sent', () => {
     const paths = ['ops@bnc-two.example', 'sec@bnc-two.example', 'gone@bnc-dead.example'].map(
       (r) => sentTo(r).envelope.mailFrom,
@@ -354,11 +363,14 @@ describe('bounces (VERP, inbound listener, DKIM)', () => {
       }),
     ]);
 
+    expect(await bouncedMetric()).toBe(1);
+
     // The same DSN again (a relay retrying): accepted, nothing changes.
     const snapshot = await probe.snapshot();
     await bounce(path, dsn(path, 'ops@bnc-two.example', messageId));
     expect(await probe.snapshot()).toEqual(snapshot);
     expect(await deliveries()).toEqual(all);
+    expect(await bouncedMetric()).toBe(1);
 
     const csv = await t.http
       .get('/v1/deliveries')

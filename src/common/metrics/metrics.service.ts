@@ -40,7 +40,7 @@ export class MetricsService {
 
   readonly deliveries = new Counter({
     name: 'herald_deliveries_total',
-    help: 'Delivery attempts by channel and outcome (sent, retry, failed)',
+    help: 'Delivery attempts by channel and outcome (sent, retry, failed), and emails bounced after they were sent (bounced)',
     labelNames: ['channel', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { Clock } from '../../common/clock/clock.js';
 import { AppConfig } from '../../config/app-config.js';
 import { UnitOfWork } from '../../database/unit-of-work.js';
@@ -46,6 +47,7 @@ export class BounceService {
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {
     // Without any secret there is no listener either (the config refuses one): tokens are then
     // only written, never read, and a per-process key is as good as any.
@@ -129,6 +131,7 @@ export class BounceService {
         return recorded.map((b) => b.id);
       });
       if (outcome === null) return { kind: 'unchanged', reason: 'already bounced' };
+      this.metrics.deliveries.inc({ channel: 'email', outcome: 'bounced' }, outcome.length);
       this.logger.log({ msg: 'deliveries bounced', deliveries: outcome.length });
       return { kind: 'bounced', deliveryIds: outcome };
     } catch (err) {
