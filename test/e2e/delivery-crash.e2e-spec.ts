@@ -27,6 +27,12 @@ describe('delivery across worker crashes', () => {
   let sink: SmtpSink;
   let keys: FlowKeys;
   const workers: WorkerProcess[] = [];
+  // Set by each test as its last step: a test that threw before it (an `eventually` that timed
+  // out counts no failed assertion) shows its workers' output.
+  let completed = false;
+  beforeEach(() => {
+    completed = false;
+  });
 
   const workerEnv = () => ({
     DATABASE_URL: t.databaseUrl,
@@ -54,7 +60,11 @@ describe('delivery across worker crashes', () => {
   });
   afterEach(async () => {
     const state = expect.getState();
-    if (state.assertionCalls !== state.numPassingAsserts || process.env.HERALD_TEST_VERBOSE) {
+    if (
+      !completed ||
+      state.assertionCalls !== state.numPassingAsserts ||
+      process.env.HERALD_TEST_VERBOSE
+    ) {
       for (const w of workers)
         console.log(`worker ${w.proc.pid} output:\n${w.output().slice(-4000)}`);
     }
@@ -168,6 +178,7 @@ describe('delivery across worker crashes', () => {
     const sentEvents = await auditEvents(t, keys, incidentId, 'delivery.sent');
     expect(sentEvents).toHaveLength(TENANTS * 2);
     expect(new Set(sentEvents.map((e) => e.entityId)).size).toBe(TENANTS * 2);
+    completed = true;
   }, 300_000);
 
   it('should fork a second sending process by default that leaves when its parent is killed', async () => {
@@ -201,6 +212,7 @@ describe('delivery across worker crashes', () => {
     expect(all.length - expected.length).toBeLessThanOrEqual(IN_FLIGHT);
     next.proc.kill('SIGTERM');
     expect(await next.exited).toBe('SIGTERM');
+    completed = true;
   }, 240_000);
 
   it('should finish the sends in flight and exit cleanly on SIGTERM, with no duplicate', async () => {
@@ -226,5 +238,6 @@ describe('delivery across worker crashes', () => {
     expect([...all].sort()).toEqual(expected);
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe('SIGTERM');
+    completed = true;
   }, 240_000);
 });
