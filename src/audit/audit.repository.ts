@@ -1,3 +1,4 @@
+import { rowsOf } from '../database/values-rows.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { LoggedEvent, ShardHead, StoredCheckpoint } from './domain/audit-shards.js';
@@ -80,45 +81,36 @@ export class AuditRepository {
   }
 
   /**
-   * Inserts a shard's new events and moves the shard's head to the last of them. One row of
-   * parameters per event (not one array per column), so neither pg nor Postgres escapes and
-   * parses each change's JSON a second time as an array element.
+   * Inserts a shard's new events and moves the shard's head to the last of them; one row of
+   * parameters per event (`rowsOf`), so each change's JSON is not escaped again as an array element.
    */
   async insert(manager: EntityManager, events: LoggedEvent[], head: ShardHead): Promise<void> {
-    const columns = 13;
     for (let i = 0; i < events.length; i += 1000) {
       const chunk = events.slice(i, i + 1000);
-      const last = chunk.length * columns;
-      const rows = chunk.map(
-        (_, r) =>
-          `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`,
+      const values = rowsOf(
+        chunk.map((e) => [
+          e.seq,
+          e.id,
+          e.occurredAt,
+          e.actor,
+          e.action,
+          e.entityType,
+          e.entityId,
+          e.incidentId,
+          JSON.stringify(e.change),
+          e.prevHash,
+          e.hash,
+          e.shard,
+          e.prevSeq,
+        ]),
+        5,
       );
       await manager.query(
         `WITH advanced AS (
-           UPDATE audit_shards SET head_seq = $${last + 2}, head_hash = $${last + 3} WHERE shard = $${last + 1} AND $${last + 4}::boolean)
+           UPDATE audit_shards SET head_seq = $2, head_hash = $3 WHERE shard = $1 AND $4::boolean)
          INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash, shard, prev_seq)
-         VALUES ${rows.join(', ')}`,
-        [
-          ...chunk.flatMap((e) => [
-            e.seq,
-            e.id,
-            e.occurredAt,
-            e.actor,
-            e.action,
-            e.entityType,
-            e.entityId,
-            e.incidentId,
-            JSON.stringify(e.change),
-            e.prevHash,
-            e.hash,
-            e.shard,
-            e.prevSeq,
-          ]),
-          head.shard,
-          head.seq,
-          head.hash,
-          i + 1000 >= events.length,
-        ],
+         VALUES ${values.sql}`,
+        [head.shard, head.seq, head.hash, i + 1000 >= events.length, ...values.params],
       );
     }
   }

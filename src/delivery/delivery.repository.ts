@@ -1,3 +1,4 @@
+import { rowsOf } from '../database/values-rows.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
@@ -385,24 +386,11 @@ export class DeliveryRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /**
-   * One row of parameters per post, not one array per column: a post's HTML and text are tens of
-   * kilobytes each, and as elements of a text array pg escapes them character by character and
-   * Postgres parses them back (array_in, its costliest function in a 30,000-tenant run). As
-   * plain parameters neither side touches their characters.
-   */
+  /** One row of parameters per post (`rowsOf`): a post's HTML and text pass through untouched. */
   async insertFeedPosts(manager: EntityManager, posts: FeedPostRow[]): Promise<void> {
     if (!posts.length) return;
-    const columns = 10;
-    const rows = posts.map(
-      (_, i) =>
-        `(${Array.from({ length: columns }, (_, c) => `$${i * columns + c + 1}`).join(', ')})`,
-    );
-    await manager.query(
-      `INSERT INTO feed_posts (tenant_id, notice_id, incident_id, delivery_id, title, content_html, content_text, locale, content_sha256, published_at)
-       VALUES ${rows.join(', ')}
-       ON CONFLICT ON CONSTRAINT uq_feed_posts_notice_tenant DO NOTHING`,
-      posts.flatMap((p) => [
+    const values = rowsOf(
+      posts.map((p) => [
         p.tenantId,
         p.noticeId,
         p.incidentId,
@@ -414,6 +402,12 @@ export class DeliveryRepository {
         p.contentSha256,
         p.publishedAt,
       ]),
+    );
+    await manager.query(
+      `INSERT INTO feed_posts (tenant_id, notice_id, incident_id, delivery_id, title, content_html, content_text, locale, content_sha256, published_at)
+       VALUES ${values.sql}
+       ON CONFLICT ON CONSTRAINT uq_feed_posts_notice_tenant DO NOTHING`,
+      values.params,
     );
   }
 
