@@ -49,7 +49,13 @@ describe('tenant portal in a browser', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     sink = await startSmtpSink();
-    t = await startTestApp({ PORT: String(port), PUBLIC_URL: base, SMTP_URL: sink.url });
+    t = await startTestApp({
+      PORT: String(port),
+      PUBLIC_URL: base,
+      SMTP_URL: sink.url,
+      // The Webhooks page lists endpoints on loopback (nothing listens there: no notice follows).
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+    });
     keys = await flowKeys(t);
     await seedTenants(t, [
       tenantBody({
@@ -170,6 +176,21 @@ describe('tenant portal in a browser', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.goto(`${base}/portal/verify?reference=${b.noticeId}`);
     await page.getByRole('heading', { name: /treat it as phishing/ }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Its systems' endpoints, registered through the API with a tenant key; not the other's.
+    const hook = (tenantId: string) => `http://127.0.0.1:9/${tenantId}/herald`;
+    for (const tenantId of ['portal-a', 'portal-b']) {
+      const registered = await t.http
+        .post(`/v1/tenants/${tenantId}/webhooks`)
+        .set(bearer(await t.key(['tenant'], tenantId)))
+        .send({ url: hook(tenantId), events: ['notice.sent'] });
+      expect(registered.status).toBe(201);
+    }
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    await page.getByText(hook('portal-a')).waitFor();
+    expect(await page.getByText(hook('portal-b')).count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     expect(cspViolations).toEqual([]);
   });
