@@ -224,8 +224,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       }
       const key = `${d.noticeId} ${d.tenantId} ${d.locale ?? ''}`;
       const group = open.get(key);
-      // No more recipients than there are send slots: a unit's emails all count against them.
-      if (group && group.length < Math.min(this.groupMailer.maxRecipients, this.slots.size)) {
+      if (group && group.length < this.groupMailer.maxRecipients) {
         group.push(d);
         continue;
       }
