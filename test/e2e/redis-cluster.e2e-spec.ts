@@ -85,9 +85,9 @@ describeWithRedis('Herald on a Redis Cluster', () => {
     expect(new Set(queueKeys.map((k) => k.slot)).size).toBe(1);
     const before = await cluster.ownerOf(`{${t.queuePrefix}}`);
 
-    // A relay that takes 100 ms a message keeps the sends going for seconds: the failover
-    // falls in the middle of them, however fast Herald sends.
-    sink.setDataDelay(100);
+    // A relay that takes 40 ms a message keeps the sends going for about 16 s (one connection):
+    // the failover (a few seconds) falls in the middle of them, however fast Herald sends.
+    sink.setDataDelay(40);
     expect(
       (await t.http.post(`/v1/notices/${noticeId}/approve`).set(bearer(keys.comms))).status,
     ).toBe(200);
