@@ -475,6 +475,23 @@ export class DeliveryRepository {
   }
 
   /** Approved notices whose fan-out never started, or stopped moving, `graceMs` before `now`. */
+  /**
+   * Notices whose fan-out completed before `graceMs` ago with nothing left queued, still not
+   * marked sent: the process that recorded their last outcomes died before its completion check.
+   */
+  async uncompletedNotices(
+    graceMs: number,
+    now: Date,
+  ): Promise<Array<{ noticeId: string; incidentId: string }>> {
+    return this.dataSource.query(
+      `SELECT f.notice_id AS "noticeId", f.incident_id AS "incidentId" FROM notice_fanouts f
+       JOIN notices n ON n.id = f.notice_id
+       WHERE n.status = 'approved' AND f.completed_at < $1
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notice_id = f.notice_id AND d.status = 'queued')`,
+      [new Date(now.getTime() - graceMs)],
+    );
+  }
+
   async stalledFanouts(
     graceMs: number,
     now: Date,

@@ -14,6 +14,7 @@ import {
 import { startSmtpSink, SmtpSink } from '../support/smtp-sink.js';
 import { eventually, startTestApp, TestApp } from '../support/test-app.js';
 import { readFileSync } from 'node:fs';
+import { query } from '../support/inspect.js';
 import { spawnHerald, WorkerProcess } from '../support/worker-process.js';
 
 const TENANTS = 1000;
@@ -67,6 +68,20 @@ describe('delivery across worker crashes', () => {
     ) {
       for (const w of workers)
         console.log(`worker ${w.proc.pid} output:\n${w.output().slice(-4000)}`);
+      // Where the work stopped: the fan-outs, the deliveries by state, the notices and incidents.
+      const state = {
+        fanouts: await query(
+          t,
+          `SELECT notice_id, pages, deliveries, cursor, completed_at, progressed_at FROM notice_fanouts`,
+        ),
+        deliveries: await query(
+          t,
+          `SELECT channel, status, count(*)::int AS n, count(*) FILTER (WHERE lease_expires_at > now())::int AS leased, max(attempts) AS attempts FROM deliveries GROUP BY 1, 2 ORDER BY 1, 2`,
+        ),
+        notices: await query(t, `SELECT id, status FROM notices`),
+        incidents: await query(t, `SELECT id, status FROM incidents`),
+      };
+      console.log(`state when the test ended:\n${JSON.stringify(state, null, 1)}`);
     }
     // A test that failed half way leaves its workers running: they would send (and be counted
     // in) the next test's deliveries. Their pipes stay open until they are gone, too.
