@@ -1,6 +1,6 @@
-import { rowsOf } from '../database/values-rows.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { rowsOf } from '../database/values-rows.js';
 import type { LoggedEvent, ShardHead, StoredCheckpoint } from './domain/audit-shards.js';
 
 // Only one process writes a checkpoint at a time (writers of events never take it).

@@ -1,6 +1,6 @@
-import { rowsOf } from '../database/values-rows.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { rowsOf } from '../database/values-rows.js';
 import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
 import {
   DELIVERY_STATUSES,
@@ -474,7 +474,6 @@ export class DeliveryRepository {
     return new Map(rows.map((r) => [r.incidentId, r.dueAt]));
   }
 
-  /** Approved notices whose fan-out never started, or stopped moving, `graceMs` before `now`. */
   /**
    * Notices whose fan-out completed before `graceMs` ago with nothing left queued, still not
    * marked sent: the process that recorded their last outcomes died before its completion check.
@@ -492,6 +491,7 @@ export class DeliveryRepository {
     );
   }
 
+  /** Approved notices whose fan-out never started, or stopped moving, `graceMs` before `now`. */
   async stalledFanouts(
     graceMs: number,
     now: Date,

@@ -1,6 +1,6 @@
-import { rowsOf } from '../database/values-rows.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { rowsOf } from '../database/values-rows.js';
 import { WebhookAttemptEntity } from './entities/webhook-attempt.entity.js';
 import { WebhookEndpointEntity } from './entities/webhook-endpoint.entity.js';
 
