@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { tenantBody } from '../factories/tenant.factory.js';
 import {
+  clickToPost,
   freePort,
   launchChromium,
   seriousViolations,
@@ -232,7 +233,11 @@ describe('review console in a browser', () => {
     // Rejecting needs a reason (the API's rule), then records the person.
     await alice.goto(`${base}/console/notices/${noticeId}`);
     await alice.locator('#reason').fill('Wrong customer segment named');
-    await alice.getByRole('button', { name: 'Reject' }).click();
+    await clickToPost(
+      alice,
+      alice.getByRole('button', { name: 'Reject' }),
+      `/console/notices/${noticeId}/reject`,
+    );
     await alice.getByText('Rejected').first().waitFor();
     await alice.getByText('by person:alice: Wrong customer segment named').waitFor();
 
