@@ -25,13 +25,21 @@ import { MailSendError } from '../mail/smtp-errors.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { BounceService } from './bounces/bounce.service.js';
 import { contentSha256 } from '../common/domain/content-hash.js';
+import { SendSlots } from './domain/send-slots.js';
 
 /**
- * Messages per pooled connection claimed and not yet recorded: one on the wire, the others
- * rendered and waiting for a connection, or sent and waiting for their outcome's commit.
+ * Send slots per pooled connection: emails handed to the relay and not yet recorded (one on the
+ * wire, the others waiting for a connection, or sent and waiting for their outcome's commit).
  * SMTP_POOL_SIZE times this bounds the messages a crash can make go out twice.
  */
 export const MESSAGES_IN_FLIGHT_PER_CONNECTION = 4;
+/**
+ * Emails claimed ahead of the send slots, per pooled connection: claimed, rendered and waiting
+ * for a slot. A crash cannot send them twice (they never reached the relay; their leases run
+ * out and any worker claims them again), so they are not part of that bound; claiming them ahead
+ * keeps a claim, a render and a commit from standing between one send and the next.
+ */
+export const MESSAGES_CLAIMED_AHEAD_PER_CONNECTION = 4;
 const IDLE_MIN_MS = 20;
 const IDLE_MAX_MS = 500;
 /**
@@ -46,9 +54,10 @@ const WALK_FROM_START_EVERY_MS = 1000;
 /**
  * Sends queued deliveries, earliest notice deadline first across every notice and incident:
  * claims a few at a time in deadline order (SKIP LOCKED, so worker processes share the work),
- * holds at most SMTP_POOL_SIZE × MESSAGES_IN_FLIGHT_PER_CONNECTION deliveries between claim and
- * recorded outcome, renews their leases meanwhile, and hands each outcome to the write-behind
- * recorder.
+ * renders them while earlier ones are on the wire, lets at most SMTP_POOL_SIZE ×
+ * MESSAGES_IN_FLIGHT_PER_CONNECTION emails be between the relay and their recorded outcome (the
+ * send slots), renews the leases of everything it holds, and hands each outcome to the
+ * write-behind recorder.
  * A crash loses nothing: the leases run out and any worker claims the deliveries again; only
  * messages accepted by the relay but not yet recorded can go out twice.
  */
@@ -57,7 +66,9 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   private readonly logger = new Logger(DeliverySender.name);
   private readonly mailFrom: string;
   private readonly messageIdDomain: string;
+  /** Emails held at most: in the send slots, or claimed ahead of them. */
   private readonly capacity: number;
+  private readonly slots: SendSlots;
   private readonly leaseMs: number;
   private readonly policy: RetryPolicy;
   /** Claimed and not yet recorded: their leases are renewed. */
@@ -65,7 +76,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   /** Attempts in progress here. A lease that ran out under load can be claimed back by this very
    * process while its first attempt still waits for the relay: that attempt is the one that counts. */
   private readonly inProgress = new Set<string>();
-  private active = 0;
+  /** Emails held: claimed and not yet recorded. */
+  private heldEmails = 0;
   private running = false;
   private loop: Promise<void> | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
@@ -95,7 +107,10 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   ) {
     this.mailFrom = config.get('MAIL_FROM');
     this.messageIdDomain = config.messageIdDomain;
-    this.capacity = Math.max(2, config.get('SMTP_POOL_SIZE') * MESSAGES_IN_FLIGHT_PER_CONNECTION);
+    const connections = config.get('SMTP_POOL_SIZE');
+    this.slots = new SendSlots(Math.max(2, connections * MESSAGES_IN_FLIGHT_PER_CONNECTION));
+    this.capacity =
+      this.slots.size + Math.max(2, connections * MESSAGES_CLAIMED_AHEAD_PER_CONNECTION);
     this.leaseMs = config.get('DELIVERY_LEASE_MS');
     this.policy = {
       maxAttempts: config.get('DELIVERY_MAX_ATTEMPTS'),
@@ -143,8 +158,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   private async run(): Promise<void> {
     let idleMs = IDLE_MIN_MS;
     while (this.running) {
-      // Claim a few at a time (fewer round trips), never more emails than there are slots.
-      const room = this.capacity - this.active;
+      // Claim a few at a time (fewer round trips), never more emails than may be held.
+      const room = this.capacity - this.heldEmails;
       if (room < Math.ceil(this.capacity / 4)) {
         await this.idle(IDLE_MAX_MS);
         continue;
@@ -181,8 +196,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         for (const d of unit) {
           this.inProgress.add(d.id);
           this.held.set(d.id, d);
-          // Only emails take a slot: a feed post written twice is one post (its unique key).
-          if (d.channel === 'email') this.active++;
+          // Only emails count: a feed post written twice is one post (its unique key).
+          if (d.channel === 'email') this.heldEmails++;
         }
         const attempt = this.attempt(unit).finally(() => {
           this.attempts.delete(attempt);
@@ -209,7 +224,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       }
       const key = `${d.noticeId} ${d.tenantId} ${d.locale ?? ''}`;
       const group = open.get(key);
-      if (group && group.length < this.groupMailer.maxRecipients) {
+      // No more recipients than there are send slots: a unit's emails all count against them.
+      if (group && group.length < Math.min(this.groupMailer.maxRecipients, this.slots.size)) {
         group.push(d);
         continue;
       }
@@ -236,15 +252,15 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Sends one claimed unit (a dashboard post, or one message to a group of a tenant's contacts)
-   * and records the outcomes; never rejects. Its slots are held until the outcomes are
-   * committed, so at most `capacity` emails are ever sent and not yet recorded: that is all a
-   * crash can make go out twice.
+   * and records the outcomes; never rejects. An email unit takes its send slots just before it
+   * goes to the relay and gives them back once its outcomes are committed, so at most
+   * `slots.size` emails are ever sent and not yet recorded: that is all a crash can make go out
+   * twice.
    */
   private async attempt(unit: ClaimedDelivery[]): Promise<void> {
     try {
-      const outcomes = await this.deliver(unit);
-      if (!outcomes.length) return;
-      await Promise.all(outcomes.map((o) => this.recorder.record(o)));
+      const { outcomes, recorded } = await this.deliver(unit);
+      if (!recorded) await this.record(outcomes);
       for (const o of outcomes) if (o.kind === 'retry') this.wakeAt(o.retry.nextAttemptAt);
     } catch (err) {
       // The lease runs out and the delivery is claimed again.
@@ -257,40 +273,44 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       for (const d of unit) {
         this.held.delete(d.id);
         this.inProgress.delete(d.id);
-        if (d.channel === 'email') this.active--;
+        if (d.channel === 'email') this.heldEmails--;
       }
       this.resume();
     }
   }
 
-  private async deliver(unit: ClaimedDelivery[]): Promise<RecordedOutcome[]> {
+  private async record(outcomes: RecordedOutcome[]): Promise<void> {
+    await Promise.all(outcomes.map((o) => this.recorder.record(o)));
+  }
+
+  /** The unit's outcomes, and whether they are already recorded (a send's, in its slots). */
+  private async deliver(
+    unit: ClaimedDelivery[],
+  ): Promise<{ outcomes: RecordedOutcome[]; recorded: boolean }> {
     const first = unit[0];
-    const end = this.metrics.sendDuration.startTimer({ channel: first.channel });
-    try {
-      if (!first.tenant) {
-        const result: AttemptResult = {
-          kind: 'permanent',
-          error: 'tenant is no longer in the directory',
-        };
-        return unit.map((d) => this.decide(d, result, null));
-      }
-      let ctx: NoticeRenderContext;
-      let facts: TenantRenderFacts;
-      try {
-        ctx = await this.contexts.get(first.noticeId);
-        facts = await this.facts(first);
-      } catch (err) {
-        const result = failure(err);
-        return unit.map((d) => this.decide(d, result, null));
-      }
-      if (first.channel === 'dashboard') return [this.postToDashboard(first, ctx, facts)];
-      // A lease was lost (another worker holds the delivery now): do not send it twice.
-      const group = unit.filter((d) => this.held.has(d.id));
-      if (!group.length) return [];
-      return await this.sendEmails(group, ctx, facts);
-    } finally {
-      end();
+    if (!first.tenant) {
+      const result: AttemptResult = {
+        kind: 'permanent',
+        error: 'tenant is no longer in the directory',
+      };
+      return { outcomes: unit.map((d) => this.decide(d, result, null)), recorded: false };
     }
+    let ctx: NoticeRenderContext;
+    let facts: TenantRenderFacts;
+    try {
+      ctx = await this.contexts.get(first.noticeId);
+      facts = await this.facts(first);
+    } catch (err) {
+      const result = failure(err);
+      return { outcomes: unit.map((d) => this.decide(d, result, null)), recorded: false };
+    }
+    if (first.channel === 'dashboard') {
+      const end = this.metrics.sendDuration.startTimer({ channel: 'dashboard' });
+      const outcome = this.postToDashboard(first, ctx, facts);
+      end();
+      return { outcomes: [outcome], recorded: false };
+    }
+    return await this.sendEmails(unit, ctx, facts);
   }
 
   private postToDashboard(
@@ -375,13 +395,16 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     };
   }
 
-  /** One message to the group (same notice, tenant and locale); one outcome per recipient. */
+  /**
+   * One message to the unit (same notice, tenant and locale); one outcome per recipient. Rendered
+   * first, then sent once send slots are free, and recorded before the slots are given back.
+   */
   private async sendEmails(
-    group: ClaimedDelivery[],
+    unit: ClaimedDelivery[],
     ctx: NoticeRenderContext,
     facts: TenantRenderFacts,
-  ): Promise<RecordedOutcome[]> {
-    const first = group[0];
+  ): Promise<{ outcomes: RecordedOutcome[]; recorded: boolean }> {
+    const first = unit[0];
     let email;
     const key = `${first.noticeId} ${first.tenantId} ${first.locale ?? ''}`;
     // A tenant's contacts split across two claims still get one rendering.
@@ -394,10 +417,46 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
           kind: 'temporary',
           error: `render failed: ${(err as Error).message}`.slice(0, 300),
         };
-        return group.map((d) => this.decide(d, result, null));
+        return { outcomes: unit.map((d) => this.decide(d, result, null)), recorded: false };
       }
       this.lastRender = { key, email };
     }
+    const taken = await this.slots.acquire(unit.length);
+    try {
+      // Stopping: what has not gone out is given back instead (its leases released).
+      if (!this.running) {
+        await this.giveBack(unit);
+        return { outcomes: [], recorded: true };
+      }
+      // A lease was lost while waiting (another worker holds the delivery now): not twice.
+      const group = unit.filter((d) => this.held.has(d.id));
+      const outcomes = group.length ? await this.sendGroup(group, email, ctx) : [];
+      await this.record(outcomes);
+      return { outcomes, recorded: true };
+    } finally {
+      this.slots.release(taken);
+    }
+  }
+
+  private async giveBack(unit: ClaimedDelivery[]): Promise<void> {
+    try {
+      await this.repository.releaseLeases(unit.map((d) => d.id));
+    } catch (err) {
+      // Their leases run out instead.
+      this.logger.warn({
+        msg: 'giving back claimed deliveries failed',
+        error: (err as Error).message,
+      });
+    }
+  }
+
+  private async sendGroup(
+    group: ClaimedDelivery[],
+    email: ReturnType<NoticeRenderingService['email']>,
+    ctx: NoticeRenderContext,
+  ): Promise<RecordedOutcome[]> {
+    const first = group[0];
+    const end = this.metrics.sendDuration.startTimer({ channel: 'email' });
     let sent;
     try {
       sent = await this.groupMailer.sendGroup({
@@ -420,6 +479,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     } catch (err) {
       const result = failure(err);
       return group.map((d) => this.decide(d, result, null));
+    } finally {
+      end();
     }
     const sha = contentSha256({ subject: email.subject, text: email.text, html: email.html });
     return group.map((d, i) => {
