@@ -95,7 +95,29 @@ export async function clickToPost(page: Page, button: Locator, path: string): Pr
       return await posted;
     } catch (err) {
       if (attempt === 2) throw err;
-      console.warn(`a click sent no POST ${path} within 10 s; clicking once more`);
+      // What the page looked like, for the next person to chase this.
+      // (Runs in the page; this project compiles without the DOM's types.)
+      const state = await button.evaluate((b) => {
+        const win = globalThis as unknown as {
+          htmx?: unknown;
+          document: { activeElement?: { outerHTML: string } | null };
+          FormData: new (form: unknown) => Iterable<[string, unknown]>;
+          performance: { timeOrigin: number };
+        };
+        const form = (b as { form?: { checkValidity(): boolean } | null }).form;
+        return {
+          formValid: form?.checkValidity(),
+          fields: form
+            ? [...new win.FormData(form)].map(([k, v]) => `${k}: ${String(v).length} chars`)
+            : [],
+          htmx: typeof win.htmx,
+          active: win.document.activeElement?.outerHTML.slice(0, 120),
+          loadedAt: win.performance.timeOrigin,
+        };
+      });
+      console.warn(
+        `a click sent no POST ${path} within 10 s; clicking once more (${JSON.stringify(state)})`,
+      );
     }
   }
 }
