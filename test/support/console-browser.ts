@@ -81,8 +81,9 @@ export async function seriousViolations(page: Page): Promise<string[]> {
  * loaded full run, headless Chromium has (4 times in 12 runs) taken a click on the notice page's
  * Reject button without submitting anything: no request, no navigation, nothing in the console,
  * the notice still a draft 30 s later. When no request has left within 10 s, the click is
- * repeated once, with a warning; a request that did leave is never sent twice, whatever the
- * server then answers.
+ * repeated once, with a warning (and the form's state). A click whose request left within those
+ * 10 s is never repeated, whatever the server then answers; one that sent nothing in 10 s and
+ * then did would meet the notice already rejected, and the second would be refused (409).
  */
 export async function clickToPost(page: Page, button: Locator, path: string): Promise<Request> {
   for (let attempt = 1; ; attempt++) {
