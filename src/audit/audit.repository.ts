@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { rowsOf } from '../database/values-rows.js';
+import { rowChunks, rowsOf } from '../database/values-rows.js';
 import type { LoggedEvent, ShardHead, StoredCheckpoint } from './domain/audit-shards.js';
 
 // Only one process writes a checkpoint at a time (writers of events never take it).
@@ -85,8 +85,8 @@ export class AuditRepository {
    * parameters per event (`rowsOf`), so each change's JSON is not escaped again as an array element.
    */
   async insert(manager: EntityManager, events: LoggedEvent[], head: ShardHead): Promise<void> {
-    for (let i = 0; i < events.length; i += 1000) {
-      const chunk = events.slice(i, i + 1000);
+    const chunks = rowChunks(events, 13, 4);
+    for (const [n, chunk] of chunks.entries()) {
       const values = rowsOf(
         chunk.map((e) => [
           e.seq,
@@ -110,7 +110,7 @@ export class AuditRepository {
            UPDATE audit_shards SET head_seq = $2, head_hash = $3 WHERE shard = $1 AND $4::boolean)
          INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash, shard, prev_seq)
          VALUES ${values.sql}`,
-        [head.shard, head.seq, head.hash, i + 1000 >= events.length, ...values.params],
+        [head.shard, head.seq, head.hash, n === chunks.length - 1, ...values.params],
       );
     }
   }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { rowsOf } from './values-rows.js';
+import { MAX_PARAMETERS, rowChunks, rowsOf } from './values-rows.js';
 
 describe('rowsOf', () => {
   it('should number one tuple of parameters per row from the first given when built', () => {
@@ -28,6 +28,29 @@ describe('rowsOf', () => {
           expect(sql.match(/\(/g)?.length ?? 0).toBe(rows.length);
         },
       ),
+    );
+  });
+
+  it('should split rows into the fewest statements under the parameter limit when chunked', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40_000 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 10 }),
+        (count, columns, others) => {
+          const rows = Array.from({ length: count }, (_, i) => i);
+          const chunks = rowChunks(rows, columns, others);
+          expect(chunks.flat()).toEqual(rows);
+          for (const c of chunks) {
+            expect(c.length).toBeGreaterThan(0);
+            expect(c.length * columns + others).toBeLessThanOrEqual(MAX_PARAMETERS);
+          }
+          // Every chunk but the last is full: one more row would break the limit.
+          for (const c of chunks.slice(0, -1))
+            expect((c.length + 1) * columns + others).toBeGreaterThan(MAX_PARAMETERS);
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

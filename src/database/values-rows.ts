@@ -6,7 +6,7 @@
  * a value is escaped by pg and parsed back by Postgres (`array_in`), which for notice bodies
  * cost 18% of the machine's CPU per email (docs/benchmarks.md, session 6); a plain parameter is
  * passed through untouched. Postgres takes at most 65,535 parameters per statement: callers
- * chunk their rows.
+ * split their rows with `rowChunks`.
  */
 export function rowsOf(
   rows: readonly (readonly unknown[])[],
@@ -20,4 +20,18 @@ export function rowsOf(
     params.push(...row);
   }
   return { sql: tuples.join(', '), params };
+}
+
+/** Postgres's limit on the parameters of one statement. */
+export const MAX_PARAMETERS = 65_535;
+
+/**
+ * `rows` in slices of as many rows as one statement takes at `columns` parameters a row, with
+ * `others` parameters of its own besides (none when `rows` is empty).
+ */
+export function rowChunks<T>(rows: readonly T[], columns: number, others = 0): T[][] {
+  const size = Math.floor((MAX_PARAMETERS - others) / columns);
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+  return chunks;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { rowsOf } from '../database/values-rows.js';
+import { rowChunks, rowsOf } from '../database/values-rows.js';
 import { NOTICE_ROLES } from '../tenants/dto/tenant.dto.js';
 import {
   DELIVERY_STATUSES,
@@ -388,7 +388,10 @@ export class DeliveryRepository {
 
   /** One row of parameters per post (`rowsOf`): a post's HTML and text pass through untouched. */
   async insertFeedPosts(manager: EntityManager, posts: FeedPostRow[]): Promise<void> {
-    if (!posts.length) return;
+    for (const chunk of rowChunks(posts, 10)) await this.insertFeedPostRows(manager, chunk);
+  }
+
+  private async insertFeedPostRows(manager: EntityManager, posts: FeedPostRow[]): Promise<void> {
     const values = rowsOf(
       posts.map((p) => [
         p.tenantId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { rowsOf } from '../database/values-rows.js';
+import { rowChunks, rowsOf } from '../database/values-rows.js';
 import { WebhookAttemptEntity } from './entities/webhook-attempt.entity.js';
 import { WebhookEndpointEntity } from './entities/webhook-endpoint.entity.js';
 
@@ -179,11 +179,10 @@ export class WebhooksRepository {
     rows: Array<{ endpointId: string; tenantId: string; event: string; body: string }>,
     now: Date,
   ): Promise<void> {
-    // One row of parameters per message (`rowsOf`): the bodies pass through untouched; 10,000
-    // rows of 4 stay under Postgres's 65,535 parameters.
-    for (let i = 0; i < rows.length; i += 10_000) {
+    // One row of parameters per message (`rowsOf`): the bodies pass through untouched.
+    for (const chunk of rowChunks(rows, 4, 1)) {
       const values = rowsOf(
-        rows.slice(i, i + 10_000).map((r) => [r.endpointId, r.tenantId, r.event, r.body]),
+        chunk.map((r) => [r.endpointId, r.tenantId, r.event, r.body]),
         2,
       );
       await manager.query(
