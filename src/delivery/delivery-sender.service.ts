@@ -24,7 +24,6 @@ import { MAILER } from '../mail/mailer.provider.js';
 import { MailSendError } from '../mail/smtp-errors.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { BounceService } from './bounces/bounce.service.js';
-import { contentSha256 } from '../common/domain/content-hash.js';
 import { SendSlots } from './domain/send-slots.js';
 
 /**
@@ -324,7 +323,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     } catch (err) {
       return this.decide(d, failure(err), null);
     }
-    const sha = contentSha256({ title: rendered.title, text: rendered.text, html: rendered.html });
+    const sha = this.rendering.renderer.postSha256(rendered);
     const post: FeedPostRow = {
       tenantId: d.tenantId,
       noticeId: d.noticeId,
@@ -482,7 +481,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     } finally {
       end();
     }
-    const sha = contentSha256({ subject: email.subject, text: email.text, html: email.html });
+    const sha = this.rendering.renderer.emailSha256(email);
     return group.map((d, i) => {
       const o = sent.outcomes[i];
       return o.accepted

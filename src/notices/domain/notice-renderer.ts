@@ -1,6 +1,10 @@
+import Handlebars from 'handlebars';
+import { randomBytes } from 'node:crypto';
+import { contentSha256 } from '../../common/domain/content-hash.js';
 import { IntlFormatters } from './intl-formatters.js';
 import { LocaleResolver } from './locale-resolver.js';
 import { MessageCatalog, Translator } from './message-catalog.js';
+import { NameTemplate, isWellFormed, jsonMembersSha256 } from './name-template.js';
 import { trialRenderInputs } from './notice-render-fixtures.js';
 import {
   NoticeContent,
@@ -36,6 +40,37 @@ interface Prepared {
   locale: string;
 }
 
+/** Sets of render facts kept per notice content, each with its name templates (or null: not fillable). */
+const NAMED_PER_CONTENT = 256;
+
+/** A rendering with the tenant's name left open: the title or subject before finishLine. */
+interface NamedRendering {
+  line: NameTemplate;
+  html: NameTemplate;
+  text: NameTemplate;
+  locale: string;
+}
+
+type Channel = 'email' | 'post';
+
+const raw = (value: string): string => value;
+
+/**
+ * Everything of a render input but the tenant's name and id, and the content (the caches are
+ * per content object): inputs with the same key render the same but for the name.
+ */
+function factsKey(input: NoticeRenderInput): string {
+  const { notice, tenant, ...rest } = input;
+  return JSON.stringify([
+    notice.id,
+    notice.kind,
+    notice.revision,
+    tenant.locale,
+    tenant.timeZone,
+    rest,
+  ]);
+}
+
 function finishLine(rendered: string): string {
   return truncateText(cleanLine(rendered), SUBJECT_MAX_LENGTH);
 }
@@ -59,11 +94,27 @@ export class NoticeRenderer {
   // Cleaned, translated free text per content object and locale chain: a notice goes to
   // many tenants with the same content. Content objects are treated as immutable.
   private readonly contentCache = new WeakMap<NoticeContent, Map<string, ResolvedContent>>();
+  // Name templates per content object and set of render facts (everything but the tenant's name
+  // and id). Not used when a template calls `lookup`, the one helper that could use the name
+  // as anything but text.
+  private readonly namedCache = new WeakMap<NoticeContent, Map<string, NamedRendering | null>>();
+  private readonly fillsNames: boolean;
+  // Two placeholder names (letters and digits: no escaping or cleaning changes them) that differ
+  // in length, first and last character, so a template that used the name other than as text
+  // renders the two differently and is not filled in.
+  private readonly sentinels = [
+    `N${randomBytes(9).toString('hex')}Q`,
+    `M${randomBytes(15).toString('hex')}Z`,
+  ] as const;
+  // A rendering filled in from name templates, with what its content hash is built from.
+  private readonly filled = new WeakMap<object, { named: NamedRendering; name: string }>();
 
   private constructor(
     private readonly templates: Record<TemplateName, CompiledTemplate>,
     catalogs: Map<string, MessageCatalog>,
+    helpers: ReadonlySet<string>,
   ) {
+    this.fillsNames = !helpers.has('lookup');
     this.locales = [...catalogs.keys()].sort();
     this.resolver = new LocaleResolver(this.locales, DEFAULT_LOCALE);
     this.translators = new Map(
@@ -76,7 +127,7 @@ export class NoticeRenderer {
    * a trial render of every template in every locale fails.
    */
   static fromChecked(checked: CheckedTemplates): NoticeRenderer {
-    const renderer = new NoticeRenderer(checked.templates, checked.catalogs);
+    const renderer = new NoticeRenderer(checked.templates, checked.catalogs, checked.helpers);
     const trialProblems = renderer.trialRender();
     if (trialProblems.length > 0) throw new TemplateCheckError(trialProblems);
     return renderer;
@@ -89,24 +140,156 @@ export class NoticeRenderer {
 
   /** The email for one contact: `input.locale` (the contact's) wins over the tenant's locale. */
   renderEmail(input: NoticeRenderInput): RenderedEmail {
-    const { view, data, locale } = this.prepare(input);
-    return {
-      subject: finishLine(this.templates.emailSubject(view, { data })),
-      html: this.templates.emailHtml(view, { data }),
-      text: finishText(this.templates.emailText(view, { data })),
-      locale,
-    };
+    const filled = this.renderFilled('email', input);
+    if (filled === null) return this.renderEmailDirect(input);
+    const { line, html, text, locale } = filled.out;
+    const email: RenderedEmail = { subject: line, html, text, locale };
+    this.filled.set(email, filled);
+    return email;
   }
 
   /** The post on the tenant's dashboard feed. */
   renderPost(input: NoticeRenderInput): RenderedPost {
+    const filled = this.renderFilled('post', input);
+    if (filled === null) return this.renderPostDirect(input);
+    const { line, html, text, locale } = filled.out;
+    const post: RenderedPost = { title: line, html, text, locale };
+    this.filled.set(post, filled);
+    return post;
+  }
+
+  /**
+   * The content hash of an email this renderer rendered: `contentSha256({ subject, text, html })`
+   * (for a filled-in email, from its name templates' JSON: the same digest, less escaping).
+   */
+  emailSha256(email: RenderedEmail): string {
+    return this.sha256Of(email, 'subject', email.subject);
+  }
+
+  /** The content hash of a post this renderer rendered: `contentSha256({ title, text, html })`. */
+  postSha256(post: RenderedPost): string {
+    return this.sha256Of(post, 'title', post.title);
+  }
+
+  private sha256Of(
+    rendered: { html: string; text: string },
+    lineName: 'subject' | 'title',
+    line: string,
+  ): string {
+    const filled = this.filled.get(rendered);
+    if (filled === undefined)
+      return contentSha256({ [lineName]: line, text: rendered.text, html: rendered.html });
+    return jsonMembersSha256({
+      [lineName]: JSON.stringify(line),
+      text: filled.named.text.fillJson(filled.name),
+      html: filled.named.html.fillJson(filled.name),
+    });
+  }
+
+  /** renderEmail by Handlebars alone, every time: what a filled-in email is checked against. */
+  renderEmailDirect(input: NoticeRenderInput): RenderedEmail {
+    const { line, html, text, locale } = this.renderRaw('email', input);
+    return { subject: finishLine(line), html, text: finishText(text), locale };
+  }
+
+  /** renderPost by Handlebars alone, every time. */
+  renderPostDirect(input: NoticeRenderInput): RenderedPost {
+    const { line, html, text, locale } = this.renderRaw('post', input);
+    return { title: finishLine(line), html, text: finishText(text), locale };
+  }
+
+  /** The three templates' output as Handlebars gives it (the line and the text not yet finished). */
+  private renderRaw(
+    channel: Channel,
+    input: NoticeRenderInput,
+  ): { line: string; html: string; text: string; locale: string } {
     const { view, data, locale } = this.prepare(input);
-    return {
-      title: finishLine(this.templates.postTitle(view, { data })),
-      html: this.templates.postHtml(view, { data }),
-      text: finishText(this.templates.postText(view, { data })),
-      locale,
+    const t = this.templates;
+    return channel === 'email'
+      ? {
+          line: t.emailSubject(view, { data }),
+          html: t.emailHtml(view, { data }),
+          text: t.emailText(view, { data }),
+          locale,
+        }
+      : {
+          line: t.postTitle(view, { data }),
+          html: t.postHtml(view, { data }),
+          text: t.postText(view, { data }),
+          locale,
+        };
+  }
+
+  /**
+   * The rendering filled in from name templates, or null when it must be rendered directly: the
+   * name is not one a template can take as plain text, or the templates do not treat it so for
+   * these facts. The first tenant of each set of facts is rendered directly, and the name
+   * templates are kept only if they give exactly what Handlebars gave for it and for a second
+   * placeholder.
+   */
+  private renderFilled(
+    channel: Channel,
+    input: NoticeRenderInput,
+  ): {
+    out: { line: string; html: string; text: string; locale: string };
+    named: NamedRendering;
+    name: string;
+  } | null {
+    if (!this.fillsNames) return null;
+    const name = cleanLine(input.tenant.name);
+    // finishText commutes with filling in only a name that has no line break and no space at
+    // its ends (cleanLine leaves none) and is not empty; JSON joins only well-formed text.
+    if (name === '' || !isWellFormed(name)) return null;
+    let byFacts = this.namedCache.get(input.notice.content);
+    if (byFacts === undefined) {
+      byFacts = new Map();
+      this.namedCache.set(input.notice.content, byFacts);
+    }
+    const key = `${channel} ${factsKey(input)}`;
+    let named = byFacts.get(key);
+    if (named === undefined) {
+      named = this.nameTemplates(channel, input, name);
+      byFacts.set(key, named);
+      if (byFacts.size > NAMED_PER_CONTENT) byFacts.delete(byFacts.keys().next().value as string);
+    }
+    if (named === null) return null;
+    const out = {
+      line: finishLine(named.line.fill(name)),
+      html: named.html.fill(name),
+      text: named.text.fill(name),
+      locale: named.locale,
     };
+    return { out, named, name };
+  }
+
+  private nameTemplates(
+    channel: Channel,
+    input: NoticeRenderInput,
+    name: string,
+  ): NamedRendering | null {
+    const [first, second] = this.sentinels.map((sentinel) =>
+      this.renderRaw(channel, {
+        ...input,
+        tenant: { ...input.tenant, name: sentinel, id: sentinel },
+      }),
+    );
+    const direct = this.renderRaw(channel, input);
+    const split = (text: string, escape: (value: string) => string) =>
+      NameTemplate.split(text, this.sentinels[0], escape);
+    const line = split(first.line, raw);
+    const html = split(first.html, Handlebars.escapeExpression);
+    const text = split(finishText(first.text), raw);
+    if (line === null || html === null || text === null) return null;
+    const [, other] = this.sentinels;
+    const same =
+      line.fill(other) === second.line &&
+      html.fill(other) === second.html &&
+      text.fill(other) === finishText(second.text) &&
+      line.fill(name) === direct.line &&
+      html.fill(name) === direct.html &&
+      text.fill(name) === finishText(direct.text) &&
+      first.locale === direct.locale;
+    return same ? { line, html, text, locale: first.locale } : null;
   }
 
   private prepare(input: NoticeRenderInput): Prepared {

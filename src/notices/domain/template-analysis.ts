@@ -17,6 +17,8 @@ export interface TemplateRefs {
   /** Blocks other than if/unless/each/with, e.g. an implicit section {{#items}}…{{/items}}. */
   unknownBlocks: Array<{ name: string; line: number }>;
   translations: TranslationCall[];
+  /** Every helper called (with arguments, or as a block): `t`, `if`, `lookup`... */
+  helpers: string[];
 }
 
 const BLOCK_HELPERS = ['if', 'unless', 'each', 'with'];
@@ -38,6 +40,7 @@ export function analyzeTemplate(
     decoratorLines: [],
     unknownBlocks: [],
     translations: [],
+    helpers: [],
   };
 
   const visitCall = (
@@ -48,6 +51,8 @@ export function analyzeTemplate(
   ): void => {
     if (path.type === 'PathExpression') {
       const name = (path as hbs.AST.PathExpression).original;
+      if (params.length > 0 || hash !== undefined || node.type === 'BlockStatement')
+        refs.helpers.push(name);
       if (translationHelpers.includes(name)) {
         const first = params[0];
         refs.translations.push({

@@ -51,6 +51,8 @@ export interface RenderData {
 export interface CheckedTemplates {
   templates: Record<TemplateName, CompiledTemplate>;
   catalogs: Map<string, MessageCatalog>;
+  /** Every helper the templates and partials call. */
+  helpers: ReadonlySet<string>;
 }
 
 interface SourceFile {
@@ -164,8 +166,11 @@ export function checkTemplates(tree: TemplateFiles): CheckedTemplates {
   );
   problems.push(...catalogProblems);
 
+  const helpers = new Set<string>();
   for (const file of files) {
     if (file.ast === null) continue;
+    for (const helper of analyzeTemplate(file.ast, TRANSLATION_HELPERS).helpers)
+      helpers.add(helper);
     problems.push(...checkReferences(file, file.ast, partialSources, catalogs));
     try {
       Handlebars.precompile(file.source, compileOptions(file.env));
@@ -194,7 +199,7 @@ export function checkTemplates(tree: TemplateFiles): CheckedTemplates {
     TEMPLATE_NAMES.map((name) => [name, compile(name)]),
   ) as Record<TemplateName, CompiledTemplate>;
 
-  return { templates, catalogs };
+  return { templates, catalogs, helpers };
 }
 
 function checkReferences(
