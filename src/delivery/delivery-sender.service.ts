@@ -19,6 +19,7 @@ import { ClaimedDelivery, DeliveryRepository, FeedPostRow } from './delivery.rep
 import { AttemptResult, decideOutcome, RetryPolicy } from './domain/delivery-outcome.js';
 import { GROUP_MAILER } from '../mail/group-mailer.provider.js';
 import type { GroupMailer } from '../mail/group-mailer.js';
+import type { BodyHoles } from '../mail/message-builder.js';
 import type { Mailer } from '../mail/mailer.js';
 import { MAILER } from '../mail/mailer.provider.js';
 import { MailSendError } from '../mail/smtp-errors.js';
@@ -464,6 +465,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         subject: email.subject,
         text: email.text,
         html: email.html,
+        ...this.holesOf(email),
         // The group's first delivery names the message; every record of the group stores it.
         messageId: `<${first.id}@${this.messageIdDomain}>`,
         date: first.queuedAt,
@@ -488,6 +490,11 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         ? this.decide(d, { kind: 'sent' }, { messageId: sent.messageId, contentSha256: sha })
         : this.decide(d, failure(o.error), null);
     });
+  }
+
+  private holesOf(email: ReturnType<NoticeRenderingService['email']>): { holes?: BodyHoles } {
+    const holes = this.rendering.renderer.holes(email);
+    return holes ? { holes } : {};
   }
 
   /** Keeps the leases of everything held; drops what is no longer ours. */

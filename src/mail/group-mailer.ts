@@ -1,6 +1,6 @@
 import type { DkimKey } from '../config/dkim-key.js';
 import { smtpPoolOptionsFromUrl, type Mailer, type OutgoingMail } from './mailer.js';
-import { composeMail } from './message-builder.js';
+import { composeMail, type BodyHoles } from './message-builder.js';
 import { MailSendError } from './smtp-errors.js';
 import { SmtpPipelinePool, type RecipientOutcome } from './smtp-pipeline-client.js';
 
@@ -9,6 +9,8 @@ export type { RecipientOutcome } from './smtp-pipeline-client.js';
 /** One rendered message for one or more mailboxes (one tenant's contacts that read the same locale). */
 export interface GroupMail extends Omit<OutgoingMail, 'to'> {
   to: string[];
+  /** The bodies as parts with one value in their holes (they add up to `text` and `html`). */
+  holes?: BodyHoles;
 }
 
 export interface GroupSent {
@@ -72,7 +74,13 @@ class PipelineGroupMailer implements GroupMailer {
 
   async sendGroup(mail: GroupMail): Promise<GroupSent> {
     // Signed as a whole (DKIM) before the pool sees it; MAIL FROM is the message's return path.
-    const composed = await composeMail({ ...mail, to: mail.to.join(', ') }, 'many', this.dkim);
+    const { holes, ...outgoing } = mail;
+    const composed = await composeMail(
+      { ...outgoing, to: mail.to.join(', ') },
+      'many',
+      this.dkim,
+      holes,
+    );
     const outcomes = await this.pool.send(
       { from: composed.envelope.from, to: mail.to },
       composed.raw,
@@ -96,7 +104,8 @@ class OneByOneGroupMailer implements GroupMailer {
         code: 'EINVALID',
       });
     }
-    const sent = await this.mailer.send({ ...mail, to: mail.to[0] });
+    const { holes: _holes, ...outgoing } = mail;
+    const sent = await this.mailer.send({ ...outgoing, to: mail.to[0] });
     return {
       messageId: sent.messageId,
       outcomes: [{ rcpt: mail.to[0], accepted: true, response: sent.response }],

@@ -6,7 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { DkimKey } from '../config/dkim-key.js';
 import type { OutgoingMail } from './mailer.js';
-import { textPart } from './mime-body.js';
+import { holedTextPart, textPart, type HoledText } from './mime-body.js';
 import { MailSendError, toMailSendError } from './smtp-errors.js';
 
 // Headers the mailer owns; a caller setting them is a bug, not something to merge silently.
@@ -62,6 +62,7 @@ export const DKIM_SIGNED_HEADERS =
 export function toMessageOptions(
   mail: OutgoingMail,
   recipients: 'one' | 'many' = 'one',
+  holes?: BodyHoles,
 ): SendMailOptions {
   const messageId = normalizeMessageId(mail.messageId);
   if (!(mail.date instanceof Date) || Number.isNaN(mail.date.getTime())) {
@@ -104,8 +105,8 @@ export function toMessageOptions(
     from,
     to,
     subject: literalText(headerText(mail.subject)),
-    text: both ? { raw: textPart('text/plain', mail.text) } : mail.text || undefined,
-    html: both ? { raw: textPart('text/html', mail.html) } : mail.html || undefined,
+    text: both ? { raw: part('text/plain', mail.text, holes?.text) } : mail.text || undefined,
+    html: both ? { raw: part('text/html', mail.html, holes?.html) } : mail.html || undefined,
     messageId,
     date: mail.date,
     headers,
@@ -117,6 +118,29 @@ export function toMessageOptions(
     baseBoundary: createHash('sha256').update(messageId).digest('hex').slice(0, 24),
     xMailer: false,
   };
+}
+
+/**
+ * The bodies of a message as parts with one value in their holes (`text` is
+ * `holes.text.parts.join(holes.text.value)`): encoded from per-line caches instead of in full.
+ */
+export interface BodyHoles {
+  text: HoledText;
+  html: HoledText;
+}
+
+function part(
+  contentType: 'text/plain' | 'text/html',
+  text: string,
+  holed: HoledText | undefined,
+): string {
+  // Holes that do not add up to the text (a caller's mistake) are not used.
+  const fits =
+    holed !== undefined &&
+    holed.parts.reduce((n, p) => n + p.length, 0) +
+      (holed.parts.length - 1) * holed.value.length ===
+      text.length;
+  return fits ? holedTextPart(contentType, holed) : textPart(contentType, text);
 }
 
 /** The SMTP envelope of a message built by toMessageOptions: the return path and the one recipient. */
@@ -178,8 +202,9 @@ export async function composeMail(
   mail: OutgoingMail,
   recipients: 'one' | 'many' = 'one',
   dkim?: DkimKey,
+  holes?: BodyHoles,
 ): Promise<{ raw: Buffer; envelope: { from: string; to: string[] }; messageId: string }> {
-  const message = toMessageOptions(mail, recipients);
+  const message = toMessageOptions(mail, recipients, holes);
   try {
     const unsigned = await assemble(message);
     const signing = dkimOption(dkim).dkim;

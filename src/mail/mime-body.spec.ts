@@ -3,6 +3,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import {
   encodeBody,
+  holedTextPart,
   quotedPrintable,
   textPart,
   transferEncodingOf,
@@ -175,6 +176,44 @@ describe('MIME text parts of any length', () => {
         expect(Buffer.from(encodeBody(text, 'base64'), 'base64').toString('utf8')).toBe(text);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  // A notice with its tenant's name left open: parts of any text (line breaks, a CR at a part's
+  // end, long lines, Latin or not) and a value in every hole between them.
+  const letters = fc.constantFrom('a', 'b', ' ', '.');
+  const part = fc.oneof(
+    // 7bit or not by a line's length, near 76 once the value is in.
+    fc
+      .array(fc.string({ unit: letters, minLength: 20, maxLength: 76 }), {
+        minLength: 1,
+        maxLength: 3,
+      })
+      .map((lines) => lines.join('\n')),
+    unicodeText,
+    plain,
+    fc.constantFrom('', '\r', '\n', 'line\r', '\nnext', ' ', 'é'),
+  );
+  const value = fc.oneof(
+    fc.string({ unit: letters, minLength: 1, maxLength: 20 }),
+    fc.string({ unit: plainUnit, maxLength: 120 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.constantFrom('Tenant 7 Ltd', '株式会社サンプル', 'a'.repeat(90), 'x=y ', ' '),
+  );
+
+  it('should encode text with holes as textPart encodes the filled-in text', () => {
+    fc.assert(
+      fc.property(
+        fc.array(part, { minLength: 1, maxLength: 6 }),
+        fc.array(value, { minLength: 2, maxLength: 3 }),
+        fc.constantFrom('text/plain' as const, 'text/html' as const),
+        (parts, values, type) => {
+          // The same parts array again with other values: its line encodings are reused.
+          for (const v of values)
+            expect(holedTextPart(type, { parts, value: v })).toBe(textPart(type, parts.join(v)));
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

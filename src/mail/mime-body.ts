@@ -136,3 +136,139 @@ export function textPart(contentType: 'text/plain' | 'text/html', text: string):
   const encoding = transferEncodingOf(text);
   return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n${encodeBody(text, encoding)}`;
 }
+
+/**
+ * A text written as parts with one value in every hole between them (a notice with its tenant's
+ * name left open): `parts.join(value)` is the text.
+ */
+export interface HoledText {
+  parts: readonly string[];
+  value: string;
+}
+
+const LINE_BREAK = /\r?\n/;
+
+/**
+ * `textPart(contentType, parts.join(value))`, with the lines that hold no hole encoded once per
+ * parts array: quoted-printable and 7bit are line by line (a line's encoding does not depend on
+ * the lines around it), so only the few lines with the value are encoded for each text. The
+ * transfer encoding is chosen from counts kept per line. Base64 (one stream for the whole
+ * text), and a value that is empty or breaks a line, encode the whole text.
+ */
+export function holedTextPart(contentType: 'text/plain' | 'text/html', text: HoledText): string {
+  const template = templateOf(text.parts);
+  const { value } = text;
+  if (value === '' || /[\r\n]/.test(value)) return textPart(contentType, text.parts.join(value));
+  const encoding = template.encodingWith(value);
+  const body =
+    encoding === 'base64' ? base64Lines(text.parts.join(value)) : template.encode(encoding, value);
+  return `Content-Type: ${contentType}; charset=utf-8\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n${body}`;
+}
+
+const templates = new WeakMap<readonly string[], LineTemplate>();
+
+function templateOf(parts: readonly string[]): LineTemplate {
+  let template = templates.get(parts);
+  if (template === undefined) {
+    template = new LineTemplate(parts);
+    templates.set(parts, template);
+  }
+  return template;
+}
+
+/** What the transfer-encoding choice counts in a piece of text. */
+interface Counts {
+  notPlain: boolean;
+  bareCr: boolean;
+  other: number;
+  latin: number;
+}
+
+function countsOf(text: string): Counts {
+  return {
+    notPlain: NOT_PLAIN.test(text),
+    bareCr: BARE_CR.test(text),
+    other: text.match(OTHER)?.length ?? 0,
+    latin: text.match(LATIN)?.length ?? 0,
+  };
+}
+
+/** A text's lines: a line without a hole is a string, a line with holes its segments between them. */
+class LineTemplate {
+  private readonly lines: (string | string[])[] = [];
+  private readonly fixed: Counts;
+  private readonly holes: number;
+  private readonly fixedLength: number;
+  /** Whether a line without a hole is longer than 7bit allows. */
+  private readonly fixedLongLine: boolean;
+  private readonly encoded = new Map<TextTransferEncoding, (string | null)[]>();
+
+  constructor(parts: readonly string[]) {
+    let current: string[] = [''];
+    parts.forEach((part, i) => {
+      const pieces = part.split(LINE_BREAK);
+      current[current.length - 1] += pieces[0];
+      for (let j = 1; j < pieces.length; j++) {
+        this.lines.push(current.length === 1 ? current[0] : current);
+        current = [pieces[j]];
+      }
+      if (i < parts.length - 1) current.push('');
+    });
+    this.lines.push(current.length === 1 ? current[0] : current);
+    // A CR that ends a part and an LF that starts the next are not a line break once the value
+    // stands between them, so the counts are taken over the parts, each on its own.
+    const all = parts.map(countsOf);
+    this.fixed = {
+      notPlain: all.some((c) => c.notPlain),
+      bareCr:
+        all.some((c) => c.bareCr) || parts.some((p, i) => i < parts.length - 1 && /\r$/.test(p)),
+      other: all.reduce((n, c) => n + c.other, 0),
+      latin: all.reduce((n, c) => n + c.latin, 0),
+    };
+    this.holes = parts.length - 1;
+    this.fixedLength = parts.reduce((n, p) => n + p.length, 0);
+    this.fixedLongLine = this.lines.some((line) => typeof line === 'string' && line.length > 76);
+  }
+
+  /** transferEncodingOf(parts.join(value)), for a value without a line break. */
+  encodingWith(value: string): TextTransferEncoding {
+    // With no hole the value is not in the text.
+    const v = this.holes > 0 ? countsOf(value) : countsOf('');
+    const length = this.fixedLength + this.holes * value.length;
+    const longLine =
+      this.fixedLongLine ||
+      this.lines.some(
+        (line) =>
+          typeof line !== 'string' &&
+          line.reduce((n, s) => n + s.length, 0) + (line.length - 1) * value.length > 76,
+      );
+    if (
+      !(this.fixed.notPlain || v.notPlain) &&
+      length <= 128 * 1024 &&
+      !longLine &&
+      !(this.fixed.bareCr || v.bareCr)
+    )
+      return '7bit';
+    const other = this.fixed.other + this.holes * v.other;
+    const latin = this.fixed.latin + this.holes * v.latin;
+    return other < latin ? 'quoted-printable' : 'base64';
+  }
+
+  /** encodeBody(parts.join(value), encoding) for quoted-printable or 7bit. */
+  encode(encoding: '7bit' | 'quoted-printable', value: string): string {
+    let fixed = this.encoded.get(encoding);
+    if (fixed === undefined) {
+      fixed = this.lines.map((line) =>
+        typeof line === 'string' ? encodeBody(line, encoding) : null,
+      );
+      this.encoded.set(encoding, fixed);
+    }
+    let out = '';
+    for (let i = 0; i < this.lines.length; i++) {
+      if (i > 0) out += '\r\n';
+      const line = this.lines[i];
+      out += typeof line === 'string' ? fixed[i]! : encodeBody(line.join(value), encoding);
+    }
+    return out;
+  }
+}

@@ -33,6 +33,11 @@ export class NameTemplate {
     return new NameTemplate(parts, parts.map(jsonInner), escape);
   }
 
+  /** The text's parts and the escaped name that goes between them. */
+  holes(name: string): { parts: readonly string[]; value: string } {
+    return { parts: this.parts, value: this.escape(name) };
+  }
+
   /** The text with `name` in every place the sentinel stood. */
   fill(name: string): string {
     return this.parts.join(this.escape(name));

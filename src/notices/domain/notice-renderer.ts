@@ -171,6 +171,22 @@ export class NoticeRenderer {
     return this.sha256Of(post, 'title', post.title);
   }
 
+  /**
+   * A filled-in rendering's html and text as parts with the (escaped) name between them, or
+   * null for one rendered directly: the mailer encodes the parts' lines once.
+   */
+  holes(rendered: RenderedEmail | RenderedPost): {
+    text: { parts: readonly string[]; value: string };
+    html: { parts: readonly string[]; value: string };
+  } | null {
+    const filled = this.filled.get(rendered);
+    if (filled === undefined) return null;
+    return {
+      text: filled.named.text.holes(filled.name),
+      html: filled.named.html.holes(filled.name),
+    };
+  }
+
   private sha256Of(
     rendered: { html: string; text: string },
     lineName: 'subject' | 'title',
