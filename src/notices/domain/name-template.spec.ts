@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import Handlebars from 'handlebars';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { contentSha256 } from '../../common/domain/content-hash.js';
@@ -43,7 +44,14 @@ describe('NameTemplate', () => {
           expect(template).not.toBeNull();
           const filled = parts.join(escape(name));
           expect(template!.fill(name)).toBe(filled);
-          expect(template!.fillJson(name)).toBe(JSON.stringify(filled));
+          const hash = createHash('sha256');
+          template!.updateJson(hash, name);
+          expect(hash.digest('hex')).toBe(
+            createHash('sha256').update(JSON.stringify(filled)).digest('hex'),
+          );
+          expect(jsonMembersSha256({ t: (h) => template!.updateJson(h, name) })).toBe(
+            contentSha256({ t: filled }),
+          );
         },
       ),
       { numRuns: 500 },

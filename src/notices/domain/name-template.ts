@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 
 /**
  * A rendered text with the tenant's name left open: the output of a template rendered with a
@@ -8,13 +8,14 @@ import { createHash } from 'node:crypto';
  * distinct set of facts and filled in for each tenant (NoticeRenderer checks, per set, that the
  * filled text is the text Handlebars gives).
  *
- * The parts' JSON is kept too, so the canonical JSON of the filled text (what the content hash
- * is taken over) is built by joining instead of escaping the whole text again.
+ * The parts' JSON is kept too (as UTF-8), so the canonical JSON of the filled text (what the
+ * content hash is taken over) goes into the hash part by part instead of being escaped, joined
+ * and encoded again for each tenant.
  */
 export class NameTemplate {
   private constructor(
     private readonly parts: readonly string[],
-    private readonly jsonParts: readonly string[],
+    private readonly jsonParts: readonly Buffer[],
     private readonly escape: (name: string) => string,
   ) {}
 
@@ -30,7 +31,11 @@ export class NameTemplate {
   ): NameTemplate | null {
     const parts = rendered.split(sentinel);
     if (!parts.every(isWellFormed)) return null;
-    return new NameTemplate(parts, parts.map(jsonInner), escape);
+    return new NameTemplate(
+      parts,
+      parts.map((part) => Buffer.from(jsonInner(part), 'utf8')),
+      escape,
+    );
   }
 
   /** The text's parts and the escaped name that goes between them. */
@@ -44,12 +49,19 @@ export class NameTemplate {
   }
 
   /**
-   * `JSON.stringify(this.fill(name))`, from the parts' JSON and the name's. Exact when the name
-   * is well-formed UTF-16 (JSON escapes code unit by code unit, but for surrogate pairs, and no
-   * pair can form across a join of well-formed strings); the caller checks that.
+   * Writes `JSON.stringify(this.fill(name))` into `hash`, from the parts' JSON (kept as UTF-8)
+   * and the name's. Exact when the name is well-formed UTF-16 (JSON escapes code unit by code
+   * unit, but for surrogate pairs, and no pair can form across a join of well-formed strings);
+   * the caller checks that.
    */
-  fillJson(name: string): string {
-    return `"${this.jsonParts.join(jsonInner(this.escape(name)))}"`;
+  updateJson(hash: Hash, name: string): void {
+    const value = jsonInner(this.escape(name));
+    hash.update('"');
+    this.jsonParts.forEach((part, i) => {
+      if (i > 0) hash.update(value);
+      hash.update(part);
+    });
+    hash.update('"');
   }
 }
 
@@ -64,16 +76,26 @@ function jsonInner(value: string): string {
   return JSON.stringify(value).slice(1, -1);
 }
 
+/** A member's JSON text, or what writes it into a hash. */
+export type JsonMember = string | ((hash: Hash) => void);
+
 /**
  * SHA-256 (hex) of the canonical JSON (RFC 8785) of an object of strings, given each member's
  * JSON text: the same hash as `contentSha256` of the object (RFC 8785 writes a string as
  * JSON.stringify does and sorts members by their names' UTF-16 code units, as sort() does).
  * Each value must be the JSON.stringify of a well-formed string.
  */
-export function jsonMembersSha256(members: Readonly<Record<string, string>>): string {
-  const body = Object.keys(members)
+export function jsonMembersSha256(members: Readonly<Record<string, JsonMember>>): string {
+  const hash = createHash('sha256');
+  hash.update('{');
+  Object.keys(members)
     .sort()
-    .map((key) => `${JSON.stringify(key)}:${members[key]}`)
-    .join(',');
-  return createHash('sha256').update(`{${body}}`).digest('hex');
+    .forEach((key, i) => {
+      hash.update(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+      const member = members[key];
+      if (typeof member === 'string') hash.update(member);
+      else member(hash);
+    });
+  hash.update('}');
+  return hash.digest('hex');
 }

@@ -197,8 +197,8 @@ export class NoticeRenderer {
       return contentSha256({ [lineName]: line, text: rendered.text, html: rendered.html });
     return jsonMembersSha256({
       [lineName]: JSON.stringify(line),
-      text: filled.named.text.fillJson(filled.name),
-      html: filled.named.html.fillJson(filled.name),
+      text: (hash) => filled.named.text.updateJson(hash, filled.name),
+      html: (hash) => filled.named.html.updateJson(hash, filled.name),
     });
   }
 
