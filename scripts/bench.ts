@@ -732,6 +732,48 @@ function vm(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/**
+ * CPU time (ms, user + system) from /proc: `of(pid)` one live process's own, `byName(comm)` every
+ * process of that command with its reaped children's (a Postgres backend that exits between two
+ * readings moves into the postmaster's cutime, so it counts once), `machine()` every core's busy
+ * time (all but idle and iowait; steal apart). Differences of two readings are what a run cost,
+ * whatever else the machine did to the wall clock.
+ */
+const CLK_TCK = 100; // getconf CLK_TCK on Linux x86_64
+function statTicks(pid: number | string, withChildren: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    const own = Number(f[11]) + Number(f[12]);
+    return withChildren ? own + Number(f[13]) + Number(f[14]) : own;
+  } catch {
+    return 0;
+  }
+}
+function commOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+const cpu = {
+  of: (pid: number) => (statTicks(pid, false) * 1000) / CLK_TCK,
+  byName(comm: string): number {
+    const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && commOf(d) === comm);
+    return (pids.reduce((s, pid) => s + statTicks(pid, true), 0) * 1000) / CLK_TCK;
+  },
+  machine(): { busy: number; steal: number } {
+    const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = t.map(Number);
+    return {
+      busy: ((user + nice + system + irq + softirq) * 1000) / CLK_TCK,
+      steal: (steal * 1000) / CLK_TCK,
+    };
+  },
+};
+
 /** A process's children and theirs (Herald forks its extra sender processes itself). */
 function descendants(pid: number | undefined): number[] {
   if (pid === undefined) return [];
@@ -968,6 +1010,8 @@ async function main(): Promise<void> {
     let rssPeak = 0;
     // Peak RSS (VmHWM) of every Herald process, the forked sender processes included.
     const hwm = new Map<number, number>();
+    // The latest CPU reading of every Herald process (they are gone by the time the run is added up).
+    const heraldCpu = new Map<number, number>();
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -977,7 +1021,11 @@ async function main(): Promise<void> {
           rssPeak,
           pids.reduce((s, pid) => s + vm(pid, 'VmRSS'), 0),
         );
-        for (const pid of pids) hwm.set(pid, Math.max(hwm.get(pid) ?? 0, vm(pid, 'VmHWM')));
+        for (const pid of pids) {
+          hwm.set(pid, Math.max(hwm.get(pid) ?? 0, vm(pid, 'VmHWM')));
+          const used = cpu.of(pid);
+          if (used > 0) heraldCpu.set(pid, used);
+        }
         await sleep(100);
       }
     })();
@@ -1038,6 +1086,13 @@ async function main(): Promise<void> {
     const xact0 = await xact();
     const harness0 = harnessQueries;
     loads.push(load());
+    const heraldCpu0 = [...heraldCpu.values()].reduce((a, b) => a + b, 0);
+    const cpu0 = {
+      postgres: cpu.byName('postgres'),
+      redis: cpu.byName('redis-server'),
+      relay: cpu.byName('smtp-sink'),
+      machine: cpu.machine(),
+    };
     const approvedAt = Date.now();
     const approval = await http(port, 'POST', `/v1/notices/${noticeId}/approve`, comms);
     if (approval.status !== 200)
@@ -1098,6 +1153,15 @@ async function main(): Promise<void> {
       }
     }
     const doneAt = Date.now();
+    for (const pid of heraldCpu.keys())
+      heraldCpu.set(pid, Math.max(heraldCpu.get(pid)!, cpu.of(pid)));
+    const cpu1 = {
+      herald: [...heraldCpu.values()].reduce((a, b) => a + b, 0),
+      postgres: cpu.byName('postgres'),
+      redis: cpu.byName('redis-server'),
+      relay: cpu.byName('smtp-sink'),
+      machine: cpu.machine(),
+    };
     loads.push(load());
     await sleep(1500);
     const queries1 = await statsOf();
@@ -1165,6 +1229,7 @@ async function main(): Promise<void> {
     const ceilingComponent = own.find((c) => c.perSecond === ceilingPerSecond)?.component ?? null;
     const ratio = (name: string) =>
       ceiling[name] ? Math.round((throughput / ceiling[name].perSecond) * 100) / 100 : null;
+    const perEmail = (ms: number) => Math.round((ms / emails) * 1000) / 1000;
     const checks = {
       emailsAsExpected: emails === expectedEmails,
       allSent:
@@ -1197,6 +1262,16 @@ async function main(): Promise<void> {
       heraldSampledPeakRssMb: mb(rssPeak),
       redisPeakUsedMemoryMb: mb(redisPeak),
       redisBaseUsedMemoryMb: mb(redisBase),
+      // CPU per email from approval to the last record, by process (see `cpu`): what a change
+      // saves shows here even when the machine's speed moves between runs.
+      cpuMsPerEmail: {
+        herald: perEmail(cpu1.herald - heraldCpu0),
+        postgres: perEmail(cpu1.postgres - cpu0.postgres),
+        redis: perEmail(cpu1.redis - cpu0.redis),
+        relay: perEmail(cpu1.relay - cpu0.relay),
+        machine: perEmail(cpu1.machine.busy - cpu0.machine.busy),
+        steal: perEmail(cpu1.machine.steal - cpu0.machine.steal),
+      },
       statementsPerEmail: Math.round(((queries1 - queries0) / emails) * 100) / 100,
       xactCommitsPerEmail: Math.round(((xact1 - xact0 - harnessInWindow) / emails) * 100) / 100,
       smtpBytesPerMessage:
