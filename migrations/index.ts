@@ -13,6 +13,7 @@ import { DeliveryBounces1796320000000 } from './1796320000000-DeliveryBounces.js
 import { Webhooks1796330000000 } from './1796330000000-Webhooks.js';
 import { StaffSessionIdToken1796350000000 } from './1796350000000-StaffSessionIdToken.js';
 import { DeliveryAtScale1796400000000 } from './1796400000000-DeliveryAtScale.js';
+import { FeedPostBodies1796500000000 } from './1796500000000-FeedPostBodies.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   Webhooks1796330000000,
   StaffSessionIdToken1796350000000,
   DeliveryAtScale1796400000000,
+  FeedPostBodies1796500000000,
 ];

@@ -31,6 +31,8 @@ const RETRY_FLUSH_MS = 250;
 const GATHER_MS = 3;
 // A notice's completion check runs at most this often while its outcomes keep coming.
 const COMPLETION_EVERY_MS = 250;
+// Shared dashboard post bodies this process saw committed (keys), oldest forgotten first.
+const STORED_BODIES = 1024;
 
 /**
  * Write-behind recording of send outcomes. Each outcome is written within milliseconds of the
@@ -49,6 +51,10 @@ export class DeliveryRecorder {
   // Notices to check for completion, off the flush path so the next group is not held up.
   private readonly toComplete = new Map<string, string>();
   private completing: Promise<void> | null = null;
+  // Bodies known to be in feed_post_bodies, so a post sends only its name: added once their
+  // transaction committed, all forgotten when a write fails (a body another process removed,
+  // with its incident's records, is written again on the retry).
+  private readonly storedBodies = new Set<string>();
 
   constructor(
     private readonly repository: DeliveryRepository,
@@ -101,6 +107,7 @@ export class DeliveryRecorder {
         );
         return;
       } catch (err) {
+        this.storedBodies.clear();
         if (attempt >= 20) {
           for (const p of group) p.fail(err);
           return;
@@ -120,14 +127,16 @@ export class DeliveryRecorder {
     const sent = outcomes.flatMap((o) => (o.kind === 'sent' ? [o] : []));
     const retries = outcomes.flatMap((o) => (o.kind === 'retry' ? [o] : []));
     const failed = outcomes.flatMap((o) => (o.kind === 'failed' ? [o] : []));
+    let bodies: string[] = [];
     const changed = await this.uow.run(async (manager) => {
       const sentIds = await this.repository.markSent(
         manager,
         sent.map((o) => o.sent),
       );
-      await this.repository.insertFeedPosts(
+      bodies = await this.repository.insertFeedPosts(
         manager,
         sent.flatMap((o) => (o.post && sentIds.has(o.delivery.id) ? [o.post] : [])),
+        this.storedBodies,
       );
       const retryIds = await this.repository.markRetry(
         manager,
@@ -144,6 +153,14 @@ export class DeliveryRecorder {
       );
       return ids;
     });
+    for (const key of bodies) {
+      this.storedBodies.delete(key);
+      this.storedBodies.add(key);
+    }
+    for (const key of this.storedBodies) {
+      if (this.storedBodies.size <= STORED_BODIES) break;
+      this.storedBodies.delete(key);
+    }
     for (const o of outcomes) {
       if (!changed.has(o.delivery.id)) continue;
       const outcome = o.kind === 'sent' ? 'sent' : o.kind === 'retry' ? 'retry' : 'failed';

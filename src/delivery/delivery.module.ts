@@ -26,11 +26,17 @@ import { WebhookSender } from './webhook-sender.service.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeliveryEntity } from './entities/delivery.entity.js';
 import { FeedPostEntity } from './entities/feed-post.entity.js';
+import { FeedPostBodyEntity } from './entities/feed-post-body.entity.js';
 import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([DeliveryEntity, FeedPostEntity, NoticeFanoutEntity]),
+    TypeOrmModule.forFeature([
+      DeliveryEntity,
+      FeedPostEntity,
+      FeedPostBodyEntity,
+      NoticeFanoutEntity,
+    ]),
     AuditModule,
     IncidentsModule,
     MailModule,

@@ -78,14 +78,28 @@ export interface BounceCandidate {
   status: DeliveryStatus;
   bouncedAt: Date | null;
 }
+/**
+ * A post's content: its whole HTML and text, or a body shared with the other tenants of its
+ * set of render facts and what goes between the body's parts for this tenant.
+ */
+export type FeedPostContent =
+  | { html: string; text: string }
+  | {
+      body: { sha256: string; htmlParts: readonly string[]; textParts: readonly string[] };
+      htmlFill: string;
+      textFill: string;
+    };
+/** A shared body's key in a process's set of bodies known to be stored. */
+export const feedPostBodyKey = (noticeId: string, sha256: string): string =>
+  `${noticeId}:${sha256}`;
+
 export interface FeedPostRow {
   tenantId: string;
   noticeId: string;
   incidentId: string;
   deliveryId: string;
   title: string;
-  contentHtml: string;
-  contentText: string;
+  content: FeedPostContent;
   locale: string;
   contentSha256: string;
   publishedAt: Date;
@@ -386,28 +400,64 @@ export class DeliveryRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** One row of parameters per post (`rowsOf`): a post's HTML and text pass through untouched. */
-  async insertFeedPosts(manager: EntityManager, posts: FeedPostRow[]): Promise<void> {
-    for (const chunk of rowChunks(posts, 10)) await this.insertFeedPostRows(manager, chunk);
+  /**
+   * One row of parameters per post (`rowsOf`): a post's HTML and text pass through untouched.
+   * The shared bodies the posts use are written first, but for those in `stored` (bodies this
+   * process saw committed: a body already there is left as it is). Returns the keys
+   * (`feedPostBodyKey`) of the bodies the posts use.
+   */
+  async insertFeedPosts(
+    manager: EntityManager,
+    posts: FeedPostRow[],
+    stored: ReadonlySet<string> = new Set(),
+  ): Promise<string[]> {
+    const bodies = new Map<string, unknown[]>();
+    for (const p of posts) {
+      if (!('body' in p.content)) continue;
+      const { sha256, htmlParts, textParts } = p.content.body;
+      const key = feedPostBodyKey(p.noticeId, sha256);
+      if (!bodies.has(key)) bodies.set(key, [p.noticeId, sha256, htmlParts, textParts]);
+    }
+    const missing = [...bodies].filter(([key]) => !stored.has(key)).map(([, row]) => row);
+    // As array elements, the parts are escaped by pg and parsed by Postgres (array_in): once
+    // per body and process, not per post.
+    for (const chunk of rowChunks(missing, 4)) {
+      const values = rowsOf(chunk);
+      await manager.query(
+        `INSERT INTO feed_post_bodies (notice_id, sha256, html_parts, text_parts) VALUES ${values.sql}
+         ON CONFLICT ON CONSTRAINT "PK_feed_post_bodies" DO NOTHING`,
+        values.params,
+      );
+    }
+    for (const chunk of rowChunks(posts, 13)) await this.insertFeedPostRows(manager, chunk);
+    return [...bodies.keys()];
   }
 
   private async insertFeedPostRows(manager: EntityManager, posts: FeedPostRow[]): Promise<void> {
     const values = rowsOf(
-      posts.map((p) => [
-        p.tenantId,
-        p.noticeId,
-        p.incidentId,
-        p.deliveryId,
-        p.title,
-        p.contentHtml,
-        p.contentText,
-        p.locale,
-        p.contentSha256,
-        p.publishedAt,
-      ]),
+      posts.map((p) => {
+        const c = p.content;
+        const whole = 'html' in c;
+        return [
+          p.tenantId,
+          p.noticeId,
+          p.incidentId,
+          p.deliveryId,
+          p.title,
+          whole ? c.html : null,
+          whole ? c.text : null,
+          whole ? null : c.body.sha256,
+          whole ? null : c.htmlFill,
+          whole ? null : c.textFill,
+          p.locale,
+          p.contentSha256,
+          p.publishedAt,
+        ];
+      }),
     );
     await manager.query(
-      `INSERT INTO feed_posts (tenant_id, notice_id, incident_id, delivery_id, title, content_html, content_text, locale, content_sha256, published_at)
+      `INSERT INTO feed_posts (tenant_id, notice_id, incident_id, delivery_id, title, content_html, content_text,
+                               body_sha256, html_fill, text_fill, locale, content_sha256, published_at)
        VALUES ${values.sql}
        ON CONFLICT ON CONSTRAINT uq_feed_posts_notice_tenant DO NOTHING`,
       values.params,

@@ -10,6 +10,14 @@ export interface RenderedFeed {
   etag: string;
 }
 
+/**
+ * A post's HTML and text, whole or as its shared body's parts joined with what goes between
+ * them for the post's tenant (feed_post_bodies, migration 1796500000000).
+ */
+const FEED_POST_CONTENT = `COALESCE(p.content_html, array_to_string(b.html_parts, p.html_fill)) AS "contentHtml",
+              COALESCE(p.content_text, array_to_string(b.text_parts, p.text_fill)) AS "contentText"`;
+const FEED_POST_BODY_JOIN = `LEFT JOIN feed_post_bodies b ON b.notice_id = p.notice_id AND b.sha256 = p.body_sha256`;
+
 /** Posts per feed document. */
 export const FEED_PAGE = 50;
 
@@ -37,9 +45,9 @@ export class FeedService {
     }
     params.push(FEED_PAGE + 1);
     return this.dataSource.query(
-      `SELECT p.id, p.notice_id AS "noticeId", p.incident_id AS "incidentId", p.title, p.content_html AS "contentHtml",
-              p.content_text AS "contentText", p.locale, p.published_at AS "publishedAt", n.kind, i.external_id AS "externalId"
-       FROM feed_posts p JOIN notices n ON n.id = p.notice_id JOIN incidents i ON i.id = p.incident_id
+      `SELECT p.id, p.notice_id AS "noticeId", p.incident_id AS "incidentId", p.title,
+              ${FEED_POST_CONTENT}, p.locale, p.published_at AS "publishedAt", n.kind, i.external_id AS "externalId"
+       FROM feed_posts p ${FEED_POST_BODY_JOIN} JOIN notices n ON n.id = p.notice_id JOIN incidents i ON i.id = p.incident_id
        WHERE ${where} ORDER BY p.published_at DESC, p.id DESC LIMIT $${params.length}`,
       params,
     );

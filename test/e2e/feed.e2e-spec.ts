@@ -1,9 +1,12 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import Handlebars from 'handlebars';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { contentSha256 } from '../../src/common/domain/content-hash.js';
 import { tenantBody } from '../factories/tenant.factory.js';
+import { DbProbe } from '../support/security.js';
 import {
   approve,
   flowKeys,
@@ -38,6 +41,8 @@ const parseAtom = (xml: string) =>
     isArray: (name) => ['entry', 'link', 'category'].includes(name),
   }).parse(xml) as { feed: XmlNode & { entry: XmlNode[]; link: XmlNode[] } };
 
+const SHARED_NAMES = ['Acme <b>&</b> "Sons"', 'Zed', 'Ωmega 𝔘nicode GmbH & Co. KG'];
+
 describe('tenant dashboard feed', () => {
   let t: TestApp;
   let keys: FlowKeys;
@@ -55,6 +60,11 @@ describe('tenant dashboard feed', () => {
     await seedTenants(t, [
       tenantBody({ id: 'feed-a', services: ['feed'], locale: 'de-DE', timeZone: 'Europe/Berlin' }),
       tenantBody({ id: 'feed-b', services: ['other'] }),
+      // Three tenants of the same render facts share one stored body; their names differ in
+      // length, markup and script.
+      ...SHARED_NAMES.map((name, i) =>
+        tenantBody({ id: `feed-shared-${i}`, name, services: ['feed'] }),
+      ),
     ]);
     ownKey = await t.key(['tenant'], 'feed-a');
     otherKey = await t.key(['tenant'], 'feed-b');
@@ -90,6 +100,54 @@ describe('tenant dashboard feed', () => {
     expect(item.language).toBe('de');
     expect(String(item.content_html)).not.toContain('<b>incident</b>');
     expect((item._herald as { noticeId: string }).noticeId).toBe(noticeId);
+  });
+
+  it('should store a post shared by tenants of the same facts once and give each tenant its own text, with the hash it recorded', async () => {
+    const db = await DbProbe.connect(t.databaseUrl);
+    try {
+      const posts = await db.query<{
+        tenantId: string;
+        bodySha256: string | null;
+        contentHtml: string | null;
+        contentSha256: string;
+        deliverySha256: string;
+      }>(
+        `SELECT p.tenant_id AS "tenantId", p.body_sha256 AS "bodySha256", p.content_html AS "contentHtml",
+                p.content_sha256 AS "contentSha256", d.content_sha256 AS "deliverySha256"
+           FROM feed_posts p JOIN deliveries d ON d.id = p.delivery_id
+          WHERE p.tenant_id LIKE 'feed-shared-%' ORDER BY p.tenant_id`,
+      );
+      expect(posts).toHaveLength(SHARED_NAMES.length);
+      // One body for the three, and no whole copy of it beside.
+      expect(new Set(posts.map((p) => p.bodySha256)).size).toBe(1);
+      expect(posts.every((p) => p.bodySha256 !== null && p.contentHtml === null)).toBe(true);
+      const [{ n }] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM feed_post_bodies WHERE sha256 = $1`,
+        [posts[0].bodySha256],
+      );
+      expect(n).toBe(1);
+      for (const [i, name] of SHARED_NAMES.entries()) {
+        const key = await t.key(['tenant'], `feed-shared-${i}`);
+        const res = await t.http.get(`/v1/tenants/feed-shared-${i}/feed`).set(bearer(key));
+        expect(res.status).toBe(200);
+        const [item] = (JSON.parse(res.text) as { items: Array<Record<string, string>> }).items;
+        // What the tenant reads is what Herald hashed when it posted (and recorded on the delivery).
+        const sha = contentSha256({
+          title: item.title,
+          text: item.content_text,
+          html: item.content_html,
+        });
+        expect(sha).toBe(posts[i].contentSha256);
+        expect(sha).toBe(posts[i].deliverySha256);
+        expect(item.content_text).toContain(name);
+        expect(item.content_html).toContain(Handlebars.escapeExpression(name));
+        expect(item.content_html).not.toContain(SHARED_NAMES[0]);
+        for (const other of SHARED_NAMES.filter((n) => n !== name))
+          expect(item.content_text).not.toContain(other);
+      }
+    } finally {
+      await db.close();
+    }
   });
 
   it('should serve the same notices as well-formed Atom when asked for feed.atom', async () => {

@@ -72,6 +72,28 @@ async function rowsOf(databaseUrl: string, incidentId: string): Promise<Record<s
   }
 }
 
+/** Shared dashboard post bodies of these notices (they outlive nothing: not even their ids). */
+async function bodiesOf(databaseUrl: string, incidentId: string, noticeIds?: string[]) {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const ids =
+      noticeIds ??
+      (
+        await client.query<{ id: string }>(`SELECT id FROM notices WHERE incident_id = $1`, [
+          incidentId,
+        ])
+      ).rows.map((r) => r.id);
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM feed_post_bodies WHERE notice_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return { ids, bodies: rows[0].n };
+  } finally {
+    await client.end();
+  }
+}
+
 async function schedulerIds(t: TestApp): Promise<string[]> {
   const queue = t.app.get<Queue>(getQueueToken('maintenance'));
   return eventually(async () => {
@@ -113,6 +135,8 @@ describe('retention with RETENTION_DAYS set', () => {
       feedPosts: 1,
       fanouts: 1,
     });
+    const oldBodies = await bodiesOf(t.databaseUrl, old);
+    expect(oldBodies.bodies).toBe(1);
     const oldEvents = (
       await t.http.get(`/v1/audit/events?incidentId=${old}&limit=1000`).set(bearer(k.auditor))
     ).body.items as Array<{ occurredAt: string }>;
@@ -134,6 +158,7 @@ describe('retention with RETENTION_DAYS set', () => {
       fanouts: 0,
       auditEvents: before.auditEvents + 1,
     });
+    expect((await bodiesOf(t.databaseUrl, old, oldBodies.ids)).bodies).toBe(0);
     expect((await t.http.get(`/v1/incidents/${old}`).set(bearer(k.auditor))).status).toBe(404);
     expect((await t.http.get(`/v1/incidents/${recent}`).set(bearer(k.auditor))).status).toBe(200);
     expect((await t.http.get('/v1/tenants/kept-tenant').set(bearer(k.auditor))).status).toBe(200);

@@ -138,6 +138,38 @@ describe('NoticeRenderer filling in tenant names', () => {
     );
   });
 
+  it("should give a post as a body shared by its set of facts and the tenant's fill, which join to the post", () => {
+    fc.assert(
+      fc.property(facts, tenantName, tenantName, (f, name, otherName) => {
+        const post = renderer.renderPost(inputOf(f, name, 'tenant-a'));
+        const body = renderer.postBody(post);
+        if (body === null) return; // rendered directly: stored whole
+        expect(body.htmlParts.join(body.htmlFill)).toBe(post.html);
+        expect(body.textParts.join(body.textFill)).toBe(post.text);
+        expect(body.sha256).toBe(
+          contentSha256({ html: [...body.htmlParts], text: [...body.textParts] }),
+        );
+        // Another tenant of the same facts: the same body, its own fill (an empty name, say,
+        // is rendered directly).
+        const otherPost = renderer.renderPost(inputOf(f, otherName, 'tenant-b'));
+        const other = renderer.postBody(otherPost);
+        if (other === null) return;
+        expect(other.sha256).toBe(body.sha256);
+        expect(other.htmlParts).toEqual(body.htmlParts);
+        expect(other.textParts.join(other.textFill)).toBe(otherPost.text);
+      }),
+      { numRuns: 200 },
+    );
+    const directly = renderer.renderPostDirect(
+      inputOf(
+        { locale: 'en-US', timeZone: 'UTC', contactLocale: undefined, dueHours: 1 },
+        'Acme',
+        'x',
+      ),
+    );
+    expect(renderer.postBody(directly)).toBeNull();
+  });
+
   it('should fill in the name rather than render, once a set of facts has been seen', () => {
     const f = {
       locale: 'de-DE',

@@ -40,6 +40,16 @@ interface Prepared {
   locale: string;
 }
 
+/** A dashboard post as a body shared by many tenants and this tenant's fill (postBody). */
+export interface PostBody {
+  /** SHA-256 of the canonical JSON of `{ html: htmlParts, text: textParts }`. */
+  sha256: string;
+  htmlParts: readonly string[];
+  textParts: readonly string[];
+  htmlFill: string;
+  textFill: string;
+}
+
 /** Sets of render facts kept per notice content, each with its name templates (or null: not fillable). */
 const NAMED_PER_CONTENT = 256;
 
@@ -108,6 +118,8 @@ export class NoticeRenderer {
   ] as const;
   // A rendering filled in from name templates, with what its content hash is built from.
   private readonly filled = new WeakMap<object, { named: NamedRendering; name: string }>();
+  // The key of a post's shared body, per name templates (computed once per set of facts).
+  private readonly bodyKeys = new WeakMap<NamedRendering, string>();
 
   private constructor(
     private readonly templates: Record<TemplateName, CompiledTemplate>,
@@ -184,6 +196,31 @@ export class NoticeRenderer {
     return {
       text: filled.named.text.holes(filled.name),
       html: filled.named.html.holes(filled.name),
+    };
+  }
+
+  /**
+   * A filled-in post as what it shares with the other tenants of its set of facts (its HTML and
+   * text split where the name stands, keyed by their SHA-256) and what goes between the parts
+   * for this tenant; null for a post rendered directly. `htmlParts.join(htmlFill)` is the post's
+   * `html` and `textParts.join(textFill)` its `text`.
+   */
+  postBody(post: RenderedPost): PostBody | null {
+    const filled = this.filled.get(post);
+    if (filled === undefined) return null;
+    const html = filled.named.html.holes(filled.name);
+    const text = filled.named.text.holes(filled.name);
+    let sha256 = this.bodyKeys.get(filled.named);
+    if (sha256 === undefined) {
+      sha256 = contentSha256({ html: [...html.parts], text: [...text.parts] });
+      this.bodyKeys.set(filled.named, sha256);
+    }
+    return {
+      sha256,
+      htmlParts: html.parts,
+      textParts: text.parts,
+      htmlFill: html.value,
+      textFill: text.value,
     };
   }
 
