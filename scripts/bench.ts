@@ -1087,6 +1087,9 @@ async function main(): Promise<void> {
     const harness0 = harnessQueries;
     loads.push(load());
     const heraldCpu0 = [...heraldCpu.values()].reduce((a, b) => a + b, 0);
+    const walBytes = async () =>
+      Number((await q<{ b: string }>(`SELECT wal_bytes::text AS b FROM pg_stat_wal`))[0].b);
+    const wal0 = await walBytes();
     const cpu0 = {
       postgres: cpu.byName('postgres'),
       redis: cpu.byName('redis-server'),
@@ -1155,6 +1158,7 @@ async function main(): Promise<void> {
     const doneAt = Date.now();
     for (const pid of heraldCpu.keys())
       heraldCpu.set(pid, Math.max(heraldCpu.get(pid)!, cpu.of(pid)));
+    const wal1 = await walBytes();
     const cpu1 = {
       herald: [...heraldCpu.values()].reduce((a, b) => a + b, 0),
       postgres: cpu.byName('postgres'),
@@ -1272,6 +1276,8 @@ async function main(): Promise<void> {
         machine: perEmail(cpu1.machine.busy - cpu0.machine.busy),
         steal: perEmail(cpu1.machine.steal - cpu0.machine.steal),
       },
+      // Postgres's write-ahead log over the same span (the whole server's; nothing else writes).
+      walBytesPerEmail: Math.round((wal1 - wal0) / emails),
       statementsPerEmail: Math.round(((queries1 - queries0) / emails) * 100) / 100,
       xactCommitsPerEmail: Math.round(((xact1 - xact0 - harnessInWindow) / emails) * 100) / 100,
       smtpBytesPerMessage:

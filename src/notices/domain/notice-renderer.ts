@@ -154,8 +154,14 @@ export class NoticeRenderer {
   renderEmail(input: NoticeRenderInput): RenderedEmail {
     const filled = this.renderFilled('email', input);
     if (filled === null) return this.renderEmailDirect(input);
-    const { line, html, text, locale } = filled.out;
-    const email: RenderedEmail = { subject: line, html, text, locale };
+    const { named, name } = filled;
+    // The mailer reads both (and encodes only the lines that hold the name: holes).
+    const email: RenderedEmail = {
+      subject: finishLine(named.line.fill(name)),
+      html: named.html.fill(name),
+      text: named.text.fill(name),
+      locale: named.locale,
+    };
     this.filled.set(email, filled);
     return email;
   }
@@ -164,8 +170,18 @@ export class NoticeRenderer {
   renderPost(input: NoticeRenderInput): RenderedPost {
     const filled = this.renderFilled('post', input);
     if (filled === null) return this.renderPostDirect(input);
-    const { line, html, text, locale } = filled.out;
-    const post: RenderedPost = { title: line, html, text, locale };
+    const { named, name } = filled;
+    // The HTML and text are joined only when read: a post stored as a shared body and its
+    // tenant's fill (postBody) never needs them, nor does its hash.
+    let html: string | undefined;
+    let text: string | undefined;
+    const post = Object.defineProperties(
+      { title: finishLine(named.line.fill(name)), locale: named.locale },
+      {
+        html: { enumerable: true, get: () => (html ??= named.html.fill(name)) },
+        text: { enumerable: true, get: () => (text ??= named.text.fill(name)) },
+      },
+    ) as RenderedPost;
     this.filled.set(post, filled);
     return post;
   }
@@ -274,20 +290,16 @@ export class NoticeRenderer {
   }
 
   /**
-   * The rendering filled in from name templates, or null when it must be rendered directly: the
-   * name is not one a template can take as plain text, or the templates do not treat it so for
-   * these facts. The first tenant of each set of facts is rendered directly, and the name
+   * The name templates of these facts and the name to fill in, or null when the rendering must
+   * be done directly: the name is not one a template can take as plain text, or the templates
+   * do not treat it so for these facts. The first tenant of each set of facts is rendered directly, and the name
    * templates are kept only if they give exactly what Handlebars gave for it and for a second
    * placeholder.
    */
   private renderFilled(
     channel: Channel,
     input: NoticeRenderInput,
-  ): {
-    out: { line: string; html: string; text: string; locale: string };
-    named: NamedRendering;
-    name: string;
-  } | null {
+  ): { named: NamedRendering; name: string } | null {
     if (!this.fillsNames) return null;
     const name = cleanLine(input.tenant.name);
     // finishText commutes with filling in only a name that has no line break and no space at
@@ -306,13 +318,7 @@ export class NoticeRenderer {
       if (byFacts.size > NAMED_PER_CONTENT) byFacts.delete(byFacts.keys().next().value as string);
     }
     if (named === null) return null;
-    const out = {
-      line: finishLine(named.line.fill(name)),
-      html: named.html.fill(name),
-      text: named.text.fill(name),
-      locale: named.locale,
-    };
-    return { out, named, name };
+    return { named, name };
   }
 
   private nameTemplates(
