@@ -96,6 +96,22 @@ describe('docker-compose.yml', () => {
     expect(conf).toContain('proxy_pass http://herald_api;');
   });
 
+  it("should start Herald with the Dockerfile's node flags from npm run start:prod and in the bench", () => {
+    // The heap limit keeps a sending process near 250 MB of RSS: without it, 405 and 309 MB
+    // (docs/benchmarks.md, session 9). The README's start command and the image must agree.
+    const dockerfile = readFileSync(resolve(__dirname, '../../Dockerfile'), 'utf8');
+    const flags = /^ENV NODE_OPTIONS=(.+)$/m.exec(dockerfile)?.[1];
+    expect(flags).toBe('--max-old-space-size=512');
+    const scripts = (
+      JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts['start:prod']).toBe(`node ${flags} dist/src/main.js`);
+    const bench = readFileSync(resolve(__dirname, '../../scripts/bench.ts'), 'utf8');
+    expect(bench).toContain(`const HERALD_NODE_FLAGS = '${flags}';`);
+  });
+
   it('should publish the port the Dockerfile exposes', () => {
     const dockerfile = readFileSync(resolve(__dirname, '../../Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(new RegExp(`EXPOSE ${env.PORT}\\b`));
