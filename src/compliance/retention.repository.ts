@@ -44,7 +44,7 @@ export class RetentionRepository {
     return rows[0]?.lastActivityAt ?? null;
   }
 
-  /** Feed posts (and their shared bodies), deliveries, notices (with revisions, approvals, fan-outs), affected tenants, the incident. */
+  /** Feed posts, deliveries, notices (with revisions, approvals, fan-outs, shared post bodies), affected tenants, the incident. */
   async purge(manager: EntityManager, id: string): Promise<PurgeCounts> {
     const count = async (sql: string): Promise<number> => {
       const [row]: Array<{ n: number }> = await manager.query(
@@ -55,10 +55,6 @@ export class RetentionRepository {
     };
     const feedPosts = await count(
       `DELETE FROM feed_posts WHERE notice_id IN (SELECT n.id FROM notices n WHERE n.incident_id = $1)`,
-    );
-    await manager.query(
-      `DELETE FROM feed_post_bodies WHERE notice_id IN (SELECT n.id FROM notices n WHERE n.incident_id = $1)`,
-      [id],
     );
     const deliveries = await count(`DELETE FROM deliveries WHERE incident_id = $1`);
     const notices = await count(`DELETE FROM notices WHERE incident_id = $1`);

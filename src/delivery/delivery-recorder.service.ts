@@ -153,14 +153,9 @@ export class DeliveryRecorder {
       );
       return ids;
     });
-    for (const key of bodies) {
-      this.storedBodies.delete(key);
-      this.storedBodies.add(key);
-    }
-    for (const key of this.storedBodies) {
-      if (this.storedBodies.size <= STORED_BODIES) break;
-      this.storedBodies.delete(key);
-    }
+    for (const key of bodies) this.storedBodies.add(key);
+    while (this.storedBodies.size > STORED_BODIES)
+      this.storedBodies.delete(this.storedBodies.values().next().value as string);
     for (const o of outcomes) {
       if (!changed.has(o.delivery.id)) continue;
       const outcome = o.kind === 'sent' ? 'sent' : o.kind === 'retry' ? 'retry' : 'failed';

@@ -325,18 +325,17 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       return this.decide(d, failure(err), null);
     }
     const sha = this.rendering.renderer.postSha256(rendered);
-    const body = this.rendering.renderer.postBody(rendered);
     const post: FeedPostRow = {
       tenantId: d.tenantId,
       noticeId: d.noticeId,
       incidentId: d.incidentId,
       deliveryId: d.id,
       title: rendered.title,
-      // The name between the parts of a body shared with the tenants of the same render facts.
-      content:
-        body === null
-          ? { html: rendered.html, text: rendered.text }
-          : { body, htmlFill: body.htmlFill, textFill: body.textFill },
+      // A body shared with the tenants of the same render facts and this tenant's name, or whole.
+      content: this.rendering.renderer.postBody(rendered) ?? {
+        html: rendered.html,
+        text: rendered.text,
+      },
       locale: rendered.locale,
       contentSha256: sha,
       publishedAt: this.clock.now(),

@@ -409,7 +409,7 @@ export class DeliveryRepository {
   async insertFeedPosts(
     manager: EntityManager,
     posts: FeedPostRow[],
-    stored: ReadonlySet<string> = new Set(),
+    stored: ReadonlySet<string>,
   ): Promise<string[]> {
     const bodies = new Map<string, unknown[]>();
     for (const p of posts) {

@@ -142,10 +142,11 @@ describe('NoticeRenderer filling in tenant names', () => {
     fc.assert(
       fc.property(facts, tenantName, tenantName, (f, name, otherName) => {
         const post = renderer.renderPost(inputOf(f, name, 'tenant-a'));
-        const body = renderer.postBody(post);
-        if (body === null) return; // rendered directly: stored whole
-        expect(body.htmlParts.join(body.htmlFill)).toBe(post.html);
-        expect(body.textParts.join(body.textFill)).toBe(post.text);
+        const shared = renderer.postBody(post);
+        if (shared === null) return; // rendered directly: stored whole
+        const { body } = shared;
+        expect(body.htmlParts.join(shared.htmlFill)).toBe(post.html);
+        expect(body.textParts.join(shared.textFill)).toBe(post.text);
         expect(body.sha256).toBe(
           contentSha256({ html: [...body.htmlParts], text: [...body.textParts] }),
         );
@@ -154,9 +155,9 @@ describe('NoticeRenderer filling in tenant names', () => {
         const otherPost = renderer.renderPost(inputOf(f, otherName, 'tenant-b'));
         const other = renderer.postBody(otherPost);
         if (other === null) return;
-        expect(other.sha256).toBe(body.sha256);
-        expect(other.htmlParts).toEqual(body.htmlParts);
-        expect(other.textParts.join(other.textFill)).toBe(otherPost.text);
+        expect(other.body.sha256).toBe(body.sha256);
+        expect(other.body.htmlParts).toEqual(body.htmlParts);
+        expect(other.body.textParts.join(other.textFill)).toBe(otherPost.text);
       }),
       { numRuns: 200 },
     );

@@ -42,10 +42,12 @@ interface Prepared {
 
 /** A dashboard post as a body shared by many tenants and this tenant's fill (postBody). */
 export interface PostBody {
-  /** SHA-256 of the canonical JSON of `{ html: htmlParts, text: textParts }`. */
-  sha256: string;
-  htmlParts: readonly string[];
-  textParts: readonly string[];
+  body: {
+    /** SHA-256 of the canonical JSON of `{ html: htmlParts, text: textParts }`. */
+    sha256: string;
+    htmlParts: readonly string[];
+    textParts: readonly string[];
+  };
   htmlFill: string;
   textFill: string;
 }
@@ -218,8 +220,8 @@ export class NoticeRenderer {
   /**
    * A filled-in post as what it shares with the other tenants of its set of facts (its HTML and
    * text split where the name stands, keyed by their SHA-256) and what goes between the parts
-   * for this tenant; null for a post rendered directly. `htmlParts.join(htmlFill)` is the post's
-   * `html` and `textParts.join(textFill)` its `text`.
+   * for this tenant; null for a post rendered directly. `body.htmlParts.join(htmlFill)` is the
+   * post's `html` and `body.textParts.join(textFill)` its `text`.
    */
   postBody(post: RenderedPost): PostBody | null {
     const filled = this.filled.get(post);
@@ -232,9 +234,7 @@ export class NoticeRenderer {
       this.bodyKeys.set(filled.named, sha256);
     }
     return {
-      sha256,
-      htmlParts: html.parts,
-      textParts: text.parts,
+      body: { sha256, htmlParts: html.parts, textParts: text.parts },
       htmlFill: html.value,
       textFill: text.value,
     };
