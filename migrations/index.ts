@@ -14,6 +14,7 @@ import { Webhooks1796330000000 } from './1796330000000-Webhooks.js';
 import { StaffSessionIdToken1796350000000 } from './1796350000000-StaffSessionIdToken.js';
 import { DeliveryAtScale1796400000000 } from './1796400000000-DeliveryAtScale.js';
 import { FeedPostBodies1796500000000 } from './1796500000000-FeedPostBodies.js';
+import { TimeOrderedDeliveryIds1796600000000 } from './1796600000000-TimeOrderedDeliveryIds.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   StaffSessionIdToken1796350000000,
   DeliveryAtScale1796400000000,
   FeedPostBodies1796500000000,
+  TimeOrderedDeliveryIds1796600000000,
 ];

@@ -3,7 +3,7 @@ import {
   Column,
   Entity,
   Index,
-  PrimaryGeneratedColumn,
+  PrimaryColumn,
   Unique,
   JoinColumn,
   ManyToOne,
@@ -27,7 +27,9 @@ import type { DeliveryChannel, DeliveryStatus } from '../domain/delivery-status.
 @Index('idx_deliveries_claim', { synchronize: false })
 @Index('idx_deliveries_webhook_claim', { synchronize: false })
 export class DeliveryEntity {
-  @PrimaryGeneratedColumn('uuid')
+  // Time-ordered (UUID version 7, migration 1796600000000): a page of new deliveries and the
+  // updates that follow it write the primary key's rightmost pages, not random ones.
+  @PrimaryColumn({ type: 'uuid', default: () => 'herald_uuid_v7()' })
   id!: string;
 
   @Column({ name: 'notice_id', type: 'uuid' })
