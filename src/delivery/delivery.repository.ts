@@ -9,6 +9,7 @@ import {
 } from './domain/delivery-status.js';
 import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
 import { tenantNotifiedSql } from './tenant-notified.sql.js';
+import type { PostBody } from '../notices/domain/notice-renderer.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -82,13 +83,7 @@ export interface BounceCandidate {
  * A post's content: its whole HTML and text, or a body shared with the other tenants of its
  * set of render facts and what goes between the body's parts for this tenant.
  */
-export type FeedPostContent =
-  | { html: string; text: string }
-  | {
-      body: { sha256: string; htmlParts: readonly string[]; textParts: readonly string[] };
-      htmlFill: string;
-      textFill: string;
-    };
+export type FeedPostContent = { html: string; text: string } | PostBody;
 /** A shared body's key in a process's set of bodies known to be stored. */
 export const feedPostBodyKey = (noticeId: string, sha256: string): string =>
   `${noticeId}:${sha256}`;

@@ -210,11 +210,7 @@ export class NoticeRenderer {
     html: { parts: readonly string[]; value: string };
   } | null {
     const filled = this.filled.get(rendered);
-    if (filled === undefined) return null;
-    return {
-      text: filled.named.text.holes(filled.name),
-      html: filled.named.html.holes(filled.name),
-    };
+    return filled === undefined ? null : holesOf(filled);
   }
 
   /**
@@ -226,8 +222,7 @@ export class NoticeRenderer {
   postBody(post: RenderedPost): PostBody | null {
     const filled = this.filled.get(post);
     if (filled === undefined) return null;
-    const html = filled.named.html.holes(filled.name);
-    const text = filled.named.text.holes(filled.name);
+    const { html, text } = holesOf(filled);
     let sha256 = this.bodyKeys.get(filled.named);
     if (sha256 === undefined) {
       sha256 = contentSha256({ html: [...html.parts], text: [...text.parts] });
@@ -412,4 +407,12 @@ export class NoticeRenderer {
     }
     return problems;
   }
+}
+
+/** A filled-in rendering's html and text as the parts with its (escaped) name between them. */
+function holesOf(filled: { named: NamedRendering; name: string }): {
+  text: { parts: readonly string[]; value: string };
+  html: { parts: readonly string[]; value: string };
+} {
+  return { text: filled.named.text.holes(filled.name), html: filled.named.html.holes(filled.name) };
 }
