@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuditEventInput, AuditService } from '../audit/audit.service.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { sentEvent } from './delivery-audit-events.js';
 import { DeliveryCompletion } from './delivery-completion.service.js';
 import {
   ClaimedDelivery,
@@ -190,21 +191,7 @@ function auditEvent(o: RecordedOutcome): AuditEventInput {
   const subject = { entityType: 'delivery' as const, entityId: d.id, incidentId: d.incidentId };
   switch (o.kind) {
     case 'sent':
-      return {
-        actor: 'system',
-        action: 'delivery.sent',
-        ...subject,
-        change: {
-          status: { from: 'queued', to: 'sent' },
-          channel: d.channel,
-          recipient: d.recipient,
-          tenantId: d.tenantId,
-          noticeId: d.noticeId,
-          attempts: d.attempts,
-          messageId: o.sent.messageId,
-          contentSha256: o.sent.contentSha256,
-        },
-      };
+      return sentEvent(d, o.sent, 'queued');
     case 'retry':
       return {
         actor: 'system',

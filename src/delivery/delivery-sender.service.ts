@@ -13,9 +13,9 @@ import type {
   TenantRenderFacts,
 } from '../notices/notice-rendering.service.js';
 import { NoticeRenderingService } from '../notices/notice-rendering.service.js';
-import { RegulationsService } from '../regulations/regulations.service.js';
 import { DeliveryRecorder, RecordedOutcome } from './delivery-recorder.service.js';
 import { ClaimedDelivery, DeliveryRepository, FeedPostRow } from './delivery.repository.js';
+import { FeedPublisher } from './feed-publisher.service.js';
 import { AttemptResult, decideOutcome, RetryPolicy } from './domain/delivery-outcome.js';
 import { GROUP_MAILER } from '../mail/group-mailer.provider.js';
 import type { GroupMailer } from '../mail/group-mailer.js';
@@ -97,7 +97,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     private readonly recorder: DeliveryRecorder,
     private readonly contexts: NoticeContextCache,
     private readonly rendering: NoticeRenderingService,
-    private readonly regulations: RegulationsService,
+    private readonly feed: FeedPublisher,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -299,16 +299,13 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     let facts: TenantRenderFacts;
     try {
       ctx = await this.contexts.get(first.noticeId);
-      facts = await this.facts(first);
+      facts = await this.feed.facts(first.tenantId, first.noticeDueAt, first.tenant);
     } catch (err) {
       const result = failure(err);
       return { outcomes: unit.map((d) => this.decide(d, result, null)), recorded: false };
     }
     if (first.channel === 'dashboard') {
-      const end = this.metrics.sendDuration.startTimer({ channel: 'dashboard' });
-      const outcome = this.postToDashboard(first, ctx, facts);
-      end();
-      return { outcomes: [outcome], recorded: false };
+      return { outcomes: [this.postToDashboard(first, ctx, facts)], recorded: false };
     }
     return await this.sendEmails(unit, ctx, facts);
   }
@@ -318,29 +315,24 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     ctx: NoticeRenderContext,
     facts: TenantRenderFacts,
   ): RecordedOutcome {
-    let rendered;
+    let post;
     try {
-      rendered = this.rendering.post(ctx, facts);
+      post = this.feed.prepare(ctx, facts);
     } catch (err) {
       return this.decide(d, failure(err), null);
     }
-    const sha = this.rendering.renderer.postSha256(rendered);
-    const post: FeedPostRow = {
+    const to = {
+      deliveryId: d.id,
       tenantId: d.tenantId,
       noticeId: d.noticeId,
       incidentId: d.incidentId,
-      deliveryId: d.id,
-      title: rendered.title,
-      // A body shared with the tenants of the same render facts and this tenant's name, or whole.
-      content: this.rendering.renderer.postBody(rendered) ?? {
-        html: rendered.html,
-        text: rendered.text,
-      },
-      locale: rendered.locale,
-      contentSha256: sha,
-      publishedAt: this.clock.now(),
     };
-    return this.decide(d, { kind: 'sent' }, { messageId: null, contentSha256: sha }, post);
+    return this.decide(
+      d,
+      { kind: 'sent' },
+      { messageId: null, contentSha256: post.sha256 },
+      this.feed.row(to, post, this.clock.now()),
+    );
   }
 
   private decide(
@@ -387,15 +379,6 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
           failed: { id: d.id, error: decision.error, failedAt: decision.at },
         };
     }
-  }
-
-  private async facts(d: ClaimedDelivery): Promise<TenantRenderFacts> {
-    const t = d.tenant!;
-    return {
-      tenant: { id: d.tenantId, name: t.name, locale: t.locale, timeZone: t.timeZone },
-      noticeDueAt: d.noticeDueAt.toISOString(),
-      obligations: await this.regulations.expand(t.rulesVersion, t.obligations),
-    };
   }
 
   /**

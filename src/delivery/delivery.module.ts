@@ -19,6 +19,7 @@ import { DeliveriesService } from './deliveries.service.js';
 import { FanOutService } from './fan-out.service.js';
 import { FeedController } from './feed.controller.js';
 import { FeedService } from './feed.service.js';
+import { FeedPublisher } from './feed-publisher.service.js';
 import { FanOutProcessor } from './jobs/fan-out.processor.js';
 import { NoticeContextCache } from './notice-context-cache.js';
 import { SenderProcesses } from './sender-processes.js';
@@ -62,6 +63,7 @@ import { NoticeFanoutEntity } from './entities/notice-fanout.entity.js';
     SenderProcesses,
     WebhookSender,
     FeedService,
+    FeedPublisher,
   ],
   exports: [DeliveryReconciler, DeliveriesService, FeedService],
 })

@@ -42,6 +42,16 @@ export interface FanoutKey {
   tenantId: string;
 }
 
+/** An affected tenant of a fan-out page, in deadline order. */
+export interface FanoutTenant {
+  tenantId: string;
+  noticeDueAt: Date;
+  /** Its place in the fan-out's order, with the deadline's microseconds (the page's cursor). */
+  key: FanoutKey;
+  /** What rendering needs; null: the tenant is no longer in the directory. */
+  tenant: TenantRenderRow | null;
+}
+
 export interface IncidentBacklogRow {
   incidentId: string;
   unsentTenantsDueWithinHour: number;
@@ -189,79 +199,121 @@ export class DeliveryRepository {
   }
 
   /**
-   * Creates the delivery records of the next `limit` affected tenants after `after`, earliest
-   * notice deadline first (then tenant id), in one statement: one email per distinct address
-   * among the tenant's notice contacts (primary, security, privacy), one dashboard post per
-   * tenant, one webhook call per subscribed endpoint (recipient: the endpoint id). Existing records are kept (the unique constraint makes this safe to repeat).
-   * Pages on idx_incident_tenants_due_tenant: the row comparison is an index condition.
+   * The next `limit` affected tenants after `after`, earliest notice deadline first (then tenant
+   * id), with what rendering their dashboard post needs (null: the tenant is gone from the
+   * directory; it gets no deliveries). Pages on idx_incident_tenants_due_tenant: the row
+   * comparison is an index condition.
    */
-  async insertDeliveriesPage(
+  async fanoutPage(
+    manager: EntityManager,
+    page: { incidentId: string; after: FanoutKey | null; limit: number },
+  ): Promise<FanoutTenant[]> {
+    const rows: Array<{
+      tenantId: string;
+      noticeDueAt: Date;
+      dueKey: string;
+      name: string | null;
+      tenantLocale: string | null;
+      timeZone: string | null;
+      obligations: TenantRenderRow['obligations'];
+      rulesVersion: string;
+    }> = await manager.query(
+      `SELECT it.tenant_id AS "tenantId", it.notice_due_at AS "noticeDueAt",
+         to_char(it.notice_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "dueKey",
+         t.name, t.locale AS "tenantLocale", t.time_zone AS "timeZone", it.obligations, it.rules_version AS "rulesVersion"
+       FROM incident_tenants it
+       LEFT JOIN tenants t ON t.id = it.tenant_id
+       WHERE it.incident_id = $1 AND ($2::timestamptz IS NULL OR (it.notice_due_at, it.tenant_id) > ($2::timestamptz, $3::text))
+       ORDER BY it.notice_due_at, it.tenant_id LIMIT $4`,
+      [page.incidentId, page.after?.dueAt ?? null, page.after?.tenantId ?? '', page.limit],
+    );
+    return rows.map((r) => ({
+      tenantId: r.tenantId,
+      noticeDueAt: r.noticeDueAt,
+      key: { dueAt: r.dueKey, tenantId: r.tenantId },
+      tenant:
+        r.name !== null && r.tenantLocale !== null && r.timeZone !== null
+          ? {
+              name: r.name,
+              locale: r.tenantLocale,
+              timeZone: r.timeZone,
+              obligations: r.obligations,
+              rulesVersion: r.rulesVersion,
+            }
+          : null,
+    }));
+  }
+
+  /**
+   * Creates the delivery records of a page of tenants still in the directory, in one statement:
+   * one email per distinct address among the tenant's notice contacts (primary, security,
+   * privacy), one dashboard post per tenant, one webhook call per subscribed endpoint (recipient:
+   * the endpoint id). The dashboard post of a tenant in `published` (its post is rendered and
+   * written in the same transaction) is created sent, at its first attempt; every other record
+   * queued. Existing records are kept (the unique constraint makes this safe to repeat). Returns
+   * how many it created, and the dashboard records it created sent.
+   */
+  async insertPageDeliveries(
     manager: EntityManager,
     page: {
       noticeId: string;
       incidentId: string;
-      after: FanoutKey | null;
-      limit: number;
+      tenants: ReadonlyArray<{ tenantId: string; noticeDueAt: Date }>;
+      /** Tenant id → the content hash of the post written for it. */
+      published: ReadonlyMap<string, string>;
       now: Date;
       /** The webhook event the notice goes out as (notice.sent, notice.updated). */
       webhookEvent: string;
     },
-  ): Promise<{ tenants: number; created: number; last: FanoutKey | null }> {
-    const rows: Array<{
-      tenants: number;
-      created: number;
-      lastDueAt: string | null;
-      lastTenantId: string | null;
-    }> = await manager.query(
-      `WITH page AS (
-           SELECT it.tenant_id, it.notice_due_at FROM incident_tenants it
-           WHERE it.incident_id = $2 AND ($3::timestamptz IS NULL OR (it.notice_due_at, it.tenant_id) > ($3::timestamptz, $4::text))
-           ORDER BY it.notice_due_at, it.tenant_id LIMIT $5
-         ), created AS (
-           INSERT INTO deliveries (notice_id, incident_id, tenant_id, channel, recipient, status, attempts, queued_at, notice_due_at, locale)
-           SELECT $1, $2, p.tenant_id, r.channel, r.recipient, 'queued', 0, $6, p.notice_due_at, r.locale
-           FROM page p
+  ): Promise<{ created: number; published: Array<{ id: string; tenantId: string }> }> {
+    if (!page.tenants.length) return { created: 0, published: [] };
+    const rows: Array<{ created: number; id: string | null; tenantId: string | null }> =
+      await manager.query(
+        `WITH created AS (
+           INSERT INTO deliveries (notice_id, incident_id, tenant_id, channel, recipient, status, attempts, queued_at,
+                                   notice_due_at, locale, sent_at, content_sha256, met_deadline)
+           SELECT $1, $2, p.tenant_id, r.channel, r.recipient, r.status, r.attempts, $5, p.notice_due_at, r.locale,
+                  r.sent_at, r.sha, r.met_deadline
+           FROM unnest($3::text[], $4::timestamptz[], $8::text[]) AS p(tenant_id, notice_due_at, post_sha)
            JOIN tenants t ON t.id = p.tenant_id
            CROSS JOIN LATERAL (
-             SELECT 'email'::text AS channel, e.email AS recipient, e.locale
+             SELECT 'email'::text AS channel, e.email AS recipient, e.locale, 'queued'::text AS status, 0 AS attempts,
+                    NULL::timestamptz AS sent_at, NULL::text AS sha, NULL::boolean AS met_deadline
              FROM (SELECT DISTINCT ON (lower(c->>'email')) lower(c->>'email') AS email, c->>'locale' AS locale, ord
                    FROM jsonb_array_elements(t.contacts) WITH ORDINALITY AS x(c, ord)
-                   WHERE c->>'role' = ANY($7::text[])
+                   WHERE c->>'role' = ANY($6::text[])
                    ORDER BY lower(c->>'email'), ord) e
              UNION ALL
-             SELECT 'dashboard', 'dashboard', NULL
+             SELECT 'dashboard', 'dashboard', NULL, CASE WHEN p.post_sha IS NULL THEN 'queued' ELSE 'sent' END,
+                    CASE WHEN p.post_sha IS NULL THEN 0 ELSE 1 END, CASE WHEN p.post_sha IS NULL THEN NULL ELSE $5::timestamptz END,
+                    p.post_sha, CASE WHEN p.post_sha IS NULL THEN NULL ELSE $5::timestamptz <= p.notice_due_at END
              UNION ALL
              -- One call per active endpoint of the tenant that takes this notice's event.
-             SELECT 'webhook', w.id::text, NULL FROM webhook_endpoints w
-             WHERE w.tenant_id = t.id AND w.deleted_at IS NULL AND w.disabled_at IS NULL AND $8::text = ANY(w.events)
+             SELECT 'webhook', w.id::text, NULL, 'queued', 0, NULL, NULL, NULL FROM webhook_endpoints w
+             WHERE w.tenant_id = t.id AND w.deleted_at IS NULL AND w.disabled_at IS NULL AND $7::text = ANY(w.events)
            ) r
            ON CONFLICT ON CONSTRAINT uq_deliveries_recipient DO NOTHING
-           RETURNING 1
-         ), last AS (
-           SELECT notice_due_at, tenant_id FROM page ORDER BY notice_due_at DESC, tenant_id DESC LIMIT 1
+           RETURNING id, tenant_id, channel, status
          )
-         SELECT (SELECT count(*) FROM page)::int AS tenants, (SELECT count(*) FROM created)::int AS created,
-           (SELECT to_char(notice_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM last) AS "lastDueAt",
-           (SELECT tenant_id FROM last) AS "lastTenantId"`,
-      [
-        page.noticeId,
-        page.incidentId,
-        page.after?.dueAt ?? null,
-        page.after?.tenantId ?? '',
-        page.limit,
-        page.now,
-        [...NOTICE_ROLES],
-        page.webhookEvent,
-      ],
-    );
-    const row = rows[0];
+         SELECT n.created, c.id, c.tenant_id AS "tenantId"
+         FROM (SELECT count(*)::int AS created FROM created) n
+         LEFT JOIN created c ON c.channel = 'dashboard' AND c.status = 'sent'`,
+        [
+          page.noticeId,
+          page.incidentId,
+          page.tenants.map((t) => t.tenantId),
+          page.tenants.map((t) => t.noticeDueAt),
+          page.now,
+          [...NOTICE_ROLES],
+          page.webhookEvent,
+          page.tenants.map((t) => page.published.get(t.tenantId) ?? null),
+        ],
+      );
     return {
-      tenants: row.tenants,
-      created: row.created,
-      last:
-        row.lastDueAt !== null && row.lastTenantId !== null
-          ? { dueAt: row.lastDueAt, tenantId: row.lastTenantId }
-          : null,
+      created: rows[0]?.created ?? 0,
+      published: rows.flatMap((r) =>
+        r.id !== null && r.tenantId !== null ? [{ id: r.id, tenantId: r.tenantId }] : [],
+      ),
     };
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
@@ -9,6 +10,7 @@ import { NoticesService } from '../notices/notices.service.js';
 import { noticeEvent } from '../webhooks/domain/webhook-events.js';
 import { DeliveryCompletion } from './delivery-completion.service.js';
 import { DeliverySender } from './delivery-sender.service.js';
+import { FeedPublisher } from './feed-publisher.service.js';
 import { DeliveryRepository, FanoutKey } from './delivery.repository.js';
 
 /** The saved cursor: '' before the first page; `<due ISO with microseconds> <tenant id>` after. */
@@ -25,8 +27,10 @@ export function formatFanoutCursor(key: FanoutKey | null): string {
 
 /**
  * Creates a notice's delivery records page by page, earliest notice deadline first (then tenant
- * id), each page with its audit event and the saved cursor in one transaction, so a fan-out that
- * dies resumes where it stopped. Senders pick the records up in the same order as they appear.
+ * id), each page with its audit events and the saved cursor in one transaction, so a fan-out that
+ * dies resumes where it stopped. A page publishes its tenants' dashboard posts at once (their
+ * records are created sent: FeedPublisher); senders pick the emails up in the same order as they
+ * appear.
  */
 @Injectable()
 export class FanOutService {
@@ -40,6 +44,8 @@ export class FanOutService {
     private readonly uow: UnitOfWork,
     private readonly completion: DeliveryCompletion,
     private readonly sender: DeliverySender,
+    private readonly feed: FeedPublisher,
+    private readonly metrics: MetricsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -60,17 +66,36 @@ export class FanOutService {
     let done = fanout.completedAt !== null;
     let after = parseFanoutCursor(fanout.cursor);
     const started = performance.now();
+    // Shared post bodies this fan-out has committed: a later page sends only their names.
+    const stored = new Set<string>();
     while (!done) {
       const from = after;
+      // Read and rendered before the transaction, which then only writes.
+      const tenants = await this.repository.fanoutPage(this.repository.manager, {
+        incidentId: incident.id,
+        after: from,
+        limit,
+      });
+      const present = tenants.filter((t) => t.tenant !== null);
+      const posts = await this.feed.preparePage(noticeId, present);
+      const last = tenants.length ? tenants[tenants.length - 1].key : null;
       const page = await this.uow.run(async (manager) => {
         const now = this.clock.now();
-        const result = await this.repository.insertDeliveriesPage(manager, {
+        const result = await this.repository.insertPageDeliveries(manager, {
           noticeId,
           incidentId: incident.id,
-          after: from,
-          limit,
+          tenants: present,
+          published: new Map([...posts].map(([tenantId, p]) => [tenantId, p.sha256])),
           now,
           webhookEvent: noticeEvent(notice.kind),
+        });
+        const published = await this.feed.publish(manager, {
+          noticeId,
+          incidentId: incident.id,
+          created: result.published,
+          posts,
+          now,
+          stored,
         });
         if (result.created > 0) {
           await this.audit.append(manager, [
@@ -82,26 +107,36 @@ export class FanOutService {
               incidentId: incident.id,
               change: {
                 deliveries: result.created,
-                tenants: result.tenants,
+                // Dashboard posts published with their records (each has its delivery.sent).
+                published: result.published.length,
+                tenants: tenants.length,
                 after: formatFanoutCursor(from),
-                through: formatFanoutCursor(result.last),
+                through: formatFanoutCursor(last),
               },
             },
+            ...published.events,
           ]);
         }
         await this.repository.saveFanoutProgress(manager, noticeId, {
-          cursor: formatFanoutCursor(result.last ?? from),
+          cursor: formatFanoutCursor(last ?? from),
           added: result.created,
-          completed: result.tenants < limit,
+          completed: tenants.length < limit,
           now,
         });
-        return result;
+        return {
+          created: result.created,
+          published: result.published.length,
+          bodies: published.bodies,
+        };
       });
+      for (const key of page.bodies) stored.add(key);
+      if (page.published)
+        this.metrics.deliveries.inc({ channel: 'dashboard', outcome: 'sent' }, page.published);
       this.sender.wake();
       pages += 1;
       created += page.created;
-      done = page.tenants < limit;
-      after = page.last ?? after;
+      done = tenants.length < limit;
+      after = last ?? after;
     }
     this.logger.log({
       msg: 'fan-out done',

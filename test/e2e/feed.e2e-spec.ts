@@ -9,6 +9,7 @@ import { tenantBody } from '../factories/tenant.factory.js';
 import { DbProbe } from '../support/security.js';
 import {
   approve,
+  auditEvents,
   flowKeys,
   FlowKeys,
   postIncident,
@@ -145,6 +146,42 @@ describe('tenant dashboard feed', () => {
         for (const other of SHARED_NAMES.filter((n) => n !== name))
           expect(item.content_text).not.toContain(other);
       }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('should create each dashboard record sent with its post, in one delivery.sent event from no earlier status', async () => {
+    const db = await DbProbe.connect(t.databaseUrl);
+    try {
+      const rows = await db.query<{
+        id: string;
+        incidentId: string;
+        status: string;
+        attempts: number;
+        sentAt: Date;
+        publishedAt: Date;
+        metDeadline: boolean;
+      }>(
+        `SELECT d.id, d.incident_id AS "incidentId", d.status, d.attempts, d.sent_at AS "sentAt",
+                p.published_at AS "publishedAt", d.met_deadline AS "metDeadline"
+           FROM deliveries d JOIN feed_posts p ON p.delivery_id = d.id
+          WHERE d.notice_id = $1 AND d.channel = 'dashboard' ORDER BY d.tenant_id`,
+        [noticeId],
+      );
+      // feed-a and the three shared tenants; feed-b is out of scope.
+      expect(rows).toHaveLength(1 + SHARED_NAMES.length);
+      for (const r of rows) {
+        expect(r).toMatchObject({ status: 'sent', attempts: 1, metDeadline: true });
+        expect(r.sentAt.getTime()).toBe(r.publishedAt.getTime());
+      }
+      const sent = await auditEvents(t, keys, rows[0].incidentId, 'delivery.sent');
+      const dashboard = sent.filter((e) => e.change.channel === 'dashboard');
+      expect(dashboard.map((e) => e.entityId).sort()).toEqual(rows.map((r) => r.id).sort());
+      for (const e of dashboard)
+        expect(e.change).toMatchObject({ status: { from: null, to: 'sent' }, attempts: 1 });
+      const [queued] = await auditEvents(t, keys, rows[0].incidentId, 'delivery.queued');
+      expect(queued.change).toMatchObject({ published: rows.length });
     } finally {
       await db.close();
     }
