@@ -15,6 +15,7 @@ import { StaffSessionIdToken1796350000000 } from './1796350000000-StaffSessionId
 import { DeliveryAtScale1796400000000 } from './1796400000000-DeliveryAtScale.js';
 import { FeedPostBodies1796500000000 } from './1796500000000-FeedPostBodies.js';
 import { TimeOrderedDeliveryIds1796600000000 } from './1796600000000-TimeOrderedDeliveryIds.js';
+import { DeliveriesRoomForClaims1796700000000 } from './1796700000000-DeliveriesRoomForClaims.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   DeliveryAtScale1796400000000,
   FeedPostBodies1796500000000,
   TimeOrderedDeliveryIds1796600000000,
+  DeliveriesRoomForClaims1796700000000,
 ];

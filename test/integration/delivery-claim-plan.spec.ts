@@ -111,6 +111,35 @@ describe('claiming deliveries with stale statistics', () => {
     expect(claim).toMatch(/Index Cond: \(ROW\(notice_due_at, tenant_id, id\) > ROW\(/);
   });
 
+  // Migration 1796700000000: the fan-out's pages keep room for the claim's row version, which
+  // changes no indexed column, so a claim adds no index entries (a heap-only update).
+  it('should claim without adding index entries: each claimed row is a heap-only update', async () => {
+    // The backend's counters not yet flushed to the shared statistics (earlier transactions'
+    // included, so compare before and after).
+    const counters = async () =>
+      (
+        await client.query<{ upd: number; hot: number }>(
+          `SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot
+             FROM pg_stat_xact_user_tables WHERE relname = 'deliveries'`,
+        )
+      ).rows[0];
+    await client.query('BEGIN');
+    try {
+      const before = await counters();
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM herald_claim_deliveries(now(), now() + interval '1 minute', 500, false)`,
+      );
+      expect(rows).toHaveLength(500);
+      const after = await counters();
+      expect({ upd: after.upd - before.upd, hot: after.hot - before.hot }).toEqual({
+        upd: 500,
+        hot: 500,
+      });
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
   // Here the plain statement happened to be planned well too (the outbox has no other index to
   // tempt the planner); the function keeps it so as the table grows more of them.
   it('should take the oldest webhook events by an ordered walk of their index', async () => {
