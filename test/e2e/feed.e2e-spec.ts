@@ -5,11 +5,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { contentSha256 } from '../../src/common/domain/content-hash.js';
+import { NoticeRenderingService } from '../../src/notices/notice-rendering.service.js';
 import { tenantBody } from '../factories/tenant.factory.js';
 import { DbProbe } from '../support/security.js';
 import {
   approve,
   auditEvents,
+  deliveries,
   flowKeys,
   FlowKeys,
   postIncident,
@@ -301,5 +303,68 @@ describe('tenant dashboard feed', () => {
     expect(JSON.parse(own.text).items).toEqual([]);
     expect((await t.http.get('/v1/tenants/feed-a/feed')).status).toBe(401);
     expect((await t.http.get('/v1/tenants/feed-a/feed').set(bearer(t.adminKey))).status).toBe(200);
+  });
+});
+
+describe('a dashboard post that does not render in its fan-out page', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should be created queued and posted by the sender, while the page publishes the others', async () => {
+    const keys = await flowKeys(t);
+    await seedTenants(t, [
+      tenantBody({ id: 'post-fails-once', services: ['flaky'] }),
+      tenantBody({ id: 'post-renders', services: ['flaky'] }),
+    ]);
+    const rendering = t.app.get(NoticeRenderingService);
+    const post = rendering.post.bind(rendering);
+    let failed = 0;
+    const spy = jest.spyOn(rendering, 'post').mockImplementation((ctx, facts) => {
+      if (facts.tenant.id === 'post-fails-once' && failed === 0) {
+        failed++;
+        throw new Error('template exploded');
+      }
+      return post(ctx, facts);
+    });
+    try {
+      const posted = await postIncident(t, keys, { scope: { services: ['flaky'] } });
+      await approve(t, keys, posted.noticeId);
+      await waitForStatus(t, keys, posted.incidentId, 'delivered');
+      expect(failed).toBe(1);
+      const dashboard = (await deliveries(t, keys, posted.incidentId)).filter(
+        (d) => d.channel === 'dashboard',
+      );
+      expect(dashboard.map((d) => [d.tenantId, d.status])).toEqual(
+        expect.arrayContaining([
+          ['post-fails-once', 'sent'],
+          ['post-renders', 'sent'],
+        ]),
+      );
+      const sent = await auditEvents(t, keys, posted.incidentId, 'delivery.sent');
+      const from = new Map(
+        sent
+          .filter((e) => e.change.channel === 'dashboard')
+          .map((e) => [e.change.tenantId, (e.change.status as { from: string | null }).from]),
+      );
+      expect(Object.fromEntries(from)).toEqual({
+        'post-fails-once': 'queued',
+        'post-renders': null,
+      });
+      for (const [id, key] of [
+        ['post-fails-once', await t.key(['tenant'], 'post-fails-once')],
+        ['post-renders', await t.key(['tenant'], 'post-renders')],
+      ]) {
+        const res = await t.http.get(`/v1/tenants/${id}/feed`).set(bearer(key));
+        expect(JSON.parse(res.text).items).toHaveLength(1);
+      }
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
