@@ -258,7 +258,8 @@ export class DeliveryRepository {
     page: {
       noticeId: string;
       incidentId: string;
-      tenants: ReadonlyArray<{ tenantId: string; noticeDueAt: Date }>;
+      /** Their deadlines as the page read them (`key.dueAt`: with microseconds, as stored). */
+      tenants: ReadonlyArray<Pick<FanoutTenant, 'tenantId' | 'key'>>;
       /** Tenant id → the content hash of the post written for it. */
       published: ReadonlyMap<string, string>;
       now: Date;
@@ -302,7 +303,7 @@ export class DeliveryRepository {
           page.noticeId,
           page.incidentId,
           page.tenants.map((t) => t.tenantId),
-          page.tenants.map((t) => t.noticeDueAt),
+          page.tenants.map((t) => t.key.dueAt),
           page.now,
           [...NOTICE_ROLES],
           page.webhookEvent,

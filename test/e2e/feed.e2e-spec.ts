@@ -316,7 +316,7 @@ describe('a dashboard post that does not render in its fan-out page', () => {
     await t.close();
   });
 
-  it('should be created queued and posted by the sender, while the page publishes the others', async () => {
+  it('should be created queued and posted by the sender, while the page publishes the others with their deadlines as stored', async () => {
     const keys = await flowKeys(t);
     await seedTenants(t, [
       tenantBody({ id: 'post-fails-once', services: ['flaky'] }),
@@ -332,8 +332,15 @@ describe('a dashboard post that does not render in its fan-out page', () => {
       }
       return post(ctx, facts);
     });
+    const db = await DbProbe.connect(t.databaseUrl);
     try {
       const posted = await postIncident(t, keys, { scope: { services: ['flaky'] } });
+      // Deadlines with microseconds (Herald writes milliseconds): the records keep them exactly.
+      await db.query(
+        `UPDATE incident_tenants SET notice_due_at = notice_due_at + interval '123 microseconds'
+          WHERE incident_id = $1`,
+        [posted.incidentId],
+      );
       await approve(t, keys, posted.noticeId);
       await waitForStatus(t, keys, posted.incidentId, 'delivered');
       expect(failed).toBe(1);
@@ -352,6 +359,13 @@ describe('a dashboard post that does not render in its fan-out page', () => {
           .filter((e) => e.change.channel === 'dashboard')
           .map((e) => [e.change.tenantId, (e.change.status as { from: string | null }).from]),
       );
+      const differing = await db.query(
+        `SELECT d.id FROM deliveries d
+           JOIN incident_tenants it ON it.incident_id = d.incident_id AND it.tenant_id = d.tenant_id
+          WHERE d.incident_id = $1 AND d.notice_due_at <> it.notice_due_at`,
+        [posted.incidentId],
+      );
+      expect(differing).toEqual([]);
       expect(Object.fromEntries(from)).toEqual({
         'post-fails-once': 'queued',
         'post-renders': null,
@@ -365,6 +379,7 @@ describe('a dashboard post that does not render in its fan-out page', () => {
       }
     } finally {
       spy.mockRestore();
+      await db.close();
     }
   });
 });
