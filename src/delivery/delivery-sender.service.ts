@@ -321,17 +321,11 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     } catch (err) {
       return this.decide(d, failure(err), null);
     }
-    const to = {
-      deliveryId: d.id,
-      tenantId: d.tenantId,
-      noticeId: d.noticeId,
-      incidentId: d.incidentId,
-    };
     return this.decide(
       d,
       { kind: 'sent' },
       { messageId: null, contentSha256: post.sha256 },
-      this.feed.row(to, post, this.clock.now()),
+      this.feed.row(d, post, this.clock.now()),
     );
   }
 

@@ -45,8 +45,7 @@ export interface FanoutKey {
 /** An affected tenant of a fan-out page, in deadline order. */
 export interface FanoutTenant {
   tenantId: string;
-  noticeDueAt: Date;
-  /** Its place in the fan-out's order, with the deadline's microseconds (the page's cursor). */
+  /** Its place in the fan-out's order: its notice deadline as stored (microseconds), its id. */
   key: FanoutKey;
   /** What rendering needs; null: the tenant is no longer in the directory. */
   tenant: TenantRenderRow | null;
@@ -210,7 +209,6 @@ export class DeliveryRepository {
   ): Promise<FanoutTenant[]> {
     const rows: Array<{
       tenantId: string;
-      noticeDueAt: Date;
       dueKey: string;
       name: string | null;
       tenantLocale: string | null;
@@ -218,7 +216,7 @@ export class DeliveryRepository {
       obligations: TenantRenderRow['obligations'];
       rulesVersion: string;
     }> = await manager.query(
-      `SELECT it.tenant_id AS "tenantId", it.notice_due_at AS "noticeDueAt",
+      `SELECT it.tenant_id AS "tenantId",
          to_char(it.notice_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "dueKey",
          t.name, t.locale AS "tenantLocale", t.time_zone AS "timeZone", it.obligations, it.rules_version AS "rulesVersion"
        FROM incident_tenants it
@@ -229,7 +227,6 @@ export class DeliveryRepository {
     );
     return rows.map((r) => ({
       tenantId: r.tenantId,
-      noticeDueAt: r.noticeDueAt,
       key: { dueAt: r.dueKey, tenantId: r.tenantId },
       tenant:
         r.name !== null && r.tenantLocale !== null && r.timeZone !== null
@@ -245,11 +242,11 @@ export class DeliveryRepository {
   }
 
   /**
-   * Creates the delivery records of a page of tenants still in the directory, in one statement:
+   * Creates the delivery records of a page of tenants (those still in the directory), in one statement:
    * one email per distinct address among the tenant's notice contacts (primary, security,
    * privacy), one dashboard post per tenant, one webhook call per subscribed endpoint (recipient:
-   * the endpoint id). The dashboard post of a tenant in `published` (its post is rendered and
-   * written in the same transaction) is created sent, at its first attempt; every other record
+   * the endpoint id). The dashboard post of a tenant in `posts` (rendered, and written in the same
+   * transaction) is created sent, at its first attempt, with its content hash; every other record
    * queued. Existing records are kept (the unique constraint makes this safe to repeat). Returns
    * how many it created, and the dashboard records it created sent.
    */
@@ -260,8 +257,8 @@ export class DeliveryRepository {
       incidentId: string;
       /** Their deadlines as the page read them (`key.dueAt`: with microseconds, as stored). */
       tenants: ReadonlyArray<Pick<FanoutTenant, 'tenantId' | 'key'>>;
-      /** Tenant id → the content hash of the post written for it. */
-      published: ReadonlyMap<string, string>;
+      /** Tenant id → the post written for it. */
+      posts: ReadonlyMap<string, { sha256: string }>;
       now: Date;
       /** The webhook event the notice goes out as (notice.sent, notice.updated). */
       webhookEvent: string;
@@ -286,8 +283,8 @@ export class DeliveryRepository {
                    ORDER BY lower(c->>'email'), ord) e
              UNION ALL
              SELECT 'dashboard', 'dashboard', NULL, CASE WHEN p.post_sha IS NULL THEN 'queued' ELSE 'sent' END,
-                    CASE WHEN p.post_sha IS NULL THEN 0 ELSE 1 END, CASE WHEN p.post_sha IS NULL THEN NULL ELSE $5::timestamptz END,
-                    p.post_sha, CASE WHEN p.post_sha IS NULL THEN NULL ELSE $5::timestamptz <= p.notice_due_at END
+                    (p.post_sha IS NOT NULL)::int, CASE WHEN p.post_sha IS NOT NULL THEN $5::timestamptz END,
+                    p.post_sha, CASE WHEN p.post_sha IS NOT NULL THEN $5::timestamptz <= p.notice_due_at END
              UNION ALL
              -- One call per active endpoint of the tenant that takes this notice's event.
              SELECT 'webhook', w.id::text, NULL, 'queued', 0, NULL, NULL, NULL FROM webhook_endpoints w
@@ -307,7 +304,7 @@ export class DeliveryRepository {
           page.now,
           [...NOTICE_ROLES],
           page.webhookEvent,
-          page.tenants.map((t) => page.published.get(t.tenantId) ?? null),
+          page.tenants.map((t) => page.posts.get(t.tenantId)?.sha256 ?? null),
         ],
       );
     return {

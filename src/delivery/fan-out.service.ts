@@ -76,16 +76,15 @@ export class FanOutService {
         after: from,
         limit,
       });
-      const present = tenants.filter((t) => t.tenant !== null);
-      const posts = await this.feed.preparePage(noticeId, present);
+      const posts = await this.feed.preparePage(noticeId, tenants);
       const last = tenants.length ? tenants[tenants.length - 1].key : null;
       const page = await this.uow.run(async (manager) => {
         const now = this.clock.now();
         const result = await this.repository.insertPageDeliveries(manager, {
           noticeId,
           incidentId: incident.id,
-          tenants: present,
-          published: new Map([...posts].map(([tenantId, p]) => [tenantId, p.sha256])),
+          tenants,
+          posts,
           now,
           webhookEvent: noticeEvent(notice.kind),
         });

@@ -10,6 +10,7 @@ import { NoticeRenderingService } from '../notices/notice-rendering.service.js';
 import type { RenderedPost } from '../notices/domain/notice-renderer.js';
 import { RegulationsService } from '../regulations/regulations.service.js';
 import {
+  ClaimedDelivery,
   DeliveryRepository,
   FanoutTenant,
   FeedPostRow,
@@ -24,13 +25,8 @@ export interface PreparedPost {
   sha256: string;
 }
 
-/** Who a post is for and which delivery record it is. */
-export interface PostAddress {
-  deliveryId: string;
-  tenantId: string;
-  noticeId: string;
-  incidentId: string;
-}
+/** The delivery record a post is. */
+export type PostDelivery = Pick<ClaimedDelivery, 'id' | 'tenantId' | 'noticeId' | 'incidentId'>;
 
 /**
  * Writes dashboard posts. A fan-out page publishes its tenants' posts as it creates their records
@@ -76,10 +72,13 @@ export class FeedPublisher {
   }
 
   /** The feed_posts row of a prepared post. */
-  row(to: PostAddress, post: PreparedPost, publishedAt: Date): FeedPostRow {
+  row(d: PostDelivery, post: PreparedPost, publishedAt: Date): FeedPostRow {
     const { rendered } = post;
     return {
-      ...to,
+      deliveryId: d.id,
+      tenantId: d.tenantId,
+      noticeId: d.noticeId,
+      incidentId: d.incidentId,
       title: rendered.title,
       // A body shared with the tenants of the same render facts and this tenant's name, or whole.
       content: this.rendering.renderer.postBody(rendered) ?? {
@@ -118,7 +117,7 @@ export class FeedPublisher {
       try {
         posts.set(
           t.tenantId,
-          this.prepare(ctx, await this.facts(t.tenantId, t.noticeDueAt, t.tenant)),
+          this.prepare(ctx, await this.facts(t.tenantId, new Date(t.key.dueAt), t.tenant)),
         );
       } catch (err) {
         this.logger.warn({
@@ -152,16 +151,15 @@ export class FeedPublisher {
     const events: AuditEventInput[] = [];
     for (const c of page.created) {
       const post = page.posts.get(c.tenantId)!;
-      const to = {
-        deliveryId: c.id,
+      const d = {
+        id: c.id,
         tenantId: c.tenantId,
         noticeId: page.noticeId,
         incidentId: page.incidentId,
       };
-      rows.push(this.row(to, post, page.now));
-      const sent = { messageId: null, contentSha256: post.sha256 };
-      const record = { ...to, id: c.id, channel: 'dashboard' as const, recipient: 'dashboard' };
-      events.push(sentEvent({ ...record, attempts: 1 }, sent, null));
+      rows.push(this.row(d, post, page.now));
+      const record = { ...d, channel: 'dashboard' as const, recipient: 'dashboard', attempts: 1 };
+      events.push(sentEvent(record, { messageId: null, contentSha256: post.sha256 }, null));
     }
     const bodies = await this.repository.insertFeedPosts(manager, rows, page.stored);
     return { events, bodies };
