@@ -19,6 +19,7 @@ import { QUEUES } from '../src/common/queues/queue-names.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { smtpPoolOptionsFromUrl } from '../src/mail/mailer.js';
+import { composeMail } from '../src/mail/message-builder.js';
 import { NoticeRenderInput } from '../src/notices/domain/notice-renderer.js';
 import { loadNoticeRenderer } from '../src/notices/template-files.js';
 import { sampleNoticeRenderInput } from '../src/notices/domain/notice-render-fixtures.js';
@@ -254,6 +255,80 @@ async function ceilingRender(n: number, templatesDir: string): Promise<CeilingRe
 }
 
 /**
+ * Composing a rendered notice into the bytes the relay gets: Herald's composeMail (the body
+ * parts encoded from their holes, the header fields written one by one with nodemailer's encoder)
+ * against nodemailer's MailComposer building the same message whole, in the same process; both
+ * give the same bytes (test/unit/message-assembly.spec.ts).
+ */
+async function ceilingCompose(n: number, templatesDir: string): Promise<CeilingResult> {
+  const renderer = loadNoticeRenderer(templatesDir);
+  const inputs = Array.from({ length: 1000 }, (_, i) => benchRenderInput(i));
+  const content = inputs[0].notice.content;
+  for (const input of inputs) input.notice = { ...input.notice, content };
+  const emails = inputs.map((input, i) =>
+    renderer.renderEmail({
+      ...input,
+      tenant: { ...input.tenant, id: `bench-${i}`, name: `Tenant ${i} Ltd` },
+    }),
+  );
+  const mail = (i: number) => {
+    const email = emails[i % emails.length];
+    const id = `0193a5b2-0000-7000-8000-${String(i).padStart(12, '0')}`;
+    return {
+      from: 'Herald <security-notices@localhost>',
+      to: [`sec@t${i}.example`],
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      messageId: `<${id}@herald.local>`,
+      date: new Date(1_800_000_000_000 + i),
+      returnPath: `bounce+${i}@bounces.localhost`,
+      headers: {
+        'X-Herald-Delivery': id,
+        'X-Herald-Notice': '0193a5b2-0000-7000-8000-000000000001',
+        'X-Herald-Incident': 'INC-BENCH',
+      },
+      holes: renderer.holes(email),
+    };
+  };
+  const herald = async (i: number) => {
+    const { holes, ...m } = mail(i);
+    return composeMail({ ...m, to: m.to.join(', ') }, 'many', undefined, holes ?? undefined);
+  };
+  const nodemailer = async (i: number) => {
+    const { holes: _holes, returnPath, ...m } = mail(i);
+    return new MailComposer({
+      ...m,
+      envelope: { from: returnPath, to: m.to },
+      xMailer: false,
+    })
+      .compile()
+      .build();
+  };
+  const rate = async (compose: (i: number) => Promise<Buffer | { raw: Buffer }>, count: number) => {
+    for (let i = 0; i < 500; i++) await compose(i);
+    const started = performance.now();
+    for (let i = 0; i < count; i++) await compose(i);
+    return {
+      ms: performance.now() - started,
+      perSecond: Math.round((count / (performance.now() - started)) * 1000),
+    };
+  };
+  const ours = await rate(herald, n);
+  const theirs = await rate(nodemailer, Math.min(n, 5000));
+  return {
+    component: 'compose',
+    n,
+    ms: Math.round(ours.ms),
+    perSecond: ours.perSecond,
+    detail: {
+      nodemailerPerSecond: theirs.perSecond,
+      ratioToNodemailer: Math.round((ours.perSecond / theirs.perSecond) * 100) / 100,
+    },
+  };
+}
+
+/**
  * Pooled nodemailer to the same SMTP server, messages the size of a real rendered notice. Two
  * ways of using it, both composing every message: plain sendMail(html, text), and the message
  * built to one buffer first and handed over raw (what Herald's mailer does); the faster one is
@@ -398,6 +473,9 @@ async function runCeiling(component: string, n: number): Promise<void> {
   switch (component) {
     case 'render':
       result = await ceilingRender(n, config.get('TEMPLATES_DIR'));
+      break;
+    case 'compose':
+      result = await ceilingCompose(n, config.get('TEMPLATES_DIR'));
       break;
     case 'smtp':
       result = await ceilingSmtp(
@@ -894,6 +972,7 @@ async function main(): Promise<void> {
       const poolSize = base.get('SMTP_POOL_SIZE');
       const components: Array<{ name: string; component: string; env?: Record<string, string> }> = [
         { name: 'render', component: 'render' },
+        { name: 'compose', component: 'compose' },
         { name: 'pg', component: 'pg' },
         { name: 'bullmq', component: 'bullmq' },
         // Pooled nodemailer by hand, at Herald's pool size and at 20 connections.

@@ -3,7 +3,8 @@ import type { SendMailOptions } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { encodeWord } from 'nodemailer/lib/mime-funcs';
+import { buildHeaderValue, encodeWord, foldLines } from 'nodemailer/lib/mime-funcs';
+import MimeNode from 'nodemailer/lib/mime-node';
 import type { DkimKey } from '../config/dkim-key.js';
 import type { OutgoingMail } from './mailer.js';
 import { holedTextPart, textPart, type HoledText } from './mime-body.js';
@@ -216,26 +217,141 @@ export async function composeMail(
 }
 
 /**
- * The message's bytes. nodemailer composes the headers (encoded words, folding, the boundary);
- * a text-and-HTML message, whose two parts toMessageOptions already encoded, is then put
+ * The message's bytes. nodemailer's encoder writes every header field (encoded words, addresses,
+ * folding); a text-and-HTML message, whose two parts toMessageOptions already encoded, is then put
  * together here in one pass instead of through nodemailer's streams, which cost a quarter of
- * the composing (docs/benchmarks.md). The bytes are the ones nodemailer's build() gives
- * (test/unit/message-assembly.spec.ts, a property test); any other shape goes through build().
+ * the composing (docs/benchmarks.md), and its header block field by field instead of through a
+ * MIME tree of three nodes per message (`alternativeHeaders`). The bytes are the ones
+ * nodemailer's build() gives (test/unit/message-assembly.spec.ts, a property test); any other
+ * shape goes through build().
  */
 export async function assemble(message: SendMailOptions): Promise<Buffer> {
-  const root = new MailComposer(message).compile();
   const text = rawOf(message.text);
   const html = rawOf(message.html);
-  if (text === undefined || html === undefined || message.attachments?.length) return root.build();
+  if (text === undefined || html === undefined || message.attachments?.length) {
+    return new MailComposer(message).compile().build();
+  }
+  const block = alternativeHeaders(message) ?? treeHeaders(message);
+  if (!block) return new MailComposer(message).compile().build();
+  const { headers, boundary } = block;
+  return Buffer.from(
+    `${headers}\r\n\r\n--${boundary}\r\n${text}\r\n--${boundary}\r\n${html}\r\n--${boundary}--\r\n`,
+  );
+}
+
+/** The root's header block and boundary as nodemailer's MIME tree builds them, if it is multipart/alternative. */
+function treeHeaders(message: SendMailOptions): { headers: string; boundary: string } | undefined {
+  const root = new MailComposer(message).compile();
   // Building the headers also settles the content type and the boundary.
   const headers = root.buildHeaders();
   const boundary = root.boundary;
   if (root.multipart !== 'alternative' || root.childNodes.length !== 2 || !boundary) {
-    return new MailComposer(message).compile().build();
+    return undefined;
   }
-  return Buffer.from(
-    `${headers}\r\n\r\n--${boundary}\r\n${text}\r\n--${boundary}\r\n${html}\r\n--${boundary}--\r\n`,
+  return { headers, boundary };
+}
+
+/** The instance methods of nodemailer's MimeNode that write one header field (nodemailer 10). */
+interface FieldEncoder {
+  /** A field's value as the node writes it, unfolded, without the key. */
+  encodeHeaderValue(key: string, value: unknown): string;
+  /** A field name as the node writes it (case, characters a name cannot hold dropped). */
+  _normalizeHeaderKey(key: string): string;
+}
+// A node of no content type, used only for its encoder: its output depends on the key, the value
+// and the node's text encoding (the default, as MailComposer's root has it).
+const fields = new MimeNode(false) as unknown as FieldEncoder;
+
+// What toMessageOptions gives; a message with anything else goes through the MIME tree.
+const OPTION_KEYS = new Set([
+  'from',
+  'to',
+  'subject',
+  'text',
+  'html',
+  'messageId',
+  'date',
+  'headers',
+  'envelope',
+  'baseBoundary',
+  'xMailer',
+]);
+// Fields whose value buildHeaders() reads as a structure instead of encoding it.
+const STRUCTURED_FIELDS = new Set(['Content-Type', 'Content-Disposition', 'Bcc']);
+// The root's own fields, set after the custom ones, each replacing a custom field of its name.
+const ROOT_FIELDS: Array<[string, 'from' | 'to' | 'subject' | 'messageId' | 'date']> = [
+  ['From', 'from'],
+  ['To', 'to'],
+  ['Subject', 'subject'],
+  ['Message-ID', 'messageId'],
+  ['Date', 'date'],
+];
+// Fields the same for every message of a notice (its sender, its subject), as written.
+const KEPT_FIELDS = 256;
+const keptFields = new Map<string, string | null>();
+
+/**
+ * The header block nodemailer's MailComposer gives the root of a message of two raw parts (text
+ * and HTML), in its order: the custom fields, From, To, Subject, Message-ID, Date, MIME-Version,
+ * then the Content-Type with the boundary of the root node (`-Part_1`). Each field is written by
+ * nodemailer's own encoder and folded at 76 characters, as buildHeaders() does. Undefined for a
+ * message of any other shape.
+ */
+function alternativeHeaders(
+  message: SendMailOptions,
+): { headers: string; boundary: string } | undefined {
+  if (typeof message.baseBoundary !== 'string' || message.xMailer !== false) return undefined;
+  for (const key of Object.keys(message)) if (!OPTION_KEYS.has(key)) return undefined;
+  const custom = message.headers ?? {};
+  if (typeof custom !== 'object' || Array.isArray(custom)) return undefined;
+  const lines: string[] = [];
+  for (const [rawKey, value] of Object.entries(custom)) {
+    const key = fields._normalizeHeaderKey(rawKey);
+    if (typeof value !== 'string' || STRUCTURED_FIELDS.has(key)) return undefined;
+    if (ROOT_FIELDS.some(([name]) => name === key) || key === 'MIME-Version') return undefined;
+    const line = field(key, value);
+    if (line !== null) lines.push(line);
+  }
+  for (const [key, option] of ROOT_FIELDS) {
+    const value = message[option];
+    if (!value) continue;
+    if (option === 'date' ? !(value instanceof Date) : typeof value !== 'string') return undefined;
+    const line =
+      option === 'from' || option === 'subject'
+        ? keptField(key, value as string)
+        : field(key, value);
+    if (line !== null) lines.push(line);
+  }
+  const boundary = stripBoundaryControls(`--_NmP-${message.baseBoundary}`) + '-Part_1';
+  lines.push('MIME-Version: 1.0');
+  lines.push(
+    foldLines(
+      `Content-Type: ${buildHeaderValue({ value: 'multipart/alternative', params: { boundary } })}`,
+      76,
+    ),
   );
+  return { headers: lines.join('\r\n'), boundary };
+}
+
+function field(key: string, value: unknown): string | null {
+  const encoded = fields.encodeHeaderValue(key, value);
+  return encoded.trim() ? foldLines(`${key}: ${encoded}`, 76) : null;
+}
+
+function keptField(key: string, value: string): string | null {
+  const id = `${key}\n${value}`;
+  let line = keptFields.get(id);
+  if (line === undefined) {
+    line = field(key, value);
+    if (keptFields.size >= KEPT_FIELDS) keptFields.delete(keptFields.keys().next().value as string);
+    keptFields.set(id, line);
+  }
+  return line;
+}
+
+// nodemailer's rule for a boundary's characters (mime-node's _stripBoundaryControls).
+function stripBoundaryControls(value: string): string {
+  return value.replace(/[\x00-\x1f\x7f]+/g, '');
 }
 
 /** A part toMessageOptions encoded: its raw text, headers included. */

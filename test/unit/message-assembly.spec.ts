@@ -35,9 +35,22 @@ const mail = fc.record({
     max: new Date('2100-01-01T00:00:00Z'),
     noInvalidDate: true,
   }),
+  // Herald's own fields, and names nodemailer writes otherwise than given (case, -ID, MIME-,
+  // characters a name cannot hold) or reads as a structure (Content-Disposition).
   headers: fc.dictionary(
-    fc.constantFrom('X-Herald-Notice', 'X-Herald-Delivery', 'X-Herald-Incident'),
-    word,
+    fc.constantFrom(
+      'X-Herald-Notice',
+      'X-Herald-Delivery',
+      'X-Herald-Incident',
+      'x-herald-notice',
+      'X-CORRELATION-ID',
+      'mime-extra',
+      'X Spaced:Name',
+      'Content-Language',
+      'Content-Disposition',
+      'X-Long',
+    ),
+    fc.oneof(word, fc.constantFrom('', ' ', 'x'.repeat(100), 'a b '.repeat(40))),
   ),
   returnPath: fc.option(fc.constant('bounce+t0k3n@bounces.example'), { nil: undefined }),
 });
