@@ -228,10 +228,10 @@ export async function composeMail(
 export async function assemble(message: SendMailOptions): Promise<Buffer> {
   const text = rawOf(message.text);
   const html = rawOf(message.html);
-  if (text === undefined || html === undefined || message.attachments?.length) {
-    return new MailComposer(message).compile().build();
-  }
-  const block = alternativeHeaders(message) ?? treeHeaders(message);
+  const block =
+    text !== undefined && html !== undefined && !message.attachments?.length
+      ? (alternativeHeaders(message) ?? treeHeaders(message))
+      : undefined;
   if (!block) return new MailComposer(message).compile().build();
   const { headers, boundary } = block;
   return Buffer.from(
@@ -251,12 +251,14 @@ function treeHeaders(message: SendMailOptions): { headers: string; boundary: str
   return { headers, boundary };
 }
 
-/** The instance methods of nodemailer's MimeNode that write one header field (nodemailer 10). */
+/** What of nodemailer's MimeNode writes one header field (nodemailer 10). */
 interface FieldEncoder {
   /** A field's value as the node writes it, unfolded, without the key. */
   encodeHeaderValue(key: string, value: unknown): string;
   /** A field name as the node writes it (case, characters a name cannot hold dropped). */
   _normalizeHeaderKey(key: string): string;
+  /** The boundary prefix of a root node made without one (nodemailer's default). */
+  boundaryPrefix: string;
 }
 // A node of no content type, used only for its encoder: its output depends on the key, the value
 // and the node's text encoding (the default, as MailComposer's root has it).
@@ -276,8 +278,6 @@ const OPTION_KEYS = new Set([
   'baseBoundary',
   'xMailer',
 ]);
-// Fields whose value buildHeaders() reads as a structure instead of encoding it.
-const STRUCTURED_FIELDS = new Set(['Content-Type', 'Content-Disposition', 'Bcc']);
 // The root's own fields, set after the custom ones, each replacing a custom field of its name.
 const ROOT_FIELDS: Array<[string, 'from' | 'to' | 'subject' | 'messageId' | 'date']> = [
   ['From', 'from'],
@@ -286,6 +286,15 @@ const ROOT_FIELDS: Array<[string, 'from' | 'to' | 'subject' | 'messageId' | 'dat
   ['Message-ID', 'messageId'],
   ['Date', 'date'],
 ];
+// Custom fields the tree does not write as given: those buildHeaders() reads as a structure,
+// and the root's own (which would replace them in place).
+const NOT_AS_GIVEN = new Set([
+  'Content-Type',
+  'Content-Disposition',
+  'Bcc',
+  'MIME-Version',
+  ...ROOT_FIELDS.map(([name]) => name),
+]);
 // Fields the same for every message of a notice (its sender, its subject), as written.
 const KEPT_FIELDS = 256;
 const keptFields = new Map<string, string | null>();
@@ -307,8 +316,7 @@ function alternativeHeaders(
   const lines: string[] = [];
   for (const [rawKey, value] of Object.entries(custom)) {
     const key = fields._normalizeHeaderKey(rawKey);
-    if (typeof value !== 'string' || STRUCTURED_FIELDS.has(key)) return undefined;
-    if (ROOT_FIELDS.some(([name]) => name === key) || key === 'MIME-Version') return undefined;
+    if (typeof value !== 'string' || NOT_AS_GIVEN.has(key)) return undefined;
     const line = field(key, value);
     if (line !== null) lines.push(line);
   }
@@ -322,7 +330,8 @@ function alternativeHeaders(
         : field(key, value);
     if (line !== null) lines.push(line);
   }
-  const boundary = stripBoundaryControls(`--_NmP-${message.baseBoundary}`) + '-Part_1';
+  const boundary =
+    stripBoundaryControls(`${fields.boundaryPrefix}-${message.baseBoundary}`) + '-Part_1';
   lines.push('MIME-Version: 1.0');
   lines.push(
     foldLines(
