@@ -16,6 +16,7 @@ import { DeliveryAtScale1796400000000 } from './1796400000000-DeliveryAtScale.js
 import { FeedPostBodies1796500000000 } from './1796500000000-FeedPostBodies.js';
 import { TimeOrderedDeliveryIds1796600000000 } from './1796600000000-TimeOrderedDeliveryIds.js';
 import { DeliveriesRoomForClaims1796700000000 } from './1796700000000-DeliveriesRoomForClaims.js';
+import { FanoutPagesInIndexOrder1796800000000 } from './1796800000000-FanoutPagesInIndexOrder.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   FeedPostBodies1796500000000,
   TimeOrderedDeliveryIds1796600000000,
   DeliveriesRoomForClaims1796700000000,
+  FanoutPagesInIndexOrder1796800000000,
 ];

@@ -200,8 +200,8 @@ export class DeliveryRepository {
   /**
    * The next `limit` affected tenants after `after`, earliest notice deadline first (then tenant
    * id), with what rendering their dashboard post needs (null: the tenant is gone from the
-   * directory; it gets no deliveries). Pages on idx_incident_tenants_due_tenant: the row
-   * comparison is an index condition.
+   * directory; it gets no deliveries). Walks idx_incident_tenants_due_tenant: the row
+   * comparison is an index condition, and only the page's tenants are joined to the directory.
    */
   async fanoutPage(
     manager: EntityManager,
@@ -216,14 +216,10 @@ export class DeliveryRepository {
       obligations: TenantRenderRow['obligations'];
       rulesVersion: string;
     }> = await manager.query(
-      `SELECT it.tenant_id AS "tenantId",
-         to_char(it.notice_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "dueKey",
-         t.name, t.locale AS "tenantLocale", t.time_zone AS "timeZone", it.obligations, it.rules_version AS "rulesVersion"
-       FROM incident_tenants it
-       LEFT JOIN tenants t ON t.id = it.tenant_id
-       WHERE it.incident_id = $1 AND ($2::timestamptz IS NULL OR (it.notice_due_at, it.tenant_id) > ($2::timestamptz, $3::text))
-       ORDER BY it.notice_due_at, it.tenant_id LIMIT $4`,
-      [page.incidentId, page.after?.dueAt ?? null, page.after?.tenantId ?? '', page.limit],
+      // herald_fanout_page (migration 1796800000000): the ordered walk of
+      // idx_incident_tenants_due_tenant from after the last page's key, whatever the statistics say.
+      `SELECT * FROM herald_fanout_page($1, $2, $3, $4)`,
+      [page.incidentId, page.limit, page.after?.dueAt ?? null, page.after?.tenantId ?? null],
     );
     return rows.map((r) => ({
       tenantId: r.tenantId,

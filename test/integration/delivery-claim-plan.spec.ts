@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createTestDatabase } from '../support/databases.js';
+import { withPlans } from '../support/inspect.js';
 
 // The sender's claim (herald_claim_deliveries, migration 1796400000000) must walk the claim index
 // in deadline order and stop after the rows it takes, even when the table's statistics were
@@ -49,22 +50,8 @@ describe('claiming deliveries with stale statistics', () => {
     claim: string,
     params: unknown[],
   ): Promise<{ ids: string[]; plans: string[] }> {
-    const plans: string[] = [];
-    const onNotice = (n: { message?: string }) => plans.push(n.message ?? '');
-    client.on('notice', onNotice);
-    await client.query('BEGIN');
-    try {
-      // auto_explain reports the plan of every statement the function runs, as messages to us.
-      await client.query(`LOAD 'auto_explain'`);
-      await client.query(`SET LOCAL auto_explain.log_min_duration = 0`);
-      await client.query(`SET LOCAL auto_explain.log_nested_statements = on`);
-      await client.query(`SET LOCAL client_min_messages = log`);
-      const { rows } = await client.query<{ id: string }>(claim, params);
-      return { ids: rows.map((r) => r.id), plans };
-    } finally {
-      await client.query('ROLLBACK');
-      client.off('notice', onNotice);
-    }
+    const { rows, plans } = await withPlans<{ id: string }>(client, claim, params);
+    return { ids: rows.map((r) => r.id), plans };
   }
 
   async function earliest(webhook: boolean): Promise<string[]> {

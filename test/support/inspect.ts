@@ -33,3 +33,29 @@ export async function queryOne<R>(
   if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}: ${sql}`);
   return rows[0];
 }
+
+/**
+ * Runs one statement in a transaction that is rolled back, with auto_explain reporting the plan
+ * of every statement it runs (those inside a function included) as messages to the client.
+ */
+export async function withPlans<R extends Record<string, unknown>>(
+  client: Client,
+  sql: string,
+  params: unknown[],
+): Promise<{ rows: R[]; plans: string[] }> {
+  const plans: string[] = [];
+  const onNotice = (n: { message?: string }) => plans.push(n.message ?? '');
+  client.on('notice', onNotice);
+  await client.query('BEGIN');
+  try {
+    await client.query(`LOAD 'auto_explain'`);
+    await client.query(`SET LOCAL auto_explain.log_min_duration = 0`);
+    await client.query(`SET LOCAL auto_explain.log_nested_statements = on`);
+    await client.query(`SET LOCAL client_min_messages = log`);
+    const { rows } = await client.query<R>(sql, params);
+    return { rows, plans };
+  } finally {
+    await client.query('ROLLBACK');
+    client.off('notice', onNotice);
+  }
+}
