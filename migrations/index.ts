@@ -17,6 +17,7 @@ import { FeedPostBodies1796500000000 } from './1796500000000-FeedPostBodies.js';
 import { TimeOrderedDeliveryIds1796600000000 } from './1796600000000-TimeOrderedDeliveryIds.js';
 import { DeliveriesRoomForClaims1796700000000 } from './1796700000000-DeliveriesRoomForClaims.js';
 import { FanoutPagesInIndexOrder1796800000000 } from './1796800000000-FanoutPagesInIndexOrder.js';
+import { RecordingWithCachedPlans1796900000000 } from './1796900000000-RecordingWithCachedPlans.js';
 
 /** Every migration, in order. A new migration file is added here too (see README). */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   TimeOrderedDeliveryIds1796600000000,
   DeliveriesRoomForClaims1796700000000,
   FanoutPagesInIndexOrder1796800000000,
+  RecordingWithCachedPlans1796900000000,
 ];

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { rowChunks, rowsOf } from '../database/values-rows.js';
 import type { LoggedEvent, ShardHead, StoredCheckpoint } from './domain/audit-shards.js';
 
 // Only one process writes a checkpoint at a time (writers of events never take it).
@@ -59,11 +58,9 @@ export class AuditRepository {
   ): Promise<LockedShard> {
     const start = Math.floor(Math.random() * shards);
     for (let pass = 0; pass < 2; pass++) {
+      // herald_lock_audit_shard (migration 1796900000000): this pick, with a plan kept per connection.
       const free: LockedShard[] = await manager.query(
-        lockedWithSeqs(
-          `WHERE s.shard BETWEEN 1 AND $2 ORDER BY (s.shard = $3) DESC, (s.shard + $4) % $2
-           LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        ),
+        `SELECT * FROM herald_lock_audit_shard($1, $2, $3, $4)`,
         [n, shards, preferred, start],
       );
       if (free.length) return free[0];
@@ -81,38 +78,17 @@ export class AuditRepository {
   }
 
   /**
-   * Inserts a shard's new events and moves the shard's head to the last of them; one row of
-   * parameters per event (`rowsOf`), so each change's JSON is not escaped again as an array element.
+   * Inserts a shard's new events and moves the shard's head to the last of them, in one call of
+   * herald_append_audit_events (migration 1796900000000): the events go as one JSON array, the
+   * same JSON each change's hash was computed over.
    */
   async insert(manager: EntityManager, events: LoggedEvent[], head: ShardHead): Promise<void> {
-    const chunks = rowChunks(events, 13, 4);
-    for (const [n, chunk] of chunks.entries()) {
-      const values = rowsOf(
-        chunk.map((e) => [
-          e.seq,
-          e.id,
-          e.occurredAt,
-          e.actor,
-          e.action,
-          e.entityType,
-          e.entityId,
-          e.incidentId,
-          JSON.stringify(e.change),
-          e.prevHash,
-          e.hash,
-          e.shard,
-          e.prevSeq,
-        ]),
-        5,
-      );
-      await manager.query(
-        `WITH advanced AS (
-           UPDATE audit_shards SET head_seq = $2, head_hash = $3 WHERE shard = $1 AND $4::boolean)
-         INSERT INTO audit_events (seq, id, occurred_at, actor, action, entity_type, entity_id, incident_id, change, prev_hash, hash, shard, prev_seq)
-         VALUES ${values.sql}`,
-        [head.shard, head.seq, head.hash, n === chunks.length - 1, ...values.params],
-      );
-    }
+    await manager.query(`SELECT herald_append_audit_events($1, $2, $3, $4)`, [
+      head.shard,
+      head.seq,
+      head.hash,
+      JSON.stringify(events),
+    ]);
   }
 
   /** Runs `work` in one read-only REPEATABLE READ snapshot: every page sees the same log. */

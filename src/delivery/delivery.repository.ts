@@ -394,12 +394,9 @@ export class DeliveryRepository {
   /** Marks queued deliveries sent; returns the ids it changed (a delivery already recorded is left alone). */
   async markSent(manager: EntityManager, outcomes: SentOutcome[]): Promise<Set<string>> {
     if (!outcomes.length) return new Set();
-    const [rows]: [Array<{ id: string }>, number] = await manager.query(
-      `UPDATE deliveries d SET status = 'sent', sent_at = o.sent_at, message_id = o.message_id, content_sha256 = o.sha,
-         met_deadline = o.sent_at <= d.notice_due_at, lease_expires_at = NULL, next_attempt_at = NULL, last_error = NULL
-       FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[]) AS o(id, sent_at, message_id, sha)
-       WHERE d.id = o.id AND d.status = 'queued'
-       RETURNING d.id`,
+    // herald_mark_sent (migration 1796900000000): the same UPDATE, with a plan kept per connection.
+    const rows: Array<{ deliveryId: string }> = await manager.query(
+      `SELECT "deliveryId" FROM herald_mark_sent($1, $2, $3, $4)`,
       [
         outcomes.map((o) => o.id),
         outcomes.map((o) => o.sentAt),
@@ -407,7 +404,7 @@ export class DeliveryRepository {
         outcomes.map((o) => o.contentSha256),
       ],
     );
-    return new Set(rows.map((r) => r.id));
+    return new Set(rows.map((r) => r.deliveryId));
   }
 
   /** Schedules the next attempt of queued deliveries; returns the ids it changed. */
