@@ -60,7 +60,7 @@ describe('a fan-out page with stale statistics', () => {
   it('should be planned badly as a plain statement (the statistics are stale)', async () => {
     const { plans } = await withPlans(
       client,
-      `EXPLAIN SELECT it.tenant_id, t.name FROM incident_tenants it LEFT JOIN tenants t ON t.id = it.tenant_id
+      `SELECT it.tenant_id, t.name FROM incident_tenants it LEFT JOIN tenants t ON t.id = it.tenant_id
        WHERE it.incident_id = $1 ORDER BY it.notice_due_at, it.tenant_id LIMIT $2`,
       [incidentId, PAGE],
     );
