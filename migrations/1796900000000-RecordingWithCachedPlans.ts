@@ -1,8 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 // A function's statements are planned once per database session and the plan kept (a generic
-// plan), so the plan must not depend on what the tables held then. Only the nested loop over the
-// arrays, by primary key, is left.
+// plan), so the plan must not depend on what the tables held then. These settings leave only
+// nested loops and index scans; which index a statement may take is its own concern (see
+// herald_mark_sent).
 const CACHED = `SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 SET enable_bitmapscan = off
@@ -21,7 +22,8 @@ SET jit = off`;
  *
  * - herald_mark_sent: marks queued deliveries sent, returns those it changed.
  * - herald_lock_audit_shard: locks the preferred free shard, else the first free one from a
- *   start (SKIP LOCKED), with n new seqs (as the statement it replaces, audit.repository.ts).
+ *   start (SKIP LOCKED), or with p_wait the shard after the start, waiting for it; with n new
+ *   seqs (as the two statements it replaces, audit.repository.ts).
  * - herald_append_audit_events: inserts a shard's events, given as one JSON array (jsonb_to_recordset)
  *   instead of 13 parameters each, and moves the shard's head.
  * See docs/benchmarks.md (session 14).
@@ -57,23 +59,35 @@ BEGIN
 END
 $fn$`);
     await q.query(`
-CREATE FUNCTION herald_lock_audit_shard(p_n integer, p_shards integer, p_preferred integer, p_start integer)
+CREATE FUNCTION herald_lock_audit_shard(
+  p_n integer, p_shards integer, p_preferred integer, p_start integer, p_wait boolean DEFAULT false
+)
 RETURNS TABLE (shard integer, "headSeq" text, "headHash" text, seqs text[])
 LANGUAGE plpgsql
 ${CACHED}
 AS $fn$
 #variable_conflict use_column
+DECLARE
+  v_shard integer;
+  v_head_seq bigint;
+  v_head_hash text;
 BEGIN
-  RETURN QUERY
-  WITH picked AS (
-    SELECT s.shard, s.head_seq, s.head_hash FROM audit_shards s
+  IF p_wait THEN
+    SELECT s.shard, s.head_seq, s.head_hash INTO v_shard, v_head_seq, v_head_hash
+    FROM audit_shards s WHERE s.shard = p_start + 1 FOR UPDATE;
+  ELSE
+    SELECT s.shard, s.head_seq, s.head_hash INTO v_shard, v_head_seq, v_head_hash
+    FROM audit_shards s
     WHERE s.shard BETWEEN 1 AND p_shards
     ORDER BY (s.shard = p_preferred) DESC, (s.shard + p_start) % p_shards
-    LIMIT 1 FOR UPDATE SKIP LOCKED
-  )
-  SELECT p.shard, p.head_seq::text, p.head_hash,
-    ARRAY(SELECT n.v::text FROM (SELECT nextval('audit_events_seq') AS v FROM generate_series(1, p_n)) n ORDER BY n.v)
-  FROM picked p;
+    LIMIT 1 FOR UPDATE SKIP LOCKED;
+  END IF;
+  IF v_shard IS NULL THEN
+    RETURN;
+  END IF;
+  -- The seqs are taken under the shard's lock, so a shard's seqs only grow.
+  RETURN QUERY SELECT v_shard, v_head_seq::text, v_head_hash,
+    ARRAY(SELECT n.v::text FROM (SELECT nextval('audit_events_seq') AS v FROM generate_series(1, p_n)) n ORDER BY n.v);
 END
 $fn$`);
     await q.query(`
@@ -98,7 +112,9 @@ $fn$`);
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION herald_append_audit_events(integer, bigint, text, jsonb)`);
-    await q.query(`DROP FUNCTION herald_lock_audit_shard(integer, integer, integer, integer)`);
+    await q.query(
+      `DROP FUNCTION herald_lock_audit_shard(integer, integer, integer, integer, boolean)`,
+    );
     await q.query(`DROP FUNCTION herald_mark_sent(uuid[], timestamptz[], text[], text[])`);
   }
 }

@@ -26,13 +26,6 @@ export interface LockedShard {
   seqs: string[];
 }
 
-// The shard row `where` picks, locked, with $1 new seqs (the CTE runs once: one row, one set).
-const lockedWithSeqs = (where: string) => `
-  WITH picked AS (SELECT s.* FROM audit_shards s ${where})
-  SELECT p.shard, p.head_seq::text AS "headSeq", p.head_hash AS "headHash",
-    ARRAY(SELECT n.v::text FROM (SELECT nextval('audit_events_seq') AS v FROM generate_series(1, $1::int)) n ORDER BY n.v) AS seqs
-  FROM picked p`;
-
 const SELECT_COLUMNS = `a.seq::text AS "seq", a.id, to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt",
   a.actor, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", a.incident_id AS "incidentId", a.change,
   a.prev_hash AS "prevHash", a.hash, a.shard, a.prev_seq::text AS "prevSeq"`;
@@ -57,24 +50,29 @@ export class AuditRepository {
     n: number,
   ): Promise<LockedShard> {
     const start = Math.floor(Math.random() * shards);
+    // herald_lock_audit_shard (migration 1796900000000), with a plan kept per connection.
+    const lock = async (wait: boolean): Promise<LockedShard | undefined> =>
+      (
+        (await manager.query(`SELECT * FROM herald_lock_audit_shard($1, $2, $3, $4, $5)`, [
+          n,
+          shards,
+          preferred,
+          start,
+          wait,
+        ])) as LockedShard[]
+      )[0];
     for (let pass = 0; pass < 2; pass++) {
-      // herald_lock_audit_shard (migration 1796900000000): this pick, with a plan kept per connection.
-      const free: LockedShard[] = await manager.query(
-        `SELECT * FROM herald_lock_audit_shard($1, $2, $3, $4)`,
-        [n, shards, preferred, start],
-      );
-      if (free.length) return free[0];
+      const free = await lock(false);
+      if (free) return free;
       // None free: every shard is busy, or the rows do not exist yet (first append, or more shards).
       await manager.query(
         `INSERT INTO audit_shards (shard) SELECT g FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,
         [shards],
       );
     }
-    const waited: LockedShard[] = await manager.query(
-      lockedWithSeqs('WHERE s.shard = $2 FOR UPDATE'),
-      [n, start + 1],
-    );
-    return waited[0];
+    const waited = await lock(true);
+    if (!waited) throw new Error(`audit shard ${start + 1} does not exist`);
+    return waited;
   }
 
   /**

@@ -7,7 +7,7 @@ import { withPlans } from '../support/inspect.js';
 // connection's first call. Made while the claim index was tiny beside the primary key (few
 // deliveries queued, many sent), the plan looked each id up by a whole walk of the claim index
 // (its third column is the id), and kept doing so as the backlog grew: it must use the primary key.
-describe('recording outcomes with plans made before any statistics', () => {
+describe('the recorder’s functions', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let client: Client;
   let writer: Client;
@@ -76,5 +76,37 @@ describe('recording outcomes with plans made before any statistics', () => {
     expect(update).not.toMatch(
       /idx_deliveries_claim|idx_deliveries_webhook_claim|Seq Scan|Hash Join|Bitmap/,
     );
+  });
+
+  // herald_lock_audit_shard: SKIP LOCKED passes a busy shard by; with p_wait it waits for it, and
+  // takes its seqs only once it holds it.
+  it('should pass a busy audit shard by, or wait for it when asked to', async () => {
+    await client.query(
+      `INSERT INTO audit_shards (shard) SELECT g FROM generate_series(1, 2) g ON CONFLICT DO NOTHING`,
+    );
+    const lockShard = (c: Client, wait: boolean) =>
+      c.query<{ shard: number; seqs: string[] }>(
+        `SELECT * FROM herald_lock_audit_shard(2, 1, 1, 0, $1)`,
+        [wait],
+      );
+    await client.query('BEGIN');
+    const held = await lockShard(client, false);
+    expect(held.rows.map((r) => r.shard)).toEqual([1]);
+    await writer.query('BEGIN');
+    try {
+      expect((await lockShard(writer, false)).rows).toEqual([]);
+      let waited = false;
+      const waiting = lockShard(writer, true).then((r) => ((waited = true), r));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(waited).toBe(false);
+      await client.query('COMMIT');
+      const { rows } = await waiting;
+      expect(rows.map((r) => r.shard)).toEqual([1]);
+      expect(rows[0].seqs.map(Number)[0]).toBeGreaterThan(
+        Math.max(...held.rows[0].seqs.map(Number)),
+      );
+    } finally {
+      await writer.query('ROLLBACK');
+    }
   });
 });
